@@ -1,0 +1,16 @@
+// Sigmoid: a = 1 / (1 + exp(-z)); f'(z) = a (1 - a).
+#ifndef ACTIVATION_IMPL_H
+#define ACTIVATION_IMPL_H
+
+#define ACTIVATION_IS_SOFTMAX 0
+
+static inline value_t activation(value_t z) {
+    return value_div(VALUE_ONE, VALUE_ONE + value_exp(VALUE_ZERO - z));
+}
+
+static inline value_t activation_derivative(value_t z, value_t a) {
+    (void) z;
+    return value_mul(a, VALUE_ONE - a);
+}
+
+#endif  // ACTIVATION_IMPL_H

@@ -1,0 +1,34 @@
+// float32: the maths of a float32 numpy or PyTorch reference. The ARM968
+// has no FPU, so ARM builds run it in software.
+#ifndef NUMERIC_IMPL_H
+#define NUMERIC_IMPL_H
+
+#include <math.h>
+#include <stdint.h>
+#include <string.h>
+
+typedef float value_t;
+
+#define VALUE_ZERO 0.0f
+#define VALUE_ONE 1.0f
+
+static inline value_t value_mul(value_t a, value_t b) { return a * b; }
+static inline value_t value_div(value_t a, value_t b) { return a / b; }
+static inline value_t value_exp(value_t x) { return expf(x); }
+static inline value_t value_log(value_t x) { return logf(x); }
+static inline value_t value_tanh(value_t x) { return tanhf(x); }
+static inline value_t value_from_uint(uint32_t n) { return (value_t) n; }
+
+static inline uint32_t value_to_payload(value_t v) {
+    uint32_t payload;
+    memcpy(&payload, &v, sizeof(payload));
+    return payload;
+}
+
+static inline value_t value_from_payload(uint32_t payload) {
+    value_t v;
+    memcpy(&v, &payload, sizeof(v));
+    return v;
+}
+
+#endif  // NUMERIC_IMPL_H

@@ -1,0 +1,88 @@
+// The emulator's interface to Python (spinnpop/backends/emulator/engine.py
+// binds it with ctypes). A machine is built from PACMAN's mapping: chips
+// with their routing tables, and placed cores each running its own instance
+// of a model; then it runs until every core has exited or nothing is left
+// to do, and Python reads regions and counters back.
+#ifndef SPINNPOP_EMULATOR_H
+#define SPINNPOP_EMULATOR_H
+
+#include <stdint.h>
+
+typedef struct emu emu_t;
+
+//! How a call to emu_run() ended.
+enum emu_run_state {
+    EMU_RUNNING = 0,   //!< the callback budget ran out; call again
+    EMU_DONE = 1,      //!< every core has called spin1_exit(0)
+    EMU_STALLED = 2,   //!< nothing left to run but cores have not exited
+    EMU_FAILED = 3     //!< a core called rt_error() or spin1_exit(non-zero)
+};
+
+//! Life of an emulated core.
+enum emu_core_state {
+    EMU_CORE_LOADED = 0, EMU_CORE_RUNNING = 1, EMU_CORE_EXITED = 2,
+    EMU_CORE_FAILED = 3
+};
+
+#define EMU_TRAFFIC_CLASSES 8
+
+//! What one core did; counts are of multicast packets.
+typedef struct {
+    uint64_t sent;            //!< packets this core sent
+    uint64_t received;        //!< packets delivered to this core
+    uint64_t dropped;         //!< packets for this core it could not take
+    uint64_t callbacks;       //!< callbacks run (packet, user, scheduled)
+    uint64_t sent_by_class[EMU_TRAFFIC_CLASSES];
+    uint32_t state;           //!< enum emu_core_state
+    uint32_t exit_code;       //!< spin1_exit() or rt_error() code
+    uint32_t dtcm_bytes;      //!< DTCM heap in use
+    uint32_t pad;
+} emu_core_counters_t;
+
+//! What one chip's router did.
+typedef struct {
+    uint64_t routed;          //!< packets looked up in this router
+    uint64_t dropped;         //!< packets with nowhere to go
+    uint64_t link_sent;       //!< packets sent on to a neighbour chip
+} emu_chip_counters_t;
+
+emu_t *emu_new(uint32_t width, uint32_t height, uint32_t sdram_per_chip,
+        uint32_t dtcm_heap_bytes);
+void emu_free(emu_t *emu);
+const char *emu_last_error(const emu_t *emu);
+
+//! Routing table of a chip: n entries of (key, mask, route), route as the
+//! hardware holds it: bits 0-5 links, bits 6-23 processors.
+int emu_set_routes(emu_t *emu, uint32_t x, uint32_t y, uint32_t n,
+        const uint32_t *key_mask_route);
+
+//! Places a core running the model in the shared library model_path;
+//! returns its index, or -1 (see emu_last_error()).
+int emu_add_core(emu_t *emu, uint32_t x, uint32_t y, uint32_t p,
+        const char *model_path);
+
+//! Reserves a zeroed region of a core's SDRAM; returns its address.
+void *emu_add_region(emu_t *emu, int core, uint32_t region, uint32_t size);
+
+//! Counts packets sent with (key & mask) == key under traffic class id.
+int emu_add_traffic_class(emu_t *emu, uint32_t key, uint32_t mask,
+        uint32_t class_id);
+
+//! Drops `count` packets matching key/mask after letting `skip` through.
+void emu_drop_packets(emu_t *emu, uint32_t key, uint32_t mask,
+        uint32_t skip, uint32_t count);
+
+//! Runs every core's c_main(); returns the number of cores that failed.
+int emu_start(emu_t *emu);
+
+//! Runs callbacks until done, stalled, failed or max_callbacks have run.
+int emu_run(emu_t *emu, uint64_t max_callbacks);
+
+int emu_n_cores(const emu_t *emu);
+void emu_core_counters(const emu_t *emu, int core, emu_core_counters_t *out);
+void emu_chip_counters(const emu_t *emu, uint32_t x, uint32_t y,
+        emu_chip_counters_t *out);
+//! The core's log (its I/O buffer), NUL-terminated.
+const char *emu_core_log(const emu_t *emu, int core);
+
+#endif  // SPINNPOP_EMULATOR_H

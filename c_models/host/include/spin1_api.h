@@ -1,0 +1,66 @@
+// Host build of the part of spinnaker_tools' spin1_api.h (and sark.h) that
+// spinnpop's models use. Names, signatures and semantics follow the real
+// headers; the emulator in c_models/host/ implements them.
+#ifndef __SPIN1_API_H__
+#define __SPIN1_API_H__
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef unsigned int uint;
+typedef unsigned char uchar;
+
+#define SUCCESS (uint) 1
+#define FAILURE (uint) 0
+
+enum {
+    NUM_EVENTS = 8,
+    MC_PACKET_RECEIVED = 0,
+    DMA_TRANSFER_DONE = 1,
+    TIMER_TICK = 2,
+    SDP_PACKET_RX = 3,
+    USER_EVENT = 4,
+    MCPL_PACKET_RECEIVED = 5,
+    FR_PACKET_RECEIVED = 6,
+    FRPL_PACKET_RECEIVED = 7
+};
+
+enum { NO_PAYLOAD = 0, WITH_PAYLOAD = 1 };
+
+enum sync_bool_e { SYNC_NOWAIT, SYNC_WAIT };
+typedef enum sync_bool_e sync_bool;
+
+//! Run-time error codes (sark.h), the first argument of rt_error().
+enum rte_code_e {
+    RTE_NONE, RTE_RESET, RTE_UNDEF, RTE_SVC, RTE_PABT, RTE_DABT, RTE_IRQ,
+    RTE_FIQ, RTE_VIC, RTE_ABORT, RTE_MALLOC, RTE_DIV0, RTE_EVENT, RTE_SWERR,
+    RTE_IOBUF, RTE_ENABLE, RTE_NULL, RTE_PKT, RTE_TIMER, RTE_API, RTE_VER
+};
+typedef enum rte_code_e rte_code;
+
+typedef void (*callback_t)(uint, uint);
+
+uint spin1_start(sync_bool sync);
+void spin1_exit(uint error);
+void spin1_callback_on(uint event_id, callback_t cback, int priority);
+uint spin1_schedule_callback(callback_t cback, uint arg0, uint arg1,
+        uint priority);
+uint spin1_trigger_user_event(uint arg0, uint arg1);
+uint spin1_send_mc_packet(uint key, uint data, uint load);
+void *spin1_malloc(uint bytes);
+uint spin1_get_core_id(void);
+uint spin1_get_chip_id(void);
+
+//! Stops the core with an error; never returns (sark.h).
+void rt_error(uint code, ...) __attribute__((noreturn));
+
+// The emulator never preempts a core between two of its own instructions:
+// interrupts run only inside calls into this API (a packet sent to oneself),
+// so masking them has nothing to do on the host.
+static inline uint spin1_fiq_disable(void) { return 0; }
+static inline uint spin1_irq_disable(void) { return 0; }
+static inline uint spin1_int_disable(void) { return 0; }
+static inline void spin1_mode_restore(uint value) { (void) value; }
+
+#endif  // __SPIN1_API_H__

@@ -1,0 +1,246 @@
+// Building the emulated machine from a mapping, and reading it back.
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "machine.h"
+
+static void set_error(emu_t *emu, const char *format, ...)
+        __attribute__((format(printf, 2, 3)));
+
+static void set_error(emu_t *emu, const char *format, ...) {
+    va_list args;
+    va_start(args, format);
+    vsnprintf(emu->error, sizeof(emu->error), format, args);
+    va_end(args);
+}
+
+const char *emu_last_error(const emu_t *emu) {
+    return emu->error;
+}
+
+emu_t *emu_new(uint32_t width, uint32_t height, uint32_t sdram_per_chip,
+        uint32_t dtcm_heap_bytes) {
+    if (width == 0 || height == 0 || width > 256 || height > 256) {
+        return NULL;
+    }
+    emu_t *emu = calloc(1, sizeof(emu_t));
+    if (emu == NULL) {
+        return NULL;
+    }
+    emu->width = width;
+    emu->height = height;
+    emu->sdram_per_chip = sdram_per_chip;
+    emu->dtcm_heap_bytes = dtcm_heap_bytes;
+    emu->chips = calloc((size_t) width * height, sizeof(chip_t));
+    if (emu->chips == NULL) {
+        free(emu);
+        return NULL;
+    }
+    for (uint32_t c = 0; c < width * height; c++) {
+        for (int p = 0; p < CORES_PER_CHIP; p++) {
+            emu->chips[c].cores[p] = -1;
+        }
+    }
+    return emu;
+}
+
+static void free_core(core_t *core) {
+    model_unload_instance(core);
+    for (size_t b = 0; b < core->n_dtcm_blocks; b++) {
+        free(core->dtcm_blocks[b]);
+    }
+    free(core->dtcm_blocks);
+    if (core->ds != NULL) {
+        for (int r = 0; r < N_REGIONS; r++) {
+            free(core->ds->regions[r].pointer);
+        }
+        free(core->ds);
+    }
+    free(core->log);
+    free(core);
+}
+
+void emu_free(emu_t *emu) {
+    if (emu == NULL) {
+        return;
+    }
+    if (emu_active == emu) {
+        emu_active = NULL;
+    }
+    for (int c = 0; c < emu->n_cores; c++) {
+        free_core(emu->cores[c]);
+    }
+    free(emu->cores);
+    free(emu->ready);
+    for (uint32_t c = 0; c < emu->width * emu->height; c++) {
+        free(emu->chips[c].entries);
+    }
+    free(emu->chips);
+    router_free_cache(emu);
+    free(emu->classes);
+    free(emu);
+}
+
+int emu_set_routes(emu_t *emu, uint32_t x, uint32_t y, uint32_t n,
+        const uint32_t *key_mask_route) {
+    if (x >= emu->width || y >= emu->height) {
+        set_error(emu, "chip (%u, %u) is outside the %u x %u machine",
+                x, y, emu->width, emu->height);
+        return -1;
+    }
+    chip_t *chip = &emu->chips[y * emu->width + x];
+    free(chip->entries);
+    chip->entries = NULL;
+    chip->n_entries = 0;
+    chip->present = true;
+    if (n == 0) {
+        return 0;
+    }
+    chip->entries = malloc(n * sizeof(route_entry_t));
+    if (chip->entries == NULL) {
+        set_error(emu, "out of memory for a routing table");
+        return -1;
+    }
+    for (uint32_t e = 0; e < n; e++) {
+        chip->entries[e].key = key_mask_route[3 * e];
+        chip->entries[e].mask = key_mask_route[3 * e + 1];
+        chip->entries[e].route = key_mask_route[3 * e + 2];
+    }
+    chip->n_entries = n;
+    return 0;
+}
+
+int emu_add_core(emu_t *emu, uint32_t x, uint32_t y, uint32_t p,
+        const char *model_path) {
+    if (x >= emu->width || y >= emu->height || p >= CORES_PER_CHIP) {
+        set_error(emu, "core (%u, %u, %u) is outside the machine", x, y, p);
+        return -1;
+    }
+    chip_t *chip = &emu->chips[y * emu->width + x];
+    if (!chip->present) {
+        set_error(emu, "chip (%u, %u) has no routing table", x, y);
+        return -1;
+    }
+    if (chip->cores[p] >= 0) {
+        set_error(emu, "core (%u, %u, %u) is placed twice", x, y, p);
+        return -1;
+    }
+    if (emu->n_cores == emu->cores_capacity) {
+        int capacity = emu->cores_capacity ? 2 * emu->cores_capacity : 64;
+        core_t **cores = realloc(emu->cores, capacity * sizeof(core_t *));
+        int *ready = realloc(emu->ready, capacity * sizeof(int));
+        if (cores != NULL) {
+            emu->cores = cores;
+        }
+        if (ready != NULL) {
+            emu->ready = ready;
+        }
+        if (cores == NULL || ready == NULL) {
+            set_error(emu, "out of memory for cores");
+            return -1;
+        }
+        // The ready ring is empty until the run starts, so it can grow.
+        emu->cores_capacity = capacity;
+    }
+    core_t *core = calloc(1, sizeof(core_t));
+    size_t header = sizeof(data_specification_metadata_t)
+            + N_REGIONS * sizeof(region_desc_t);
+    if (core == NULL || (core->ds = calloc(1, header)) == NULL) {
+        free(core);
+        set_error(emu, "out of memory for a core");
+        return -1;
+    }
+    core->ds->magic_number = DS_MAGIC;
+    core->ds->version = DS_VERSION;
+    core->x = x;
+    core->y = y;
+    core->p = p;
+    core->index = emu->n_cores;
+    core->state = EMU_CORE_LOADED;
+    if (model_load_instance(emu, core, model_path) != 0) {
+        free_core(core);
+        return -1;
+    }
+    emu->cores[emu->n_cores++] = core;
+    chip->cores[p] = core->index;
+    return core->index;
+}
+
+void *emu_add_region(emu_t *emu, int core_index, uint32_t region,
+        uint32_t size) {
+    if (core_index < 0 || core_index >= emu->n_cores || region >= N_REGIONS) {
+        set_error(emu, "no core %d or region %u", core_index, region);
+        return NULL;
+    }
+    core_t *core = emu->cores[core_index];
+    chip_t *chip = &emu->chips[core->y * emu->width + core->x];
+    if (core->ds->regions[region].pointer != NULL) {
+        set_error(emu, "region %u of core (%u, %u, %u) exists", region,
+                core->x, core->y, core->p);
+        return NULL;
+    }
+    if (chip->sdram_used + size > emu->sdram_per_chip) {
+        set_error(emu, "chip (%u, %u) SDRAM exhausted: %llu + %u bytes > %u",
+                core->x, core->y, (unsigned long long) chip->sdram_used, size,
+                emu->sdram_per_chip);
+        return NULL;
+    }
+    // Regions are whole words, as the data specification writes them.
+    void *memory = calloc(1, ((size_t) size + 3) & ~(size_t) 3);
+    if (memory == NULL) {
+        set_error(emu, "out of host memory for %u bytes of SDRAM", size);
+        return NULL;
+    }
+    chip->sdram_used += size;
+    core->ds->regions[region].pointer = memory;
+    core->region_size[region] = size;
+    return memory;
+}
+
+int emu_add_traffic_class(emu_t *emu, uint32_t key, uint32_t mask,
+        uint32_t class_id) {
+    if (class_id >= EMU_TRAFFIC_CLASSES) {
+        set_error(emu, "traffic class %u >= %d", class_id,
+                EMU_TRAFFIC_CLASSES);
+        return -1;
+    }
+    traffic_class_t *classes = realloc(emu->classes,
+            (emu->n_classes + 1) * sizeof(traffic_class_t));
+    if (classes == NULL) {
+        set_error(emu, "out of memory for traffic classes");
+        return -1;
+    }
+    emu->classes = classes;
+    emu->classes[emu->n_classes++] = (traffic_class_t) {key, mask, class_id};
+    return 0;
+}
+
+void emu_drop_packets(emu_t *emu, uint32_t key, uint32_t mask,
+        uint32_t skip, uint32_t count) {
+    emu->drop_rule = (drop_rule_t) {key, mask, skip, count};
+}
+
+int emu_n_cores(const emu_t *emu) {
+    return emu->n_cores;
+}
+
+void emu_core_counters(const emu_t *emu, int core_index,
+        emu_core_counters_t *out) {
+    const core_t *core = emu->cores[core_index];
+    *out = core->counters;
+    out->state = core->state;
+    out->exit_code = core->exit_code;
+    out->dtcm_bytes = core->dtcm_bytes;
+}
+
+void emu_chip_counters(const emu_t *emu, uint32_t x, uint32_t y,
+        emu_chip_counters_t *out) {
+    *out = emu->chips[y * emu->width + x].counters;
+}
+
+const char *emu_core_log(const emu_t *emu, int core_index) {
+    const core_t *core = emu->cores[core_index];
+    return core->log != NULL ? core->log : "";
+}

@@ -1,0 +1,147 @@
+// The emulated machine: chips with routers, cores with their event queues
+// and memory. Shared by the files of the emulator; Python sees emulator.h.
+#ifndef SPINNPOP_MACHINE_H
+#define SPINNPOP_MACHINE_H
+
+#include <setjmp.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <data_specification.h>
+#include <spin1_api.h>
+
+#include "emulator.h"
+
+// SpiNNaker 1, as spinnaker_tools' spin1_api_params.h has it.
+#define CORES_PER_CHIP 18
+#define N_LINKS 6
+#define N_REGIONS 32
+#define TASK_QUEUE_SIZE 16
+#define N_TASK_QUEUES 4
+#define USER_EVENT_QUEUE_SIZE 4
+#define DS_MAGIC 0xAD130AD6
+#define DS_VERSION 0x00010000
+// sark's heap puts a two-word header before every block.
+#define DTCM_BLOCK_HEADER 8
+
+//! One queued callback.
+typedef struct {
+    callback_t cback;
+    uint arg0, arg1;
+    bool user_event;             // counts against USER_EVENT_QUEUE_SIZE
+} task_t;
+
+//! A bounded FIFO of callbacks; like spin1's, it holds size - 1.
+typedef struct {
+    task_t queue[TASK_QUEUE_SIZE];
+    uint start, end;
+} task_queue_t;
+
+typedef struct {
+    callback_t cback;
+    int priority;
+} handler_t;
+
+typedef struct core {
+    uint32_t x, y, p;
+    int index;
+    uint32_t state;              // enum emu_core_state
+    uint32_t exit_code;
+    void *library;               // this core's own instance of its model
+    void (*c_main)(void);
+    handler_t handlers[NUM_EVENTS];
+    task_queue_t irq_queue;      // priority-0 callbacks: before any task
+    task_queue_t tasks[N_TASK_QUEUES];
+    uint user_events_pending;
+    bool in_ready_list;
+    data_specification_metadata_t *ds;
+    uint32_t region_size[N_REGIONS];
+    uint32_t dtcm_bytes;
+    void **dtcm_blocks;
+    size_t n_dtcm_blocks, dtcm_blocks_capacity;
+    emu_core_counters_t counters;
+    char *log;
+    size_t log_length, log_capacity;
+} core_t;
+
+typedef struct {
+    uint32_t key, mask, route;
+} route_entry_t;
+
+typedef struct {
+    bool present;
+    route_entry_t *entries;
+    uint32_t n_entries;
+    uint64_t sdram_used;
+    int cores[CORES_PER_CHIP];   // core index by processor, -1 if none
+    emu_chip_counters_t counters;
+} chip_t;
+
+//! Where a key sent from a chip ends up, resolved once and cached.
+typedef struct {
+    uint32_t n_chips, n_cores;
+    uint32_t *chips;             // chip indices visited, one per lookup
+    uint32_t *cores;             // destination core indices
+    uint32_t n_drops;            // branches with nowhere to go
+    uint32_t *drop_chips;        // where each of those ended
+    uint32_t n_links;            // chip-to-chip hops
+    uint32_t *link_chips;        // the sending chip of each hop
+    int traffic_class;           // -1 if none
+} route_t;
+
+typedef struct {
+    uint64_t tag;                // (source chip << 32 | key) + 1; 0 = empty
+    route_t *route;
+} route_slot_t;
+
+typedef struct {
+    uint32_t key, mask, skip, count;
+} drop_rule_t;
+
+typedef struct {
+    uint32_t key, mask, class_id;
+} traffic_class_t;
+
+struct emu {
+    uint32_t width, height;
+    uint32_t sdram_per_chip, dtcm_heap_bytes;
+    chip_t *chips;
+    core_t **cores;
+    int n_cores, cores_capacity;
+    int *ready;                  // ring of core indices with work to do
+    int ready_head, ready_count;
+    core_t *current;             // the core whose code is running
+    jmp_buf failure_exit;        // where rt_error() leaves the run
+    bool failed;
+    route_slot_t *route_cache;
+    size_t route_cache_capacity, route_cache_used;
+    drop_rule_t drop_rule;
+    traffic_class_t *classes;
+    int n_classes;
+    char error[512];
+};
+
+//! The machine whose cores are running (the API functions act on it).
+extern emu_t *emu_active;
+
+// scheduler.c
+void core_make_ready(emu_t *emu, core_t *core);
+bool queue_push(task_queue_t *queue, task_t task);
+void core_invoke(emu_t *emu, core_t *core, callback_t cback, uint arg0,
+        uint arg1);
+void core_fail(emu_t *emu, core_t *core, uint code) __attribute__((noreturn));
+
+// router.c
+void router_send(emu_t *emu, core_t *source, uint32_t key, uint32_t payload,
+        bool has_payload);
+void router_free_cache(emu_t *emu);
+
+// model_loader.c
+int model_load_instance(emu_t *emu, core_t *core, const char *model_path);
+void model_unload_instance(core_t *core);
+
+// runtime.c
+void core_log(core_t *core, const char *text);
+
+#endif  // SPINNPOP_MACHINE_H

@@ -1,0 +1,268 @@
+// Routing: PACMAN's per-chip tables turned into deliveries.
+//
+// A packet is looked up in the router of the chip it is on: the first entry
+// with (key & mask) == entry key sends it to the processors and links the
+// entry lists. With no match, a packet that came in over a link carries on
+// in the same direction (default routing); one from a local core has
+// nowhere to go and is dropped, as is one sent towards an absent chip or
+// processor. The tree a key takes from a chip never changes during a run,
+// so it is resolved once and cached; counters still count every packet.
+#include <stdlib.h>
+#include <string.h>
+
+#include "machine.h"
+
+#define MAX_HOPS 4096
+#define ROUTE_LINK_BITS 6
+
+// Link directions as on SpiNNaker: E, NE, N, W, SW, S.
+static const int LINK_DX[N_LINKS] = {1, 1, 0, -1, -1, 0};
+static const int LINK_DY[N_LINKS] = {0, 1, 1, 0, -1, -1};
+
+typedef struct {
+    uint32_t *items;
+    uint32_t n, capacity;
+} list_t;
+
+static bool list_add(list_t *list, uint32_t item) {
+    if (list->n == list->capacity) {
+        uint32_t capacity = list->capacity ? 2 * list->capacity : 8;
+        uint32_t *items = realloc(list->items, capacity * sizeof(uint32_t));
+        if (items == NULL) {
+            return false;
+        }
+        list->items = items;
+        list->capacity = capacity;
+    }
+    list->items[list->n++] = item;
+    return true;
+}
+
+static const route_entry_t *lookup(const chip_t *chip, uint32_t key) {
+    for (uint32_t e = 0; e < chip->n_entries; e++) {
+        if ((key & chip->entries[e].mask) == chip->entries[e].key) {
+            return &chip->entries[e];
+        }
+    }
+    return NULL;
+}
+
+static int traffic_class(const emu_t *emu, uint32_t key) {
+    for (int c = 0; c < emu->n_classes; c++) {
+        if ((key & emu->classes[c].mask) == emu->classes[c].key) {
+            return (int) emu->classes[c].class_id;
+        }
+    }
+    return -1;
+}
+
+//! Walks the multicast tree of `key` from chip `source`.
+static route_t *resolve(const emu_t *emu, uint32_t source, uint32_t key) {
+    list_t chips = {0}, cores = {0}, drops = {0}, links = {0};
+    // Breadth first over (chip, direction of travel); -1: from a local core.
+    list_t frontier = {0};
+    bool ok = list_add(&frontier, source) && list_add(&frontier, (uint32_t) -1);
+    for (uint32_t next = 0; ok && next < frontier.n; next += 2) {
+        uint32_t chip_index = frontier.items[next];
+        int travel = (int) frontier.items[next + 1];
+        if (chips.n >= MAX_HOPS) {
+            ok = list_add(&drops, chip_index);
+            break;
+        }
+        const chip_t *chip = &emu->chips[chip_index];
+        ok = list_add(&chips, chip_index);
+        const route_entry_t *entry = lookup(chip, key);
+        uint32_t route;
+        if (entry != NULL) {
+            route = entry->route;
+        } else if (travel >= 0) {
+            route = 1u << travel;
+        } else {
+            ok = ok && list_add(&drops, chip_index);
+            continue;
+        }
+        for (int p = 0; ok && p < CORES_PER_CHIP; p++) {
+            if (route & (1u << (ROUTE_LINK_BITS + p))) {
+                ok = chip->cores[p] >= 0
+                        ? list_add(&cores, (uint32_t) chip->cores[p])
+                        : list_add(&drops, chip_index);
+            }
+        }
+        int x = (int) (chip_index % emu->width);
+        int y = (int) (chip_index / emu->width);
+        for (int link = 0; ok && link < N_LINKS; link++) {
+            if (!(route & (1u << link))) {
+                continue;
+            }
+            int nx = x + LINK_DX[link], ny = y + LINK_DY[link];
+            if (nx < 0 || ny < 0 || nx >= (int) emu->width
+                    || ny >= (int) emu->height
+                    || !emu->chips[ny * emu->width + nx].present) {
+                ok = list_add(&drops, chip_index);
+                continue;
+            }
+            ok = list_add(&frontier, (uint32_t) (ny * emu->width + nx))
+                    && list_add(&frontier, (uint32_t) link)
+                    && list_add(&links, chip_index);
+        }
+    }
+    free(frontier.items);
+    route_t *route = ok ? malloc(sizeof(route_t)) : NULL;
+    if (route == NULL) {
+        free(chips.items);
+        free(cores.items);
+        free(drops.items);
+        free(links.items);
+        return NULL;
+    }
+    *route = (route_t) {
+        .n_chips = chips.n, .chips = chips.items,
+        .n_cores = cores.n, .cores = cores.items,
+        .n_drops = drops.n, .drop_chips = drops.items,
+        .n_links = links.n, .link_chips = links.items,
+        .traffic_class = traffic_class(emu, key)
+    };
+    return route;
+}
+
+static uint64_t hash(uint64_t tag) {
+    tag ^= tag >> 33;
+    tag *= 0xff51afd7ed558ccdULL;
+    tag ^= tag >> 33;
+    return tag;
+}
+
+static bool cache_grow(emu_t *emu) {
+    size_t capacity = emu->route_cache_capacity
+            ? 2 * emu->route_cache_capacity : 1024;
+    route_slot_t *slots = calloc(capacity, sizeof(route_slot_t));
+    if (slots == NULL) {
+        return false;
+    }
+    for (size_t s = 0; s < emu->route_cache_capacity; s++) {
+        route_slot_t old = emu->route_cache[s];
+        if (old.tag != 0) {
+            size_t i = hash(old.tag) & (capacity - 1);
+            while (slots[i].tag != 0) {
+                i = (i + 1) & (capacity - 1);
+            }
+            slots[i] = old;
+        }
+    }
+    free(emu->route_cache);
+    emu->route_cache = slots;
+    emu->route_cache_capacity = capacity;
+    return true;
+}
+
+static route_t *cached_route(emu_t *emu, uint32_t source, uint32_t key) {
+    uint64_t tag = (((uint64_t) source << 32) | key) + 1;
+    if (emu->route_cache_capacity > 0) {
+        size_t i = hash(tag) & (emu->route_cache_capacity - 1);
+        while (emu->route_cache[i].tag != 0) {
+            if (emu->route_cache[i].tag == tag) {
+                return emu->route_cache[i].route;
+            }
+            i = (i + 1) & (emu->route_cache_capacity - 1);
+        }
+    }
+    if (2 * (emu->route_cache_used + 1) > emu->route_cache_capacity
+            && !cache_grow(emu)) {
+        return NULL;
+    }
+    route_t *route = resolve(emu, source, key);
+    if (route == NULL) {
+        return NULL;
+    }
+    size_t i = hash(tag) & (emu->route_cache_capacity - 1);
+    while (emu->route_cache[i].tag != 0) {
+        i = (i + 1) & (emu->route_cache_capacity - 1);
+    }
+    emu->route_cache[i] = (route_slot_t) {tag, route};
+    emu->route_cache_used++;
+    return route;
+}
+
+void router_free_cache(emu_t *emu) {
+    for (size_t s = 0; s < emu->route_cache_capacity; s++) {
+        route_t *route = emu->route_cache[s].route;
+        if (route != NULL) {
+            free(route->chips);
+            free(route->cores);
+            free(route->drop_chips);
+            free(route->link_chips);
+            free(route);
+        }
+    }
+    free(emu->route_cache);
+    emu->route_cache = NULL;
+    emu->route_cache_capacity = emu->route_cache_used = 0;
+}
+
+//! The packet arrives at a core's communications controller.
+static void deliver(emu_t *emu, core_t *core, uint32_t key, uint32_t payload,
+        bool has_payload) {
+    handler_t handler = core->handlers[
+            has_payload ? MCPL_PACKET_RECEIVED : MC_PACKET_RECEIVED];
+    if (core->state != EMU_CORE_RUNNING || handler.cback == NULL) {
+        core->counters.dropped++;
+        return;
+    }
+    if (handler.priority < 0) {
+        core->counters.received++;
+        core_invoke(emu, core, handler.cback, key, payload);
+        return;
+    }
+    task_queue_t *queue = handler.priority == 0
+            ? &core->irq_queue : &core->tasks[handler.priority - 1];
+    if (!queue_push(queue, (task_t) {handler.cback, key, payload, false})) {
+        core->counters.dropped++;
+        return;
+    }
+    core->counters.received++;
+    core_make_ready(emu, core);
+}
+
+static bool injected_drop(emu_t *emu, uint32_t key) {
+    drop_rule_t *rule = &emu->drop_rule;
+    if (rule->count == 0 || (key & rule->mask) != rule->key) {
+        return false;
+    }
+    if (rule->skip > 0) {
+        rule->skip--;
+        return false;
+    }
+    rule->count--;
+    return true;
+}
+
+void router_send(emu_t *emu, core_t *source, uint32_t key, uint32_t payload,
+        bool has_payload) {
+    uint32_t source_chip = source->y * emu->width + source->x;
+    route_t *route = cached_route(emu, source_chip, key);
+    if (route == NULL) {
+        core_log(source, "[ERROR] out of host memory routing a packet\n");
+        core_fail(emu, source, RTE_MALLOC);
+    }
+    source->counters.sent++;
+    if (route->traffic_class >= 0) {
+        source->counters.sent_by_class[route->traffic_class]++;
+    }
+    if (injected_drop(emu, key)) {
+        emu->chips[source_chip].counters.routed++;
+        emu->chips[source_chip].counters.dropped++;
+        return;
+    }
+    for (uint32_t c = 0; c < route->n_chips; c++) {
+        emu->chips[route->chips[c]].counters.routed++;
+    }
+    for (uint32_t l = 0; l < route->n_links; l++) {
+        emu->chips[route->link_chips[l]].counters.link_sent++;
+    }
+    for (uint32_t d = 0; d < route->n_drops; d++) {
+        emu->chips[route->drop_chips[d]].counters.dropped++;
+    }
+    for (uint32_t c = 0; c < route->n_cores; c++) {
+        deliver(emu, emu->cores[route->cores[c]], key, payload, has_payload);
+    }
+}

@@ -1,0 +1,187 @@
+// The SpiNNaker C API on the host: the subset of spinnaker_tools and
+// SpiNNFrontEndCommon that the models call, acting on the emulated core
+// whose code is running.
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <data_specification.h>
+#include <debug.h>
+#include <spin1_api.h>
+
+#include "machine.h"
+
+#define LOG_CAPACITY (64 * 1024)
+// Fresh DTCM is not zero on the chip; a fixed pattern keeps runs
+// deterministic and makes a missing initialisation show.
+#define DTCM_FILL 0xA5
+
+static core_t *running_core(void) {
+    if (emu_active == NULL || emu_active->current == NULL) {
+        fprintf(stderr, "spinnpop emulator: SpiNNaker API called with no "
+                "core running\n");
+        abort();
+    }
+    return emu_active->current;
+}
+
+void core_log(core_t *core, const char *text) {
+    size_t length = strlen(text);
+    if (core->log_length + length + 1 > LOG_CAPACITY) {
+        return;
+    }
+    if (core->log_length + length + 1 > core->log_capacity) {
+        size_t capacity = core->log_capacity ? core->log_capacity : 1024;
+        while (capacity < core->log_length + length + 1) {
+            capacity *= 2;
+        }
+        char *log = realloc(core->log, capacity);
+        if (log == NULL) {
+            return;
+        }
+        core->log = log;
+        core->log_capacity = capacity;
+    }
+    memcpy(core->log + core->log_length, text, length + 1);
+    core->log_length += length;
+}
+
+void emu_log(int level, const char *message, ...) {
+    static const char *names[] = {"ERROR", "WARNING", "INFO", "DEBUG"};
+    char line[1024];
+    int prefix = snprintf(line, sizeof(line), "[%s] ",
+            names[(level / 10 - 1) & 3]);
+    va_list args;
+    va_start(args, message);
+    vsnprintf(line + prefix, sizeof(line) - prefix - 1, message, args);
+    va_end(args);
+    strcat(line, "\n");
+    core_log(running_core(), line);
+}
+
+void rt_error(uint code, ...) {
+    core_t *core = running_core();
+    char line[64];
+    snprintf(line, sizeof(line), "[ERROR] rt_error(%u)\n", code);
+    core_log(core, line);
+    core_fail(emu_active, core, code);
+}
+
+uint spin1_start(sync_bool sync) {
+    (void) sync;  // every core starts together once all have loaded
+    running_core()->state = EMU_CORE_RUNNING;
+    return 0;
+}
+
+void spin1_exit(uint error) {
+    core_t *core = running_core();
+    core->state = EMU_CORE_EXITED;
+    core->exit_code = error;
+    if (error != 0) {
+        emu_active->failed = true;
+    }
+}
+
+void spin1_callback_on(uint event_id, callback_t cback, int priority) {
+    core_t *core = running_core();
+    if (event_id >= NUM_EVENTS || priority < -1 || priority > N_TASK_QUEUES) {
+        core_log(core, "[ERROR] spin1_callback_on: bad event or priority\n");
+        core_fail(emu_active, core, RTE_API);
+    }
+    core->handlers[event_id] = (handler_t) {cback, priority};
+}
+
+uint spin1_schedule_callback(callback_t cback, uint arg0, uint arg1,
+        uint priority) {
+    core_t *core = running_core();
+    if (priority < 1 || priority > N_TASK_QUEUES) {
+        return FAILURE;
+    }
+    if (!queue_push(&core->tasks[priority - 1],
+            (task_t) {cback, arg0, arg1, false})) {
+        return FAILURE;
+    }
+    core_make_ready(emu_active, core);
+    return SUCCESS;
+}
+
+uint spin1_trigger_user_event(uint arg0, uint arg1) {
+    core_t *core = running_core();
+    handler_t handler = core->handlers[USER_EVENT];
+    if (core->user_events_pending >= USER_EVENT_QUEUE_SIZE - 1) {
+        return FAILURE;
+    }
+    if (handler.cback == NULL) {
+        return SUCCESS;
+    }
+    if (handler.priority < 0) {
+        core_invoke(emu_active, core, handler.cback, arg0, arg1);
+        return SUCCESS;
+    }
+    task_queue_t *queue = handler.priority == 0
+            ? &core->irq_queue : &core->tasks[handler.priority - 1];
+    if (!queue_push(queue, (task_t) {handler.cback, arg0, arg1, true})) {
+        return FAILURE;
+    }
+    core->user_events_pending++;
+    core_make_ready(emu_active, core);
+    return SUCCESS;
+}
+
+uint spin1_send_mc_packet(uint key, uint data, uint load) {
+    router_send(emu_active, running_core(), key, data, load == WITH_PAYLOAD);
+    return SUCCESS;
+}
+
+void *spin1_malloc(uint bytes) {
+    core_t *core = running_core();
+    uint32_t charge = ((bytes + 3) & ~3u) + DTCM_BLOCK_HEADER;
+    if (core->dtcm_bytes + charge > emu_active->dtcm_heap_bytes) {
+        return NULL;
+    }
+    if (core->n_dtcm_blocks == core->dtcm_blocks_capacity) {
+        size_t capacity = core->dtcm_blocks_capacity
+                ? 2 * core->dtcm_blocks_capacity : 16;
+        void **blocks = realloc(core->dtcm_blocks, capacity * sizeof(void *));
+        if (blocks == NULL) {
+            return NULL;
+        }
+        core->dtcm_blocks = blocks;
+        core->dtcm_blocks_capacity = capacity;
+    }
+    void *block = malloc(bytes > 0 ? bytes : 1);
+    if (block == NULL) {
+        return NULL;
+    }
+    memset(block, DTCM_FILL, bytes);
+    core->dtcm_blocks[core->n_dtcm_blocks++] = block;
+    core->dtcm_bytes += charge;
+    return block;
+}
+
+uint spin1_get_core_id(void) {
+    return running_core()->p;
+}
+
+uint spin1_get_chip_id(void) {
+    core_t *core = running_core();
+    return (core->x << 8) | core->y;
+}
+
+data_specification_metadata_t *data_specification_get_data_address(void) {
+    return running_core()->ds;
+}
+
+bool data_specification_read_header(
+        data_specification_metadata_t *ds_regions) {
+    if (ds_regions->magic_number != DS_MAGIC) {
+        log_error("Magic number is incorrect: %08x", ds_regions->magic_number);
+        return false;
+    }
+    if (ds_regions->version != DS_VERSION) {
+        log_error("Version number is incorrect: %08x", ds_regions->version);
+        return false;
+    }
+    return true;
+}

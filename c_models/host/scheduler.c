@@ -1,0 +1,154 @@
+// Running the cores: spin1's event model on one host thread.
+//
+// Priority -1 (FIQ) callbacks run the moment their event happens, nested in
+// whatever code caused it, as the hardware interrupt would. Priority 0
+// callbacks wait in a per-core queue that runs before any queued task, and
+// priorities 1-4 go to spin1's bounded task queues. Cores with work take
+// turns in a fixed round robin, one queued task per turn, so a run is
+// deterministic: the same machine and inputs give the same bits.
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "machine.h"
+
+emu_t *emu_active = NULL;
+
+bool queue_push(task_queue_t *queue, task_t task) {
+    uint next = (queue->end + 1) % TASK_QUEUE_SIZE;
+    if (next == queue->start) {
+        return false;
+    }
+    queue->queue[queue->end] = task;
+    queue->end = next;
+    return true;
+}
+
+static bool queue_pop(task_queue_t *queue, task_t *task) {
+    if (queue->start == queue->end) {
+        return false;
+    }
+    *task = queue->queue[queue->start];
+    queue->start = (queue->start + 1) % TASK_QUEUE_SIZE;
+    return true;
+}
+
+static bool core_has_work(const core_t *core) {
+    if (core->state != EMU_CORE_RUNNING) {
+        return false;
+    }
+    if (core->irq_queue.start != core->irq_queue.end) {
+        return true;
+    }
+    for (int q = 0; q < N_TASK_QUEUES; q++) {
+        if (core->tasks[q].start != core->tasks[q].end) {
+            return true;
+        }
+    }
+    return false;
+}
+
+void core_make_ready(emu_t *emu, core_t *core) {
+    if (core->in_ready_list || !core_has_work(core)) {
+        return;
+    }
+    core->in_ready_list = true;
+    int tail = (emu->ready_head + emu->ready_count) % emu->cores_capacity;
+    emu->ready[tail] = core->index;
+    emu->ready_count++;
+}
+
+void core_invoke(emu_t *emu, core_t *core, callback_t cback, uint arg0,
+        uint arg1) {
+    core_t *interrupted = emu->current;
+    emu->current = core;
+    core->counters.callbacks++;
+    cback(arg0, arg1);
+    emu->current = interrupted;
+}
+
+void core_fail(emu_t *emu, core_t *core, uint code) {
+    core->state = EMU_CORE_FAILED;
+    core->exit_code = code;
+    emu->failed = true;
+    // The core stops dead, as after rt_error() on the chip; the whole run
+    // stops with it, since nothing it owes its peers will come.
+    longjmp(emu->failure_exit, 1);
+}
+
+//! One turn of a core: its interrupt-level callbacks, then one task.
+static void core_turn(emu_t *emu, core_t *core) {
+    task_t task;
+    while (core->state == EMU_CORE_RUNNING
+            && queue_pop(&core->irq_queue, &task)) {
+        if (task.user_event) {
+            core->user_events_pending--;
+        }
+        core_invoke(emu, core, task.cback, task.arg0, task.arg1);
+    }
+    for (int q = 0; q < N_TASK_QUEUES && core->state == EMU_CORE_RUNNING;
+            q++) {
+        if (queue_pop(&core->tasks[q], &task)) {
+            if (task.user_event) {
+                core->user_events_pending--;
+            }
+            core_invoke(emu, core, task.cback, task.arg0, task.arg1);
+            break;
+        }
+    }
+}
+
+int emu_start(emu_t *emu) {
+    emu_active = emu;
+    // volatile: both live across the setjmp() that rt_error() returns to.
+    volatile int failures = 0;
+    for (volatile int c = 0; c < emu->n_cores; c++) {
+        core_t *core = emu->cores[c];
+        if (setjmp(emu->failure_exit) != 0) {
+            emu->current = NULL;
+            failures++;
+            continue;
+        }
+        emu->current = core;
+        core->c_main();
+        emu->current = NULL;
+        if (core->state == EMU_CORE_LOADED) {
+            core->state = EMU_CORE_FAILED;
+            core_log(core, "[ERROR] c_main returned without spin1_start()\n");
+            failures++;
+        }
+    }
+    for (int c = 0; c < emu->n_cores; c++) {
+        core_make_ready(emu, emu->cores[c]);
+    }
+    return failures;
+}
+
+static int run_state(const emu_t *emu) {
+    if (emu->failed) {
+        return EMU_FAILED;
+    }
+    for (int c = 0; c < emu->n_cores; c++) {
+        if (emu->cores[c]->state != EMU_CORE_EXITED) {
+            return emu->ready_count > 0 ? EMU_RUNNING : EMU_STALLED;
+        }
+    }
+    return EMU_DONE;
+}
+
+int emu_run(emu_t *emu, uint64_t max_callbacks) {
+    emu_active = emu;
+    if (setjmp(emu->failure_exit) != 0) {
+        emu->current = NULL;
+        return EMU_FAILED;
+    }
+    for (uint64_t turn = 0; turn < max_callbacks && emu->ready_count > 0
+            && !emu->failed; turn++) {
+        core_t *core = emu->cores[emu->ready[emu->ready_head]];
+        emu->ready_head = (emu->ready_head + 1) % emu->cores_capacity;
+        emu->ready_count--;
+        core->in_ready_list = false;
+        core_turn(emu, core);
+        core_make_ready(emu, core);
+    }
+    return run_state(emu);
+}

@@ -1,0 +1,91 @@
+// The forward pass of a dense slice: each arriving activation is multiplied
+// into the weighted sums at once (weight-stationary, like a synaptic row
+// per spike); when the last one is in, the activation function runs. A
+// softmax population first agrees on its normaliser: every core sends its
+// local maximum and exp-sum to every core of the population, and each
+// combines them in core order, so all cores get the same result.
+#include "dense_layer.h"
+
+void forward_receive(uint32_t slot, const key_entry_t *entry,
+        uint32_t index, value_t value) {
+    const incoming_projection_t *projection = &layer.incoming[entry->index];
+    uint32_t pre = entry->offset + index;
+    slot_t *state = &layer.slots[slot];
+    if (pre >= projection->n_pre
+            || state->forward_received == layer.params.n_inputs) {
+        layer.status->protocol_errors++;
+        return;
+    }
+    slot_inputs(slot)[projection->input_offset + pre] = value;
+    if (value != VALUE_ZERO) {
+        const value_t *row = layer.weights + projection->weight_offset
+                + pre * layer.params.n_neurons;
+        value_t *z = slot_z(slot);
+        for (uint32_t j = 0; j < layer.params.n_neurons; j++) {
+            z[j] += value_mul(row[j], value);
+        }
+    }
+    if (++state->forward_received < layer.params.n_inputs) {
+        return;
+    }
+
+    value_t *z = slot_z(slot), *a = slot_a(slot);
+    const value_t *bias = layer_bias();
+    for (uint32_t j = 0; j < layer.params.n_neurons; j++) {
+        z[j] += bias[j];
+    }
+    if (!ACTIVATION_IS_SOFTMAX) {
+        for (uint32_t j = 0; j < layer.params.n_neurons; j++) {
+            a[j] = activation(z[j]);
+        }
+        forward_finished(slot, VALUE_ZERO);
+        return;
+    }
+    value_t max = z[0];
+    for (uint32_t j = 1; j < layer.params.n_neurons; j++) {
+        if (z[j] > max) {
+            max = z[j];
+        }
+    }
+    value_t sum = VALUE_ZERO;
+    for (uint32_t j = 0; j < layer.params.n_neurons; j++) {
+        sum += activation(z[j] - max);
+    }
+    uint32_t base = layer.params.softmax_key | (slot << 1);
+    send_value(base, max);
+    send_value(base | 1, sum);
+}
+
+void softmax_receive(uint32_t slot, const key_entry_t *entry,
+        uint32_t index, value_t value) {
+    uint32_t core = entry->index;
+    if (core >= layer.params.softmax_cores || index > 1) {
+        layer.status->protocol_errors++;
+        return;
+    }
+    (index == 0 ? slot_softmax_max(slot) : slot_softmax_sum(slot))[core] =
+            value;
+    slot_t *state = &layer.slots[slot];
+    if (++state->softmax_received < 2 * layer.params.softmax_cores) {
+        return;
+    }
+
+    const value_t *maxima = slot_softmax_max(slot);
+    const value_t *sums = slot_softmax_sum(slot);
+    value_t max = maxima[0];
+    for (uint32_t c = 1; c < layer.params.softmax_cores; c++) {
+        if (maxima[c] > max) {
+            max = maxima[c];
+        }
+    }
+    value_t sum = VALUE_ZERO;
+    for (uint32_t c = 0; c < layer.params.softmax_cores; c++) {
+        sum += value_mul(sums[c], value_exp(maxima[c] - max));
+    }
+    const value_t *z = slot_z(slot);
+    value_t *a = slot_a(slot);
+    for (uint32_t j = 0; j < layer.params.n_neurons; j++) {
+        a[j] = value_div(activation(z[j] - max), sum);
+    }
+    forward_finished(slot, max + value_log(sum));
+}

@@ -1,0 +1,43 @@
+"""spinnpop: deep learning (training too) on SpiNNaker, in the style of PyNN.
+
+Layers are Populations, packed many neurons to an ARM core; Projections
+join them; C models on the cores run the forward pass, send errors back
+with multicast packets and update their own weights. The default backend
+is spinnpop's host emulator of the machine, which runs the same C on the
+mapping the SpiNNaker tool chain makes.
+"""
+
+from spinnpop.cells import Input, Linear, ReLU, Sigmoid, Softmax, Tanh
+from spinnpop.connectors import AllToAllConnector
+from spinnpop.control import end, set_number_of_neurons_per_core, setup
+from spinnpop.errors import (ConfigurationError, DataError, MappingError,
+                             NetworkError, NotSetUpError, ResourceError,
+                             RunError, ShapeError, SpinnpopError, StallError)
+from spinnpop.populations import Population
+from spinnpop.projections import Projection
+from spinnpop.results.counters import RunCounters
+from spinnpop.training.history import History
+from spinnpop.training.optimizers import SGD
+from spinnpop.training.runner import evaluate, predict, train
+
+
+def counters() -> RunCounters:
+    """What the machine counted in the last train, predict or evaluate
+    call: packets sent, received and dropped and callbacks run, per core
+    (with the packets sent by kind of traffic) and per chip."""
+    from spinnpop.control import current_state
+    state = current_state()
+    if state.last_run is None:
+        raise NotSetUpError("nothing has run yet in this session: call "
+                            "train, predict or evaluate first")
+    return state.last_run
+
+
+__all__ = [
+    "setup", "end", "set_number_of_neurons_per_core", "Population",
+    "Projection", "AllToAllConnector", "Input", "Linear", "ReLU", "Sigmoid",
+    "Tanh", "Softmax", "SGD", "History", "train", "predict", "evaluate",
+    "counters", "RunCounters", "SpinnpopError", "NotSetUpError",
+    "ConfigurationError", "ShapeError", "DataError", "NetworkError",
+    "ResourceError", "MappingError", "RunError", "StallError",
+]

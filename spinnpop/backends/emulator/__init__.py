@@ -1,0 +1,1 @@
+"""spinnpop's host emulator of SpiNNaker: the C engine and its loader."""

@@ -1,0 +1,169 @@
+"""ctypes binding of the emulator engine (c_models/host/emulator.h)."""
+
+from __future__ import annotations
+
+import ctypes
+import enum
+import os
+
+import numpy as np
+
+from spinnpop.errors import MappingError
+
+TRAFFIC_CLASSES = 8
+
+
+class RunState(enum.IntEnum):
+    RUNNING = 0
+    DONE = 1
+    STALLED = 2
+    FAILED = 3
+
+
+class CoreState(enum.IntEnum):
+    LOADED = 0
+    RUNNING = 1
+    EXITED = 2
+    FAILED = 3
+
+
+class CoreCounters(ctypes.Structure):
+    _fields_ = [("sent", ctypes.c_uint64), ("received", ctypes.c_uint64),
+                ("dropped", ctypes.c_uint64), ("callbacks", ctypes.c_uint64),
+                ("sent_by_class", ctypes.c_uint64 * TRAFFIC_CLASSES),
+                ("state", ctypes.c_uint32), ("exit_code", ctypes.c_uint32),
+                ("dtcm_bytes", ctypes.c_uint32), ("pad", ctypes.c_uint32)]
+
+
+class ChipCounters(ctypes.Structure):
+    _fields_ = [("routed", ctypes.c_uint64), ("dropped", ctypes.c_uint64),
+                ("link_sent", ctypes.c_uint64)]
+
+
+def native_dir() -> str:
+    """Where the host build of the C lives (built by setup.py)."""
+    return os.environ.get("SPINNPOP_NATIVE_DIR", os.path.join(
+        os.path.dirname(os.path.dirname(os.path.dirname(
+            os.path.abspath(__file__)))), "_native"))
+
+
+_library = None
+
+
+def _load_library() -> ctypes.CDLL:
+    global _library
+    if _library is None:
+        path = os.path.join(native_dir(), "libspinnpop_emulator.so")
+        if not os.path.exists(path):
+            raise MappingError(
+                f"the emulator is not built ({path} is missing); install "
+                "spinnpop with `pip install .` (or `make -C c_models host "
+                "HOST_OUT=spinnpop/_native` in a checkout)")
+        # Global, so that the models' calls into the SpiNNaker API find it.
+        lib = ctypes.CDLL(path, mode=ctypes.RTLD_GLOBAL)
+        p, u32, u64, i = (ctypes.c_void_p, ctypes.c_uint32, ctypes.c_uint64,
+                          ctypes.c_int)
+        for name, restype, argtypes in (
+                ("emu_new", p, [u32, u32, u32, u32]),
+                ("emu_free", None, [p]),
+                ("emu_last_error", ctypes.c_char_p, [p]),
+                ("emu_set_routes", i, [p, u32, u32, u32, p]),
+                ("emu_add_core", i, [p, u32, u32, u32, ctypes.c_char_p]),
+                ("emu_add_region", p, [p, i, u32, u32]),
+                ("emu_add_traffic_class", i, [p, u32, u32, u32]),
+                ("emu_drop_packets", None, [p, u32, u32, u32, u32]),
+                ("emu_start", i, [p]),
+                ("emu_run", i, [p, u64]),
+                ("emu_n_cores", i, [p]),
+                ("emu_core_counters", None,
+                 [p, i, ctypes.POINTER(CoreCounters)]),
+                ("emu_chip_counters", None,
+                 [p, u32, u32, ctypes.POINTER(ChipCounters)]),
+                ("emu_core_log", ctypes.c_char_p, [p, i])):
+            function = getattr(lib, name)
+            function.restype = restype
+            function.argtypes = argtypes
+        _library = lib
+    return _library
+
+
+class Engine:
+    """One emulated machine, from construction to ``close``."""
+
+    def __init__(self, width: int, height: int, sdram_per_chip: int,
+                 dtcm_heap_bytes: int):
+        self._lib = _load_library()
+        self._emu = self._lib.emu_new(width, height, sdram_per_chip,
+                                      dtcm_heap_bytes)
+        if not self._emu:
+            raise MappingError(f"cannot build a {width} x {height} machine")
+        self._regions = {}
+
+    def _check(self, result) -> None:
+        if result is None or (isinstance(result, int) and result < 0):
+            raise MappingError("emulator: " + self._lib.emu_last_error(
+                self._emu).decode(errors="replace"))
+
+    def set_routes(self, x: int, y: int, table: np.ndarray) -> None:
+        """``table``: uint32 rows of (key, mask, route)."""
+        table = np.ascontiguousarray(table, dtype=np.uint32)
+        self._check(self._lib.emu_set_routes(
+            self._emu, x, y, len(table), table.ctypes.data))
+
+    def add_core(self, x: int, y: int, p: int, model_path: str) -> int:
+        index = self._lib.emu_add_core(self._emu, x, y, p,
+                                       model_path.encode())
+        self._check(index)
+        return index
+
+    def add_region(self, core: int, region: int, size: int) -> np.ndarray:
+        """A zeroed region; the returned uint8 array views its memory."""
+        address = self._lib.emu_add_region(self._emu, core, region, size)
+        self._check(address)
+        buffer = (ctypes.c_uint8 * size).from_address(address)
+        view = np.frombuffer(buffer, dtype=np.uint8)
+        self._regions[(core, region)] = view
+        return view
+
+    def region(self, core: int, region: int) -> np.ndarray:
+        return self._regions[(core, region)]
+
+    def add_traffic_class(self, key: int, mask: int, class_id: int) -> None:
+        self._check(self._lib.emu_add_traffic_class(self._emu, key, mask,
+                                                    class_id))
+
+    def drop_packets(self, key: int, mask: int, skip: int,
+                     count: int) -> None:
+        """Fault injection: loses ``count`` packets matching key/mask after
+        letting ``skip`` through."""
+        self._lib.emu_drop_packets(self._emu, key, mask, skip, count)
+
+    def start(self) -> int:
+        """Runs every core's c_main; returns how many failed."""
+        return self._lib.emu_start(self._emu)
+
+    def run(self, max_callbacks: int) -> RunState:
+        return RunState(self._lib.emu_run(self._emu, max_callbacks))
+
+    def core_counters(self, core: int) -> CoreCounters:
+        counters = CoreCounters()
+        self._lib.emu_core_counters(self._emu, core, ctypes.byref(counters))
+        return counters
+
+    def chip_counters(self, x: int, y: int) -> ChipCounters:
+        counters = ChipCounters()
+        self._lib.emu_chip_counters(self._emu, x, y, ctypes.byref(counters))
+        return counters
+
+    def core_log(self, core: int) -> str:
+        return self._lib.emu_core_log(self._emu, core).decode(
+            errors="replace")
+
+    def close(self) -> None:
+        if self._emu:
+            self._regions.clear()
+            self._lib.emu_free(self._emu)
+            self._emu = None
+
+    def __del__(self):
+        self.close()

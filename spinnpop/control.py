@@ -1,0 +1,141 @@
+"""A simulator session: ``setup``, ``end`` and the state in between.
+
+As in PyNN, one session is current at a time. Populations and projections
+belong to the session that made them; a new ``setup`` (or ``end``) retires
+them, and using them afterwards is an error rather than a silent mix.
+"""
+
+from __future__ import annotations
+
+import itertools
+import numbers
+
+import numpy as np
+
+from spinnpop.cells import CELL_TYPES, CellType
+from spinnpop.errors import ConfigurationError, NotSetUpError
+
+_BACKENDS = ("emulator", "spinnaker")
+_session_ids = itertools.count(1)
+_state: State | None = None
+
+
+class State:
+    """Everything one session knows: the network, its trained state, the
+    backend, and what the last run measured."""
+
+    def __init__(self, backend: str, seed: int, n_boards: int,
+                 samples_in_flight: int):
+        self.id = next(_session_ids)
+        self.backend_name = backend
+        self.seed = seed
+        self.n_boards = n_boards
+        self.samples_in_flight = samples_in_flight
+        self.rng = np.random.default_rng(seed)
+        self.populations = []
+        self.projections = []
+        self.neurons_per_core = {}
+        self.optimizer = None
+        self.last_loss = None
+        self.last_run = None
+        self.runs = 0
+        self._backend = None
+        self._mapper = None
+
+    @property
+    def backend(self):
+        if self._backend is None:
+            from spinnpop.backends import make_backend
+            self._backend = make_backend(self)
+        return self._backend
+
+    @property
+    def mapper(self):
+        if self._mapper is None:
+            from spinnpop.mapping.mapper import Mapper
+            self._mapper = Mapper(self.n_boards)
+        return self._mapper
+
+    def close(self):
+        if self._backend is not None:
+            self._backend.close()
+            self._backend = None
+        if self._mapper is not None:
+            self._mapper.close()
+            self._mapper = None
+
+
+def current_state() -> State:
+    """The current session, or NotSetUpError if there is none."""
+    if _state is None:
+        raise NotSetUpError("spinnpop is not set up: call spinnpop.setup() "
+                            "first (after spinnpop.end(), call it again)")
+    return _state
+
+
+def check_same_session(obj, state: State, what: str) -> None:
+    """Raises NotSetUpError if ``obj`` was made in another session."""
+    if obj._state is not state:
+        raise NotSetUpError(
+            f"{what} {obj.label!r} belongs to an earlier spinnpop session "
+            "(setup() or end() was called since it was made); make it "
+            "again in the current session")
+
+
+def setup(backend: str = "emulator", seed: int = 0, *, n_boards: int = 1,
+          samples_in_flight: int = 2) -> None:
+    """Starts a session, ending any current one.
+
+    :param backend: ``"emulator"`` (the default: spinnpop's host emulator
+        of the machine, no hardware needed) or ``"spinnaker"``.
+    :param seed: seeds initial weights and shuffling.
+    :param n_boards: SpiNN-5 boards (48 chips each) the emulator provides.
+    :param samples_in_flight: samples a core may hold at once, so that
+        forward and backward passes of a batch overlap (at least 1).
+    """
+    global _state
+    if backend not in _BACKENDS:
+        raise ConfigurationError(
+            f"unknown backend {backend!r}; expected one of {_BACKENDS}")
+    if backend == "spinnaker":
+        raise ConfigurationError(
+            "the 'spinnaker' backend (a board or a spalloc machine) is not "
+            "in this version of spinnpop yet; use backend='emulator', which "
+            "runs the same C models on the same mapping")
+    for name, value, low in (("seed", seed, 0), ("n_boards", n_boards, 1),
+                             ("samples_in_flight", samples_in_flight, 1)):
+        if (not isinstance(value, numbers.Integral)
+                or isinstance(value, bool) or value < low):
+            raise ConfigurationError(
+                f"expected an integer >= {low} for `{name}`; "
+                f"received: {name}={value!r}")
+    end()
+    _state = State(backend, int(seed), int(n_boards), int(samples_in_flight))
+
+
+def end() -> None:
+    """Ends the current session (if any) and frees what it holds."""
+    global _state
+    if _state is not None:
+        _state.close()
+    _state = None
+
+
+def set_number_of_neurons_per_core(cell_type, n: int) -> None:
+    """Caps the neurons per core of every population of ``cell_type`` that
+    does not set its own ``neurons_per_core`` (PyNN's function)."""
+    state = current_state()
+    if not (isinstance(cell_type, type) and issubclass(cell_type, CellType)
+            and cell_type is not CellType):
+        names = ", ".join(c.__name__ for c in CELL_TYPES)
+        raise ConfigurationError(
+            f"expected a cell type ({names}); received: {cell_type!r}")
+    state.neurons_per_core[cell_type] = check_neurons_per_core(n)
+
+
+def check_neurons_per_core(n) -> int:
+    if not isinstance(n, numbers.Integral) or isinstance(n, bool) or n < 1:
+        raise ConfigurationError(
+            "expected a positive integer for `neurons_per_core`; "
+            f"received: neurons_per_core={n!r}")
+    return int(n)

@@ -1,0 +1,22 @@
+"""SpiNNaker 1, in the numbers spinnpop's budgets use."""
+
+#: Bytes of data TCM per core.
+DTCM_BYTES = 64 * 1024
+#: DTCM left for the heap (spin1_malloc): the rest holds the stacks
+#: (spin1_api's RTS_STACKS, 4 KiB) and the static data of sark and the model.
+DTCM_HEAP_BYTES = DTCM_BYTES - 8 * 1024
+#: sark's heap puts a two-word header before every block.
+DTCM_BLOCK_HEADER = 8
+#: SDRAM shared by the cores of one chip.
+SDRAM_PER_CHIP = 128 * 1024 * 1024
+#: Cores per chip, of which one is the monitor.
+CORES_PER_CHIP = 18
+#: Chips on a SpiNN-5 board.
+CHIPS_PER_BOARD = 48
+
+
+def dtcm_block(n_bytes: int) -> int:
+    """DTCM a spin1_malloc of ``n_bytes`` takes, header included."""
+    return (n_bytes + 3) // 4 * 4 + DTCM_BLOCK_HEADER
+#: Of that, what the tools leave to applications on a SpiNN-5 chip.
+SDRAM_PER_CHIP_FOR_APPLICATIONS = 123_469_792

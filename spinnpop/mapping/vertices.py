@@ -1,0 +1,118 @@
+"""The network as the Graph Front End sees it: one ApplicationVertex per
+population, split into one MachineVertex per core-sized slice.
+
+Partitions: "forward" (activations to the populations fed), one
+"backward:<projection>:<pre core>" per pre core of a trained projection
+(partial errors; routed to that core alone, so a core receives only the
+keys of its own neurons), "softmax" (a softmax population to itself) and
+"ack" (sample completions to the input populations upstream).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from pacman.model.graphs.application import ApplicationVertex
+from pacman.model.graphs.machine import MachineVertex
+from pacman.model.partitioner_interfaces import LegacyPartitionerAPI
+from pacman.model.partitioner_splitters import SplitterFixedLegacy
+from pacman.model.resources import ConstantSDRAM
+from spinn_front_end_common.abstract_models import (
+    AbstractGeneratesDataSpecification, AbstractHasAssociatedBinary)
+from spinn_front_end_common.utilities.constants import APP_PTR_TABLE_BYTE_SIZE
+from spinnman.model.enums import ExecutableType
+
+from spinnpop.mapping import layout
+from spinnpop.mapping.regions import Region
+
+
+class PopulationSplitter(SplitterFixedLegacy):
+    """Fixed slices, with each backward partition received only by the
+    pre core it is for."""
+
+    def get_in_coming_vertices(self, partition_id):
+        cores = sorted(self.governed_app_vertex.machine_vertices,
+                       key=lambda v: v.core)
+        target = layout.backward_target_core(partition_id)
+        if target is None:
+            return cores
+        return [cores[target]]
+
+
+class PopulationVertex(ApplicationVertex, LegacyPartitionerAPI):
+    """A population: ``context`` is the mapping's (network, run shape, key
+    lookup)."""
+
+    def __init__(self, node, context):
+        super().__init__(node.label,
+                         max_atoms_per_core=max(b - a for a, b in node.slices),
+                         splitter=PopulationSplitter())
+        self.node = node
+        self.context = context
+
+    @property
+    def n_atoms(self) -> int:
+        return self.node.size
+
+    def core_of(self, vertex_slice) -> int:
+        span = (vertex_slice.lo_atom, vertex_slice.hi_atom + 1)
+        if span not in self.node.slices:
+            raise AssertionError(f"PACMAN split {self.node.label!r} as "
+                                 f"{span}, not as {self.node.slices}")
+        return self.node.slices.index(span)
+
+    def get_sdram_used_by_atoms(self, vertex_slice) -> ConstantSDRAM:
+        sizes = layout.region_sizes(self.context.network, self.node,
+                                    self.core_of(vertex_slice),
+                                    self.context.shape)
+        return ConstantSDRAM(APP_PTR_TABLE_BYTE_SIZE + sum(sizes.values()))
+
+    def create_machine_vertex(self, vertex_slice, sdram, label=None):
+        return CoreVertex(self, vertex_slice, self.core_of(vertex_slice),
+                          sdram, label)
+
+
+class CoreVertex(MachineVertex, AbstractGeneratesDataSpecification,
+                 AbstractHasAssociatedBinary):
+    """One core's slice of a population."""
+
+    def __init__(self, population, vertex_slice, core, sdram, label):
+        super().__init__(label, app_vertex=population,
+                         vertex_slice=vertex_slice)
+        self.core = core
+        self._sdram = sdram
+
+    @property
+    def population(self) -> PopulationVertex:
+        return self.app_vertex
+
+    @property
+    def sdram_required(self) -> ConstantSDRAM:
+        return self._sdram
+
+    def get_n_keys_for_partition(self, partition_id: str) -> int:
+        population = self.population
+        return layout.n_keys(population.context.network, population.node,
+                             self.core, partition_id)
+
+    def get_binary_file_name(self) -> str:
+        return f"{self.population.node.binary}.aplx"
+
+    def get_binary_start_type(self) -> ExecutableType:
+        return ExecutableType.SYNC
+
+    def generate_data_specification(self, spec, placement) -> None:
+        context = self.population.context
+        node = self.population.node
+        sizes = layout.region_sizes(context.network, node, self.core,
+                                    context.shape)
+        for region, size in sorted(sizes.items()):
+            spec.reserve_memory_region(int(region), size, label=region.name)
+        for region, content in (
+                (Region.PARAMS, layout.params(context.network, node,
+                                              self.core, context.keys)),
+                (Region.KEYS, layout.key_table(context.network, node,
+                                               self.core, context.keys))):
+            if content:
+                spec.switch_write_focus(int(region))
+                spec.write_array(np.frombuffer(content, dtype=np.uint32))
+        spec.end_specification()

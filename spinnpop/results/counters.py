@@ -1,0 +1,86 @@
+"""What the machine counted during a run, per core and per chip."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from spinnpop.mapping.mapped import Traffic
+
+
+@dataclass
+class CoreCounters:
+    """Multicast packets and callbacks of one core."""
+
+    population: str
+    core: int
+    neurons: tuple          # (start, stop) of its slice
+    chip: tuple             # (x, y)
+    processor: int
+    sent: int = 0
+    received: int = 0
+    dropped: int = 0
+    callbacks: int = 0
+    dtcm_bytes: int = 0
+    #: Packets sent, by kind of traffic ("forward", "backward", ...).
+    sent_by_traffic: dict = field(default_factory=dict)
+
+
+@dataclass
+class ChipCounters:
+    """Packets one chip's router handled."""
+
+    chip: tuple
+    routed: int = 0
+    dropped: int = 0
+    link_sent: int = 0
+
+
+@dataclass
+class RunCounters:
+    """Counters of the last training or inference call, summed over its
+    runs. ``cores`` in population order, ``chips`` by position."""
+
+    cores: list = field(default_factory=list)
+    chips: list = field(default_factory=list)
+
+    def of(self, population) -> list:
+        """The CoreCounters of one population (a Population or a label)."""
+        label = getattr(population, "label", population)
+        return [c for c in self.cores if c.population == label]
+
+    @property
+    def dropped(self) -> int:
+        """Packets lost anywhere: at routers and at cores."""
+        return (sum(c.dropped for c in self.chips)
+                + sum(c.dropped for c in self.cores))
+
+    def add(self, mapped, network, raw) -> None:
+        """Adds one run's counts."""
+        by_core = {(c.population, c.core): c for c in self.cores}
+        for index, core in enumerate(mapped.cores):
+            node = network.nodes[core.population]
+            key = (node.label, core.core)
+            if key not in by_core:
+                by_core[key] = CoreCounters(
+                    node.label, core.core, (core.start, core.stop),
+                    (core.x, core.y), core.p)
+                self.cores.append(by_core[key])
+            counts, target = raw.core_counters[index], by_core[key]
+            target.sent += counts.sent
+            target.received += counts.received
+            target.dropped += counts.dropped
+            target.callbacks += counts.callbacks
+            target.dtcm_bytes = max(target.dtcm_bytes, counts.dtcm_bytes)
+            for kind in Traffic:
+                name = kind.name.lower()
+                target.sent_by_traffic[name] = (
+                    target.sent_by_traffic.get(name, 0)
+                    + counts.sent_by_class[kind])
+        by_chip = {c.chip: c for c in self.chips}
+        for xy, counts in sorted(raw.chip_counters.items()):
+            if xy not in by_chip:
+                by_chip[xy] = ChipCounters(xy)
+                self.chips.append(by_chip[xy])
+            by_chip[xy].routed += counts.routed
+            by_chip[xy].dropped += counts.dropped
+            by_chip[xy].link_sent += counts.link_sent

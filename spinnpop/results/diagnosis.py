@@ -1,0 +1,64 @@
+"""Saying what went wrong when a run fails or stalls: which population,
+core and sample is missing what, from the status each core keeps."""
+
+from __future__ import annotations
+
+from spinnpop.errors import RunError, StallError
+from spinnpop.mapping.regions import CoreState, Stage
+
+_MISSING = {
+    Stage.FORWARD: "activations from the populations that feed it",
+    Stage.SOFTMAX: "softmax maxima and sums from its population's cores",
+    Stage.BACKWARD: "partial errors from the populations it feeds",
+    Stage.ACKS: "acknowledgements from the cores downstream",
+}
+
+
+def _where(network, core) -> str:
+    node = network.nodes[core.population]
+    return (f"population {node.label!r} core {core.core} (neurons "
+            f"{core.start}:{core.stop}, chip ({core.x}, {core.y}) "
+            f"processor {core.p})")
+
+
+def _sample(step: int, n_samples: int, order) -> str:
+    epoch, position = divmod(step, n_samples)
+    return (f"step {step} (epoch {epoch}, position {position}, sample "
+            f"{int(order[step])})")
+
+
+def raise_for(raw, network, mapped, n_samples: int, order) -> None:
+    """RunError or StallError describing a run that did not finish."""
+    if raw.state == "failed":
+        lines = []
+        for index, core in enumerate(mapped.cores):
+            if raw.failed[index]:
+                log = raw.logs[index].strip()[-1500:]
+                code = raw.core_counters[index].exit_code
+                lines.append(f"{_where(network, core)} stopped with error "
+                             f"code {code}; its log:\n{log}")
+        raise RunError("a core failed during the run:\n" + "\n".join(lines))
+    lines = []
+    for index, core in enumerate(mapped.cores):
+        status = raw.statuses[index]
+        if status["state"] == CoreState.DONE:
+            continue
+        stage = Stage(int(status["waiting_stage"]))
+        step = int(status["waiting_step"])
+        what = (f"is missing {status['expected'] - status['received']} of "
+                f"{status['expected']} {_MISSING[stage]} for "
+                f"{_sample(step, n_samples, order)}"
+                if stage != Stage.NONE else "has nothing to wait for")
+        problems = [f"{status[name]} {name.replace('_', ' ')}"
+                    for name in ("ring_overflows", "unknown_keys",
+                                 "protocol_errors") if status[name]]
+        if problems:
+            what += "; it saw " + ", ".join(problems)
+        lines.append((step, f"{_where(network, core)} {what}"))
+    lines.sort(key=lambda item: item[0])
+    drops = sum(c.dropped for c in raw.chip_counters.values())
+    core_drops = sum(c.dropped for c in raw.core_counters)
+    summary = (f"the run went quiet with {len(lines)} cores unfinished "
+               f"({drops} packets dropped by routers, {core_drops} at "
+               "cores):")
+    raise StallError("\n  ".join([summary] + [text for _, text in lines]))

@@ -1,0 +1,47 @@
+"""Losses, predictions and accuracy from what the output cores recorded.
+
+Each output core records per step its share of the loss, its largest
+output and where that is; a sample's loss is the sum of the shares, its
+predicted class the winner over cores (the first, on a tie, as numpy's
+argmax)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from spinnpop.mapping.regions import METRICS_RECORD
+
+
+def step_metrics(records: list) -> tuple:
+    """(loss per step, predicted class per step) from the metric records
+    of one population's cores, in core order."""
+    loss = np.zeros(len(records[0]), dtype=np.float64)
+    maxima = np.stack([r["max_output"] for r in records], axis=1)
+    winners = np.argmax(maxima, axis=1)
+    argmax = np.stack([r["argmax"] for r in records], axis=1)
+    for record in records:
+        loss += record["loss"]
+    return loss, argmax[np.arange(len(winners)), winners].astype(np.int64)
+
+
+def read_records(raw, cores: list, n_steps: int) -> list:
+    """The metric records of ``cores`` (indices into the mapping)."""
+    return [METRICS_RECORD.unpack(raw(core), n_steps) for core in cores]
+
+
+def summarise(loss_by_output: dict, predicted: dict, classes: dict,
+              steps: slice) -> dict:
+    """Keras-style logs over ``steps``: "loss" (summed over outputs) and
+    "accuracy", or per-output "<label>_loss" and "<label>_accuracy" too
+    when there are several outputs."""
+    logs = {"loss": float(sum(loss[steps].mean()
+                              for loss in loss_by_output.values()))}
+    several = len(loss_by_output) > 1
+    for label, loss in loss_by_output.items():
+        if several:
+            logs[f"{label}_loss"] = float(loss[steps].mean())
+        if classes.get(label) is not None:
+            correct = predicted[label][steps] == classes[label][steps]
+            name = f"{label}_accuracy" if several else "accuracy"
+            logs[name] = float(correct.mean())
+    return logs

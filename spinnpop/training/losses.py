@@ -1,0 +1,120 @@
+"""Losses, by their Keras names. The loss itself is computed by the output
+cores (c_models/common/loss_*_impl.h); here the targets are checked and
+laid out for them, and the output cell type is checked against the loss."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from spinnpop.cells import Softmax
+from spinnpop.errors import ConfigurationError, DataError, NetworkError, \
+    ShapeError
+from spinnpop.validation import check_finite
+
+
+@dataclass(frozen=True)
+class Loss:
+    """A loss: ``c_name`` names its C implementation."""
+
+    name: str
+    c_name: str
+    sparse: bool = False
+
+    def check_output(self, population) -> None:
+        """NetworkError if the output's cell type does not fit the loss."""
+        softmax = isinstance(population.celltype, Softmax)
+        if self.c_name == "cross_entropy" and not softmax:
+            raise NetworkError(
+                f"loss {self.name!r} needs a Softmax output population; "
+                f"{population.label!r} is "
+                f"{type(population.celltype).__name__}. Make it Softmax, "
+                "or use loss='mse'")
+        if self.c_name == "mse" and softmax:
+            raise NetworkError(
+                f"loss 'mse' is not supported after a Softmax (population "
+                f"{population.label!r}); use 'categorical_crossentropy' or "
+                "'sparse_categorical_crossentropy', or a Linear or Sigmoid "
+                "output for 'mse'")
+
+    def targets(self, y, population, n_samples: int) -> np.ndarray:
+        """``y`` as float32 targets of shape (n_samples, size)."""
+        what = f"targets for {population.label!r}"
+        size = population.size
+        array = np.asarray(y)
+        if self.sparse:
+            if array.ndim == 2 and array.shape[1] == 1:
+                array = array[:, 0]
+            if array.shape != (n_samples,):
+                raise ShapeError(
+                    f"{what} ({self.name}) must be class indices of shape "
+                    f"({n_samples},); received shape {array.shape}")
+            if not np.issubdtype(array.dtype, np.number):
+                raise DataError(f"{what} must be integers; received "
+                                f"dtype {array.dtype}")
+            check_finite(array.astype(np.float64), what)
+            labels = array.astype(np.int64)
+            if (labels != array).any():
+                raise DataError(f"{what} must be whole numbers (class "
+                                "indices)")
+            bad = (labels < 0) | (labels >= size)
+            if bad.any():
+                i = int(np.argmax(bad))
+                raise DataError(
+                    f"{what}: label {labels[i]} at index {i} is out of range;"
+                    f" labels must lie in [0, {size})")
+            one_hot = np.zeros((n_samples, size), dtype=np.float32)
+            one_hot[np.arange(n_samples), labels] = 1
+            return one_hot
+        if array.ndim == 1 and size == 1:
+            array = array[:, None]
+        if array.shape != (n_samples, size):
+            hint = (" (class indices go with "
+                    "'sparse_categorical_crossentropy')"
+                    if array.shape == (n_samples,) else "")
+            raise ShapeError(f"{what} ({self.name}) must have shape "
+                             f"({n_samples}, {size}); received shape "
+                             f"{array.shape}{hint}")
+        try:
+            array = array.astype(np.float64)
+        except (TypeError, ValueError):
+            raise DataError(f"{what} must be numeric") from None
+        check_finite(array, what)
+        if self.c_name == "cross_entropy" and ((array < 0) | (array > 1)).any():
+            raise DataError(f"{what} ({self.name}) must lie in [0, 1], like "
+                            "one-hot labels")
+        return array.astype(np.float32)
+
+    def classes(self, targets: np.ndarray) -> np.ndarray | None:
+        """Class index of each sample, for accuracy; None for regression."""
+        if targets.shape[1] == 1:
+            return None
+        return np.argmax(targets, axis=1)
+
+
+LOSSES = {
+    "categorical_crossentropy": Loss("categorical_crossentropy",
+                                     "cross_entropy"),
+    "sparse_categorical_crossentropy": Loss(
+        "sparse_categorical_crossentropy", "cross_entropy", sparse=True),
+    "mse": Loss("mse", "mse"),
+    "mean_squared_error": Loss("mean_squared_error", "mse"),
+}
+
+
+def get_loss(name) -> Loss:
+    """The loss called ``name`` (a Keras name)."""
+    if isinstance(name, Loss):
+        return name
+    if name not in LOSSES:
+        raise ConfigurationError(
+            f"unknown loss {name!r}; expected one of {sorted(LOSSES)}")
+    return LOSSES[name]
+
+
+def default_loss(population) -> Loss:
+    """The loss a run without one uses at an output: cross-entropy after a
+    Softmax, else mse."""
+    return LOSSES["categorical_crossentropy" if isinstance(
+        population.celltype, Softmax) else "mse"]

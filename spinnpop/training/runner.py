@@ -1,0 +1,413 @@
+"""``train``, ``predict`` and ``evaluate``: from the user's arrays to runs on
+the machine and back.
+
+Everything a run needs is checked here before anything is mapped or run;
+the machine then goes through whole epochs by itself, and the host only
+reads back what the cores recorded and the weights they learned.
+"""
+
+from __future__ import annotations
+
+import numbers
+import time
+
+import numpy as np
+
+from spinnpop.cells import Input
+from spinnpop.control import check_same_session, current_state
+from spinnpop.errors import (ConfigurationError, DataError, NetworkError,
+                             ShapeError)
+from spinnpop.graph.network import Network
+from spinnpop.mapping import layout, loading
+from spinnpop.mapping.regions import (METRICS_RECORD, STATUS, Region,
+                                      RunMode)
+from spinnpop.populations import Population
+from spinnpop.results import diagnosis, metrics
+from spinnpop.results.counters import RunCounters
+from spinnpop.training.history import History
+from spinnpop.training.losses import LOSSES, default_loss, get_loss
+from spinnpop.training.optimizers import SGD
+from spinnpop.training.schedule import epoch_orders, steps_per_run
+from spinnpop.validation import check_finite
+
+_WORD = 4
+
+
+def train(x, y, epochs: int = 1, batch_size: int = 32, loss=None,
+          optimizer: SGD | None = None, shuffle: bool = True,
+          verbose: int = 1) -> History:
+    """Trains the network with minibatch SGD, on the machine.
+
+    :param x: samples, (n_samples, size) of the input population (or
+        (n_samples, *shape)); a dict {population: array} for several.
+    :param y: targets of the output population, as the loss wants them
+        (one-hot (n_samples, n_classes), class indices (n_samples,), or
+        values); a dict {population: array} for several.
+    :param loss: "categorical_crossentropy",
+        "sparse_categorical_crossentropy" or "mse"; or a dict of them by
+        output population.
+    :param optimizer: an SGD (default: SGD(0.01)); passing the same object
+        again continues with its momentum buffers.
+    :param shuffle: shuffle each epoch with the session's seed; else the
+        samples go in order (a last partial batch is smaller).
+    :param verbose: 0 is silent, 1 prints a line per epoch.
+    :return: a History with per-epoch "loss" (and "accuracy" for
+        classification).
+    """
+    state = current_state()
+    epochs = _positive(epochs, "epochs")
+    batch_size = _positive(batch_size, "batch_size")
+    if loss is None:
+        raise ConfigurationError(
+            f"train needs a loss: one of {sorted(LOSSES)}, e.g. "
+            "loss='categorical_crossentropy'")
+    optimizer = SGD() if optimizer is None else optimizer
+    if not isinstance(optimizer, SGD):
+        raise ConfigurationError(f"expected an optimizer (spinnpop.SGD); "
+                                 f"received: optimizer={optimizer!r}")
+    inputs, outputs = _endpoints(state)
+    losses = _losses(loss, outputs)
+    xs, ys, n = _bind_data(x, y, inputs, outputs, losses)
+    network = Network(state, losses, n)
+    order = epoch_orders(state.seed, state.runs, n, epochs, bool(shuffle))
+    state.runs += 1
+    state.last_loss = losses
+    if optimizer.momentum == 0:
+        optimizer.velocities.clear()
+    history = History({"epochs": epochs, "batch_size": batch_size,
+                       "samples": n, "shuffle": bool(shuffle),
+                       "optimizer": repr(optimizer)})
+    reporter = _EpochReporter(network, history, n, epochs, losses, ys,
+                              order, verbose)
+    counters = RunCounters()
+    per_run = max(1, steps_per_run(_bytes_per_step(network, False)) // n)
+    for first in range(0, epochs, per_run):
+        run_order = order[first * n:min(epochs, first + per_run) * n]
+        shape = layout.RunShape(n, len(run_order), False)
+        raw, mapped = _execute(
+            state, network, RunMode.TRAIN, shape, xs, ys, run_order,
+            batch_size, optimizer, counters,
+            reporter.watch(mapped_epoch=first, order=run_order))
+        _keep_trained(state, network, mapped, raw, optimizer)
+    return history
+
+
+def predict(x, batch_size: int = 32, verbose: int = 0):
+    """Outputs of the network for ``x``, computed on the machine.
+
+    :return: (n_samples, *shape) float32 of the output population, or a
+        dict {population: array} for several.
+    """
+    del verbose  # inference prints nothing
+    _positive(batch_size, "batch_size")
+    state = current_state()
+    inputs, outputs = _endpoints(state)
+    losses = _inference_losses(state, outputs)
+    xs, _, n = _bind_data(x, None, inputs, outputs, losses)
+    ys = {p: np.zeros((n, p.size), np.float32) for p in outputs}
+    predicted = {p: [] for p in outputs}
+    for result in _infer(state, losses, xs, ys, n, record_outputs=True):
+        raw, mapped, network, n_steps = result
+        for population in outputs:
+            predicted[population].append(_outputs(
+                raw, mapped, population, n_steps))
+    arrays = {p: np.concatenate(parts).reshape((n,) + p.shape)
+              for p, parts in predicted.items()}
+    return arrays[outputs[0]] if len(outputs) == 1 else arrays
+
+
+def evaluate(x, y, batch_size: int = 32, loss=None, verbose: int = 0) -> dict:
+    """Loss (and accuracy) of the network on ``x``, ``y``, computed on the
+    machine.
+
+    :param loss: as for train; default: the loss of the last training.
+    :return: {"loss": ..., "accuracy": ...}; with several outputs also
+        "<label>_loss" and "<label>_accuracy".
+    """
+    del verbose  # inference prints nothing
+    _positive(batch_size, "batch_size")
+    state = current_state()
+    inputs, outputs = _endpoints(state)
+    losses = (_losses(loss, outputs) if loss is not None
+              else _inference_losses(state, outputs, required=True))
+    xs, ys, n = _bind_data(x, y, inputs, outputs, losses)
+    step_loss = {p.label: [] for p in outputs}
+    predicted = {p.label: [] for p in outputs}
+    for raw, mapped, network, n_steps in _infer(state, losses, xs, ys, n,
+                                                record_outputs=False):
+        for node in network.outputs:
+            loss_steps, classes = _step_metrics(raw, mapped, node, n_steps)
+            step_loss[node.label].append(loss_steps)
+            predicted[node.label].append(classes)
+    classes = {p.label: losses[p].classes(ys[p]) for p in outputs}
+    return metrics.summarise(
+        {label: np.concatenate(parts) for label, parts in step_loss.items()},
+        {label: np.concatenate(parts) for label, parts in predicted.items()},
+        classes, slice(None))
+
+
+def _infer(state, losses: dict, xs: dict, ys: dict, n: int,
+           record_outputs: bool):
+    """Inference runs over consecutive pieces of the data; yields (raw run,
+    mapping, network, steps) of each."""
+    counters = RunCounters()
+    network = Network(state, losses, n)
+    per_run = steps_per_run(_bytes_per_step(network, record_outputs))
+    for start in range(0, n, per_run):
+        stop = min(n, start + per_run)
+        piece = slice(start, stop)
+        part_x = {p: a[piece] for p, a in xs.items()}
+        part_y = {p: a[piece] for p, a in ys.items()}
+        network = Network(state, losses, stop - start)
+        shape = layout.RunShape(stop - start, stop - start, record_outputs)
+        order = np.arange(stop - start, dtype=np.uint32)
+        raw, mapped = _execute(state, network, RunMode.INFER, shape, part_x,
+                               part_y, order, 1, None, counters)
+        yield raw, mapped, network, stop - start
+
+
+def _execute(state, network: Network, mode: RunMode, shape, inputs: dict,
+             targets: dict, order: np.ndarray, batch_size: int, optimizer,
+             counters: RunCounters, watch=None) -> tuple:
+    """Maps (or reuses a mapping), loads, runs and reads back one run."""
+    mapped = state.mapper.map(network, shape)
+    momentum = optimizer.momentum if optimizer is not None else 0.0
+    rate = optimizer.learning_rate if optimizer is not None else 0.0
+    run = layout.run_params(int(mode), shape, batch_size, rate, momentum)
+    writes = loading.core_writes(
+        network, mapped, run, {p: p._weight for p in state.projections},
+        {p: p._bias for p in state.populations if p._bias is not None},
+        optimizer.velocities if optimizer is not None else {},
+        inputs, targets, order)
+    reads = {}
+    for index, core in enumerate(mapped.cores):
+        node = network.nodes[core.population]
+        wanted = []
+        if mode == RunMode.TRAIN and not node.is_input:
+            wanted += [Region.WEIGHTS] + ([Region.VELOCITY] if momentum
+                                          else [])
+        if node.is_output:
+            wanted.append(Region.METRICS)
+            if shape.record_outputs:
+                wanted.append(Region.OUTPUTS)
+        reads[index] = wanted
+    raw = state.backend.execute(mapped, writes, reads,
+                                None if watch is None else watch(mapped))
+    counters.add(mapped, network, raw)
+    state.last_run = counters
+    if raw.state != "done":
+        diagnosis.raise_for(raw, network, mapped, shape.n_samples, order)
+    return raw, mapped
+
+
+def _keep_trained(state, network, mapped, raw, optimizer: SGD) -> None:
+    """Takes the learned weights (and momentum buffers) off the cores."""
+    def region(kind):
+        return lambda index: raw.region(index, kind, np.float32)
+
+    matrices, biases = loading.unstack(network, mapped, region(Region.WEIGHTS))
+    for projection, matrix in matrices.items():
+        projection._weight[:] = matrix
+    for population, bias in biases.items():
+        population._bias[:] = bias
+    if optimizer.momentum:
+        matrices, biases = loading.unstack(network, mapped,
+                                           region(Region.VELOCITY))
+        optimizer.velocities.update(matrices)
+        optimizer.velocities.update(biases)
+
+
+class _EpochReporter:
+    """Fills the History (and prints) as epochs finish on the machine."""
+
+    def __init__(self, network, history, n_samples, epochs, losses, targets,
+                 order, verbose):
+        self.history, self.n, self.epochs = history, n_samples, epochs
+        self.verbose = verbose
+        self.outputs = network.outputs
+        self.classes = {}
+        for node in network.outputs:
+            classes = losses[node.population].classes(targets[node.population])
+            self.classes[node.label] = (None if classes is None
+                                        else classes[order])
+        self.next_epoch = 0
+        self.started = time.perf_counter()
+
+    def watch(self, mapped_epoch: int, order: np.ndarray):
+        """The watch for a run starting at epoch ``mapped_epoch``."""
+        def for_mapping(mapped):
+            def look(read):
+                self._report(mapped, read, mapped_epoch, len(order))
+            return look
+        return for_mapping
+
+    def _report(self, mapped, read, first_epoch: int, n_steps: int) -> None:
+        cores = {node.label: [i for i, c in enumerate(mapped.cores)
+                              if c.population == node.population.index]
+                 for node in self.outputs}
+        done = min(int(STATUS.unpack(read(i, Region.STATUS))[0]["steps_done"])
+                   for indices in cores.values() for i in indices)
+        while (self.next_epoch - first_epoch + 1) * self.n <= done \
+                and self.next_epoch < self.epochs:
+            local = self.next_epoch - first_epoch
+            steps = slice(local * self.n, (local + 1) * self.n)
+            loss, predicted = {}, {}
+            for node in self.outputs:
+                records = metrics.read_records(
+                    lambda i: read(i, Region.METRICS), cores[node.label],
+                    n_steps)
+                loss[node.label], predicted[node.label] = \
+                    metrics.step_metrics(records)
+            offset = first_epoch * self.n
+            classes = {label: None if c is None
+                       else c[offset:offset + n_steps]
+                       for label, c in self.classes.items()}
+            logs = metrics.summarise(loss, predicted, classes, steps)
+            self.history.add_epoch(self.next_epoch, logs)
+            if self.verbose:
+                line = " - ".join(f"{k}: {v:.4f}" for k, v in logs.items())
+                elapsed = time.perf_counter() - self.started
+                print(f"Epoch {self.next_epoch + 1}/{self.epochs} - "
+                      f"{elapsed:.1f}s - {line}", flush=True)
+            self.next_epoch += 1
+
+
+def _step_metrics(raw, mapped, node, n_steps: int) -> tuple:
+    cores = [i for i, c in enumerate(mapped.cores)
+             if c.population == node.population.index]
+    records = metrics.read_records(
+        lambda i: raw.regions[(i, Region.METRICS)], cores, n_steps)
+    return metrics.step_metrics(records)
+
+
+def _outputs(raw, mapped, population, n_steps: int) -> np.ndarray:
+    out = np.zeros((n_steps, population.size), np.float32)
+    for index, core in enumerate(mapped.cores):
+        if core.population == population.index:
+            out[:, core.start:core.stop] = raw.region(
+                index, Region.OUTPUTS, np.float32).reshape(n_steps, -1)
+    return out
+
+
+def _bytes_per_step(network: Network, record_outputs: bool) -> int:
+    """Most bytes a core records per step."""
+    widest = max((stop - start for node in network.outputs
+                  for start, stop in node.slices), default=0)
+    return (_WORD + METRICS_RECORD.size
+            + (_WORD * widest if record_outputs else 0))
+
+
+def _positive(value, name: str) -> int:
+    if not isinstance(value, numbers.Integral) or isinstance(value, bool) \
+            or value < 1:
+        raise ConfigurationError(f"expected a positive integer for `{name}`;"
+                                 f" received: {name}={value!r}")
+    return int(value)
+
+
+def _endpoints(state) -> tuple:
+    """(input populations, output populations) of the session."""
+    inputs = [p for p in state.populations if isinstance(p.celltype, Input)]
+    sources = {id(projection.pre) for projection in state.projections}
+    outputs = [p for p in state.populations
+               if not isinstance(p.celltype, Input) and id(p) not in sources]
+    if not inputs:
+        raise NetworkError("the network has no Input population to take "
+                           "the data")
+    if not outputs:
+        raise NetworkError("the network has no output population (one that"
+                           " projects to no other)")
+    return inputs, outputs
+
+
+def _losses(loss, outputs: list) -> dict:
+    if isinstance(loss, dict):
+        state = current_state()
+        for population in loss:
+            _check_key(population, state, "loss")
+        missing = [p.label for p in outputs if p not in loss]
+        if missing:
+            raise ConfigurationError(f"no loss given for output population(s)"
+                                     f" {missing}")
+        return {p: get_loss(loss[p]) for p in outputs}
+    return {p: get_loss(loss) for p in outputs}
+
+
+def _inference_losses(state, outputs: list, required: bool = False) -> dict:
+    """The losses of the last training, else the defaults per cell type."""
+    if state.last_loss is not None and all(p in state.last_loss
+                                           for p in outputs):
+        return {p: state.last_loss[p] for p in outputs}
+    if required:
+        raise ConfigurationError(
+            "evaluate needs a loss: pass loss=... (one of "
+            f"{sorted(LOSSES)}), or train first")
+    return {p: default_loss(p) for p in outputs}
+
+
+def _check_key(population, state, what: str) -> None:
+    if not isinstance(population, Population):
+        raise ConfigurationError(f"keys of the {what} dict must be "
+                                 f"Populations; received: {population!r}")
+    check_same_session(population, state, "population")
+
+
+def _per_population(data, populations: list, what: str) -> dict:
+    if isinstance(data, dict):
+        state = current_state()
+        for population in data:
+            _check_key(population, state, what)
+        wanted = set(populations)
+        missing = [p.label for p in populations if p not in data]
+        extra = [p.label for p in data if p not in wanted]
+        if missing or extra:
+            raise ConfigurationError(
+                f"{what} must have one array for each of "
+                f"{[p.label for p in populations]}; missing {missing}, "
+                f"not expected {extra}")
+        return dict(data)
+    if len(populations) != 1:
+        raise ConfigurationError(
+            f"the network has {len(populations)} populations for {what} "
+            f"({[p.label for p in populations]}): pass {what} as a dict "
+            "{population: array}")
+    return {populations[0]: data}
+
+
+def _bind_data(x, y, inputs: list, outputs: list, losses: dict) -> tuple:
+    """Checked float32 arrays by population, and the number of samples."""
+    xs = {p: _samples(value, p)
+          for p, value in _per_population(x, inputs, "x").items()}
+    sizes = {p.label: len(a) for p, a in xs.items()}
+    if len(set(sizes.values())) > 1:
+        raise ShapeError(f"the inputs have different numbers of samples: "
+                         f"{sizes}")
+    n = next(iter(sizes.values()))
+    ys = {}
+    if y is not None:
+        ys = {p: losses[p].targets(value, p, n)
+              for p, value in _per_population(y, outputs, "y").items()}
+    return xs, ys, n
+
+
+def _samples(value, population) -> np.ndarray:
+    """Input data of a population as float32 (n_samples, size)."""
+    array = np.asarray(value)
+    if not (np.issubdtype(array.dtype, np.number)
+            or array.dtype == np.bool_):
+        raise DataError(f"x for {population.label!r} must be numeric; "
+                        f"received dtype {array.dtype}")
+    size, shape = population.size, population.shape
+    if array.ndim == 1 and size == 1:
+        array = array[:, None]
+    if array.ndim < 1 or array.shape[1:] not in ((size,), shape):
+        raise ShapeError(
+            f"x for {population.label!r} must have shape (n_samples, {size})"
+            + (f" or (n_samples, {', '.join(map(str, shape))})"
+               if len(shape) > 1 else "")
+            + f"; received shape {array.shape}")
+    if len(array) == 0:
+        raise ShapeError(f"x for {population.label!r} has no samples")
+    array = array.reshape(len(array), size).astype(np.float32)
+    check_finite(array, f"x for {population.label!r}")
+    return array
