@@ -1,7 +1,9 @@
-// Finding what a received key means: the table holds one entry per sending
-// partition (PACMAN aligns each partition's keys to its mask), sorted by
-// key, so a binary search finds it. Entries with equal keys (two
-// projections from one population) are adjacent.
+// Finding what a received key means. The table holds one entry per
+// partition of a sending population that the core listens to, sorted by
+// key; PACMAN gives the cores of a population consecutive blocks of one
+// partition's keys, so a key reads base | core << core_shift | slot << shift
+// | index. Entries with equal keys (two projections from one population)
+// are adjacent.
 #ifndef KEY_TABLE_H
 #define KEY_TABLE_H
 
@@ -9,6 +11,14 @@
 #include <stdint.h>
 
 #include "regions.h"
+
+//! What a key carries: which core of the sending population sent it, the
+//! slot (in-flight sample) and the neuron (or value) index.
+typedef struct {
+    uint32_t core;
+    uint32_t slot;
+    uint32_t index;
+} key_fields_t;
 
 //! The first entry matching `key`, or NULL.
 static inline const key_entry_t *key_table_find(const key_entry_t *table,
@@ -33,14 +43,15 @@ static inline const key_entry_t *key_table_find(const key_entry_t *table,
     return (key & entry->mask) == entry->key ? entry : NULL;
 }
 
-//! The slot (in-flight sample) a key of this entry carries.
-static inline uint32_t key_slot(const key_entry_t *entry, uint32_t key) {
-    return (key & ~entry->mask) >> entry->shift;
-}
-
-//! The neuron (or softmax value) index a key of this entry carries.
-static inline uint32_t key_index(const key_entry_t *entry, uint32_t key) {
-    return key & ~entry->mask & ((1u << entry->shift) - 1);
+static inline key_fields_t key_fields(const key_entry_t *entry,
+        uint32_t key) {
+    uint32_t local = key & ~entry->mask;
+    uint32_t within = local & ((1u << entry->core_shift) - 1);
+    return (key_fields_t) {
+        .core = local >> entry->core_shift,
+        .slot = within >> entry->shift,
+        .index = within & ((1u << entry->shift) - 1)
+    };
 }
 
 #endif  // KEY_TABLE_H

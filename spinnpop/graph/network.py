@@ -64,9 +64,8 @@ class Node:
         return n_neurons * self.post_cores()
 
     def n_key_entries(self) -> int:
-        """Entries in a dense core's key table."""
-        return (sum(e.pre.n_cores for e in self.incoming) + self.post_cores()
-                + self.softmax_cores)
+        """Entries in a dense core's key table: one per sending partition."""
+        return len(self.incoming) + len(self.outgoing) + int(self.is_softmax)
 
     def n_backward_targets(self) -> int:
         return sum(e.pre.n_cores for e in self.incoming if e.trained)
@@ -90,16 +89,12 @@ class Edge:
 
 
 class Network:
-    """The checked, split graph of ``state``'s network.
+    """The checked graph of ``state``'s network; :meth:`prepare` then
+    gives it the losses and data size of a run and splits it."""
 
-    :param losses: the loss of each output population.
-    :param n_samples: samples in the run's data, which sets how input
-        populations spread over cores.
-    """
-
-    def __init__(self, state: State, losses: dict, n_samples: int):
+    def __init__(self, state: State):
         self.n_slots = state.samples_in_flight
-        self.nodes = [Node(p, losses.get(p)) for p in state.populations]
+        self.nodes = [Node(p, None) for p in state.populations]
         by_population = {n.population: n for n in self.nodes}
         self.edges = []
         for index, projection in enumerate(state.projections):
@@ -119,18 +114,23 @@ class Network:
                     else edge.pre.upstream_inputs
                 upstream.update((s, None) for s in sources)
             node.upstream_inputs = list(upstream)
+
+    def prepare(self, losses: dict, n_samples: int) -> "Network":
+        """Sets each output's loss (checking it fits) and splits every
+        population for a run of ``n_samples`` samples."""
         for node in self.outputs:
-            if node.loss is None:
-                raise NetworkError(f"population {node.label!r} is an output "
-                                   "(it feeds no population) but has no "
-                                   "loss or targets")
+            node.loss = losses[node.population]
             node.loss.check_output(node.population)
         self._split(n_samples)
+        return self
+
+    def downstream_of(self, input_node: Node) -> list:
+        """The populations ``input_node`` feeds, directly or not."""
+        return [n for n in self.nodes if input_node in n.upstream_inputs]
 
     def downstream_cores(self, input_node: Node) -> int:
         """Cores acknowledging each sample to ``input_node``'s cores."""
-        return sum(n.n_cores for n in self.nodes
-                   if input_node in n.upstream_inputs)
+        return sum(n.n_cores for n in self.downstream_of(input_node))
 
     @property
     def n_cores(self) -> int:
@@ -140,6 +140,9 @@ class Network:
         if not self.nodes:
             raise NetworkError("the network is empty: make Populations and "
                                "Projections before running")
+        if not any(node.is_input for node in self.nodes):
+            raise NetworkError("the network has no Input population to take "
+                               "the data")
         for node in self.nodes:
             if node.is_input and not node.outgoing:
                 raise NetworkError(f"input population {node.label!r} projects"
@@ -195,7 +198,7 @@ class Network:
                     f"population {node.label!r} cannot be split to fit a "
                     f"core: {need} bytes of DTCM")
         for node in self.inputs:
-            need = input_dtcm(self.n_slots, self.downstream_cores(node),
+            need = input_dtcm(self.n_slots, len(self.downstream_of(node)),
                               self.downstream_cores(node))
             if need > DTCM_HEAP_BYTES:
                 raise ResourceError(

@@ -63,12 +63,32 @@ class MappingContext:
     shape: layout.RunShape
     vertices: dict      # Node -> PopulationVertex
 
-    def keys(self, node, core: int, partition: str) -> tuple:
-        vertex = next(v for v in self.vertices[node].machine_vertices
-                      if v.core == core)
+    def keys(self, node, core, partition: str) -> tuple:
+        """(key, mask) of a core's partition, or of the whole population's
+        with core None."""
+        vertex = self.vertices[node]
+        if core is not None:
+            vertex = next(v for v in vertex.machine_vertices
+                          if v.core == core)
         info = FecDataView.get_routing_infos().get_info_from(vertex,
                                                              partition)
         return info.key, info.mask
+
+    def check_key_blocks(self, network: Network) -> None:
+        """The key tables assume each core's keys are the population's
+        base key plus the core's number above its own bits; PACMAN's zoned
+        allocation does that, and this makes sure."""
+        for node in network.nodes:
+            for partition, _ in layout.sent_partitions(network, node):
+                base = self.keys(node, None, partition)[0]
+                for core in range(node.n_cores):
+                    key, mask = self.keys(node, core, partition)
+                    shift = (~mask & 0xFFFFFFFF).bit_length()
+                    if key != base | core << shift:
+                        raise MappingError(
+                            f"PACMAN gave core {core} of {node.label!r} key "
+                            f"{key:#x} in {partition!r}, not the expected "
+                            f"{base | core << shift:#x}")
 
 
 class _ToolChain(AbstractSpinnakerBase):
@@ -123,6 +143,7 @@ def map_network(network: Network, shape: layout.RunShape, n_boards: int,
                 tools.run(1)
             except PacmanException as error:
                 raise _placement_error(error, network) from None
+            context.check_key_blocks(network)
             return _extract(network, context)
         except (ResourceError, MappingError):
             raise

@@ -6,9 +6,10 @@ the mapping fixes: a core's parameters and its incoming key table. Keys
 themselves come from PACMAN, through a ``keys(node, core, partition)``
 lookup returning (key, mask).
 
-Key layout within a partition: ``base | slot << shift | index``, where the
-slot says which in-flight sample a packet belongs to and ``shift`` is the
-number of bits of the sending core's neuron index.
+Key layout: PACMAN gives each core of a population a block of the keys of
+each partition it sends; within its block a core sends
+``slot << shift | index``, where the slot says which in-flight sample a
+packet belongs to and ``shift`` is the number of bits of a neuron index.
 """
 
 from __future__ import annotations
@@ -62,6 +63,13 @@ def core_size(node: Node, core: int) -> int:
     return stop - start
 
 
+def forward_shift(node: Node) -> int:
+    """Bits of the neuron index in the forward keys of every core of
+    ``node`` (the same for all, so that one key-table entry decodes
+    them)."""
+    return index_bits(core_size(node, 0))
+
+
 def sent_partitions(network: Network, node: Node) -> list:
     """(partition, receiving node) for everything ``node`` sends."""
     sent = []
@@ -81,7 +89,7 @@ def sent_partitions(network: Network, node: Node) -> list:
 def n_keys(network: Network, node: Node, core: int, partition: str) -> int:
     """Keys a core of ``node`` needs in ``partition``."""
     if partition == FORWARD:
-        return network.n_slots << index_bits(core_size(node, core))
+        return network.n_slots << forward_shift(node)
     if partition == SOFTMAX:
         return network.n_slots << 1
     if partition == ACK:
@@ -98,7 +106,8 @@ def region_sizes(network: Network, node: Node, core: int,
     sizes = {Region.RUN: RUN_PARAMS.size, Region.STATUS: STATUS.size}
     if node.is_input:
         sizes[Region.PARAMS] = INPUT_PARAMS.size
-        sizes[Region.KEYS] = network.downstream_cores(node) * KEY_ENTRY.size
+        sizes[Region.KEYS] = (len(network.downstream_of(node))
+                              * KEY_ENTRY.size)
         sizes[Region.DATA] = shape.n_samples * n * _WORD
         sizes[Region.ORDER] = shape.n_steps * _WORD
         return sizes
@@ -119,31 +128,33 @@ def region_sizes(network: Network, node: Node, core: int,
 
 
 def key_table(network: Network, node: Node, core: int, keys) -> bytes:
-    """The incoming key table of a core, sorted by key."""
+    """The incoming key table of a core, sorted by key: an entry per
+    partition of a sending population (``keys(sender, None, partition)``
+    gives the population's key and mask)."""
     entries = []
 
-    def add(key_mask, kind, shift, index=0, offset=0):
-        key, mask = key_mask
-        entries.append(dict(key=key, mask=mask, kind=int(kind), shift=shift,
-                            index=index, offset=offset))
+    def add(sender, partition, kind, shift, index=0):
+        key, mask = keys(sender, None, partition)
+        core_mask = keys(sender, 0, partition)[1]
+        entries.append(dict(
+            key=key, mask=mask, kind=int(kind), shift=shift, index=index,
+            core_shift=(~core_mask & 0xFFFFFFFF).bit_length(),
+            core_size=core_size(sender, 0)))
 
     if node.is_input:
         for other in network.nodes:
             if node in other.upstream_inputs:
-                for c in range(other.n_cores):
-                    add(keys(other, c, ACK), KeyKind.ACK, 0)
+                add(other, ACK, KeyKind.ACK, 0)
     else:
         for p, edge in enumerate(node.incoming):
-            for c, (start, stop) in enumerate(edge.pre.slices):
-                add(keys(edge.pre, c, FORWARD), KeyKind.FORWARD,
-                    index_bits(stop - start), p, start)
+            add(edge.pre, FORWARD, KeyKind.FORWARD, forward_shift(edge.pre),
+                p)
         shift = index_bits(core_size(node, core))
         for edge in node.outgoing:
-            for c in range(edge.post.n_cores):
-                add(keys(edge.post, c, backward_partition(edge, core)),
-                    KeyKind.BACKWARD, shift)
-        for c in range(node.softmax_cores):
-            add(keys(node, c, SOFTMAX), KeyKind.SOFTMAX, 1, c)
+            add(edge.post, backward_partition(edge, core), KeyKind.BACKWARD,
+                shift)
+        if node.is_softmax:
+            add(node, SOFTMAX, KeyKind.SOFTMAX, 1)
     entries.sort(key=lambda e: e["key"])
     return KEY_ENTRY.pack(entries)
 
@@ -160,8 +171,9 @@ def params(network: Network, node: Node, core: int, keys) -> bytes:
         acks = network.downstream_cores(node)
         return INPUT_PARAMS.pack(dict(
             n_neurons=n, slice_start=start, n_slots=network.n_slots,
-            forward_key=own[FORWARD], slot_shift=index_bits(n),
-            acks_expected=acks, n_key_entries=acks,
+            forward_key=own[FORWARD], slot_shift=forward_shift(node),
+            acks_expected=acks,
+            n_key_entries=len(network.downstream_of(node)),
             ring_capacity=input_ring_capacity(network.n_slots, acks)))
     incoming, offset = [], 0
     for edge in node.incoming:
@@ -181,7 +193,7 @@ def params(network: Network, node: Node, core: int, keys) -> bytes:
     layout = DENSE_PARAMS.pack(dict(
         n_neurons=n, slice_start=start, population_size=node.size,
         n_slots=network.n_slots, forward_key=own.get(FORWARD, 0),
-        slot_shift=index_bits(n), sends_forward=int(FORWARD in own),
+        slot_shift=forward_shift(node), sends_forward=int(FORWARD in own),
         is_output=int(node.is_output), n_inputs=node.n_inputs,
         n_incoming=len(node.incoming), n_key_entries=node.n_key_entries(),
         n_backward_targets=len(targets), backward_expected=backward_expected,

@@ -4,6 +4,7 @@ second run of the same shape (the next evaluation, say) reuses it."""
 
 from __future__ import annotations
 
+import atexit
 import collections
 import shutil
 import tempfile
@@ -17,6 +18,18 @@ from spinnpop.mapping.mapped import MappedNetwork
 
 _KEPT = 4
 _MIB = 1024 * 1024
+_work_dir = None
+
+
+def work_dir() -> str:
+    """A folder for the tool chain's reports, for the whole process: the
+    tools still write to their last one as Python exits, so it goes only
+    after them."""
+    global _work_dir
+    if _work_dir is None:
+        _work_dir = tempfile.mkdtemp(prefix="spinnpop-")
+        atexit.register(shutil.rmtree, _work_dir, ignore_errors=True)
+    return _work_dir
 
 
 class Mapper:
@@ -25,7 +38,6 @@ class Mapper:
     def __init__(self, n_boards: int):
         self.n_boards = n_boards
         self._cache = collections.OrderedDict()
-        self._work_dir = None
 
     def map(self, network: Network, shape: layout.RunShape) -> MappedNetwork:
         key = (network.signature(), shape)
@@ -33,9 +45,7 @@ class Mapper:
             self._cache.move_to_end(key)
             return self._cache[key]
         check_sdram(network, shape)
-        if self._work_dir is None:
-            self._work_dir = tempfile.mkdtemp(prefix="spinnpop-")
-        mapped = map_network(network, shape, self.n_boards, self._work_dir)
+        mapped = map_network(network, shape, self.n_boards, work_dir())
         self._cache[key] = mapped
         if len(self._cache) > _KEPT:
             self._cache.popitem(last=False)
@@ -43,9 +53,6 @@ class Mapper:
 
     def close(self) -> None:
         self._cache.clear()
-        if self._work_dir is not None:
-            shutil.rmtree(self._work_dir, ignore_errors=True)
-            self._work_dir = None
 
 
 def check_sdram(network: Network, shape: layout.RunShape) -> None:

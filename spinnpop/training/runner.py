@@ -13,10 +13,8 @@ import time
 
 import numpy as np
 
-from spinnpop.cells import Input
 from spinnpop.control import check_same_session, current_state
-from spinnpop.errors import (ConfigurationError, DataError, NetworkError,
-                             ShapeError)
+from spinnpop.errors import ConfigurationError, DataError, ShapeError
 from spinnpop.graph.network import Network
 from spinnpop.mapping import layout, loading
 from spinnpop.mapping.regions import (METRICS_RECORD, STATUS, Region,
@@ -68,7 +66,7 @@ def train(x, y, epochs: int = 1, batch_size: int = 32, loss=None,
     inputs, outputs = _endpoints(state)
     losses = _losses(loss, outputs)
     xs, ys, n = _bind_data(x, y, inputs, outputs, losses)
-    network = Network(state, losses, n)
+    network = Network(state).prepare(losses, n)
     order = epoch_orders(state.seed, state.runs, n, epochs, bool(shuffle))
     state.runs += 1
     state.last_loss = losses
@@ -151,14 +149,14 @@ def _infer(state, losses: dict, xs: dict, ys: dict, n: int,
     """Inference runs over consecutive pieces of the data; yields (raw run,
     mapping, network, steps) of each."""
     counters = RunCounters()
-    network = Network(state, losses, n)
+    network = Network(state).prepare(losses, n)
     per_run = steps_per_run(_bytes_per_step(network, record_outputs))
     for start in range(0, n, per_run):
         stop = min(n, start + per_run)
         piece = slice(start, stop)
         part_x = {p: a[piece] for p, a in xs.items()}
         part_y = {p: a[piece] for p, a in ys.items()}
-        network = Network(state, losses, stop - start)
+        network = Network(state).prepare(losses, stop - start)
         shape = layout.RunShape(stop - start, stop - start, record_outputs)
         order = np.arange(stop - start, dtype=np.uint32)
         raw, mapped = _execute(state, network, RunMode.INFER, shape, part_x,
@@ -267,8 +265,8 @@ class _EpochReporter:
             if self.verbose:
                 line = " - ".join(f"{k}: {v:.4f}" for k, v in logs.items())
                 elapsed = time.perf_counter() - self.started
-                print(f"Epoch {self.next_epoch + 1}/{self.epochs} - "
-                      f"{elapsed:.1f}s - {line}", flush=True)
+                print(f"Epoch {self.next_epoch + 1}/{self.epochs} - {line} "
+                      f"({elapsed:.1f} s elapsed)", flush=True)
             self.next_epoch += 1
 
 
@@ -306,18 +304,11 @@ def _positive(value, name: str) -> int:
 
 
 def _endpoints(state) -> tuple:
-    """(input populations, output populations) of the session."""
-    inputs = [p for p in state.populations if isinstance(p.celltype, Input)]
-    sources = {id(projection.pre) for projection in state.projections}
-    outputs = [p for p in state.populations
-               if not isinstance(p.celltype, Input) and id(p) not in sources]
-    if not inputs:
-        raise NetworkError("the network has no Input population to take "
-                           "the data")
-    if not outputs:
-        raise NetworkError("the network has no output population (one that"
-                           " projects to no other)")
-    return inputs, outputs
+    """(input populations, output populations), once the network's
+    structure is known to be sound."""
+    network = Network(state)
+    return ([n.population for n in network.inputs],
+            [n.population for n in network.outputs])
 
 
 def _losses(loss, outputs: list) -> dict:

@@ -102,8 +102,8 @@ static void handle_packet(uint32_t key, uint32_t payload) {
         layer.status->unknown_keys++;
         return;
     }
-    uint32_t slot = key_slot(entry, key);
-    uint32_t index = key_index(entry, key);
+    key_fields_t fields = key_fields(entry, key);
+    uint32_t slot = fields.slot;
     value_t value = value_from_payload(payload);
     bool forward_done = slot < layer.params.n_slots
             && layer.slots[slot].forward_done;
@@ -119,14 +119,15 @@ static void handle_packet(uint32_t key, uint32_t payload) {
         for (const key_entry_t *e = entry;
                 e < layer.keys + layer.params.n_key_entries
                 && e->key == entry->key; e++) {
-            forward_receive(slot, e, index, value);
+            forward_receive(slot, e, fields.core * e->core_size
+                    + fields.index, value);
         }
         break;
     case KEY_SOFTMAX:
-        softmax_receive(slot, entry, index, value);
+        softmax_receive(slot, fields.core, fields.index, value);
         break;
     case KEY_BACKWARD:
-        backward_receive(slot, index, value);
+        backward_receive(slot, fields.index, value);
         break;
     default:
         layer.status->unknown_keys++;

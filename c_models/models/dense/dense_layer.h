@@ -19,6 +19,7 @@
 #include <spin1_api.h>
 
 #include "activation.h"
+#include "key_table.h"
 #include "loss.h"
 #include "numeric.h"
 #include "packet_ring.h"
@@ -90,10 +91,10 @@ static inline const value_t *layer_bias(void) {
 }
 
 // forward.c
-void forward_receive(uint32_t slot, const key_entry_t *entry,
-        uint32_t index, value_t value);
-void softmax_receive(uint32_t slot, const key_entry_t *entry,
-        uint32_t index, value_t value);
+void forward_receive(uint32_t slot, const key_entry_t *entry, uint32_t pre,
+        value_t value);
+void softmax_receive(uint32_t slot, uint32_t core, uint32_t index,
+        value_t value);
 
 // output.c
 void output_loss(uint32_t slot, value_t log_norm);

@@ -6,10 +6,9 @@
 // combines them in core order, so all cores get the same result.
 #include "dense_layer.h"
 
-void forward_receive(uint32_t slot, const key_entry_t *entry,
-        uint32_t index, value_t value) {
+void forward_receive(uint32_t slot, const key_entry_t *entry, uint32_t pre,
+        value_t value) {
     const incoming_projection_t *projection = &layer.incoming[entry->index];
-    uint32_t pre = entry->offset + index;
     slot_t *state = &layer.slots[slot];
     if (pre >= projection->n_pre
             || state->forward_received == layer.params.n_inputs) {
@@ -56,9 +55,8 @@ void forward_receive(uint32_t slot, const key_entry_t *entry,
     send_value(base | 1, sum);
 }
 
-void softmax_receive(uint32_t slot, const key_entry_t *entry,
-        uint32_t index, value_t value) {
-    uint32_t core = entry->index;
+void softmax_receive(uint32_t slot, uint32_t core, uint32_t index,
+        value_t value) {
     if (core >= layer.params.softmax_cores || index > 1) {
         layer.status->protocol_errors++;
         return;

@@ -11,6 +11,7 @@ gone quiet.
 from __future__ import annotations
 
 import os
+import time
 from dataclasses import dataclass
 
 import numpy as np
@@ -22,8 +23,8 @@ from spinnpop.hardware import DTCM_HEAP_BYTES
 from spinnpop.mapping.mapped import MappedNetwork, Traffic
 from spinnpop.mapping.regions import STATUS, Region
 
-#: Callbacks the engine runs between two looks from Python.
-CHUNK = 200_000
+#: Seconds the engine runs between two looks from Python.
+LOOK_EVERY = 0.2
 
 
 @dataclass
@@ -57,8 +58,13 @@ class EmulatorBackend:
         try:
             self._load(engine, mapped, writes)
             state = RunState.FAILED if engine.start() else RunState.RUNNING
+            chunk = 10_000
             while state == RunState.RUNNING:
-                state = engine.run(CHUNK)
+                started = time.perf_counter()
+                state = engine.run(chunk)
+                took = max(time.perf_counter() - started, 1e-4)
+                chunk = int(min(max(chunk * LOOK_EVERY / took, 1_000),
+                                10_000_000))
                 if watch is not None:
                     watch(engine.region)
             return self._read_back(engine, mapped, reads, state)

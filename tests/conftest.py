@@ -1,0 +1,61 @@
+"""Shared fixtures: a fresh session per test, small networks, and
+comparison with the numpy reference."""
+
+import numpy as np
+import pytest
+
+import spinnpop as sp
+from spinnpop.reference import NumpyMLP
+
+CELLS = {"linear": sp.Linear, "relu": sp.ReLU, "sigmoid": sp.Sigmoid,
+         "tanh": sp.Tanh, "softmax": sp.Softmax}
+
+
+@pytest.fixture
+def session():
+    sp.setup(seed=7)
+    yield
+    sp.end()
+
+
+def mlp(sizes, activations, neurons_per_core=None, seed=0):
+    """An MLP: sizes[0] inputs, then one population per activation.
+    Biases start random (not zero) so that they are tested too."""
+    rng = np.random.default_rng(seed)
+    populations = [sp.Population(sizes[0], sp.Input(), label="in")]
+    for i, (size, activation) in enumerate(zip(sizes[1:], activations)):
+        population = sp.Population(size, CELLS[activation](),
+                                   label=f"layer{i + 1}",
+                                   neurons_per_core=neurons_per_core)
+        population.set(bias=rng.normal(0, 0.1, size))
+        populations.append(population)
+    projections = [sp.Projection(pre, post, sp.AllToAllConnector())
+                   for pre, post in zip(populations, populations[1:])]
+    return populations, projections
+
+
+def reference(populations, projections):
+    return NumpyMLP.from_network(populations, projections)
+
+
+def data(n, n_in, n_out, seed=1):
+    rng = np.random.default_rng(seed)
+    x = rng.normal(0, 1, (n, n_in)).astype(np.float32)
+    labels = rng.integers(0, n_out, n)
+    return x, labels
+
+
+def assert_close(actual, expected, rtol=1e-5):
+    """Within ``rtol`` relative, entries near zero measured against the
+    largest magnitude of the array."""
+    expected = np.asarray(expected)
+    np.testing.assert_allclose(actual, expected, rtol=rtol,
+                               atol=rtol * float(np.abs(expected).max()))
+
+
+def assert_matches(populations, projections, ref, rtol=1e-5):
+    for projection, weights in zip(projections, ref.weights()):
+        assert_close(projection.get("weight"), weights, rtol)
+    for population in populations[1:]:
+        assert_close(population.get("bias"), ref.biases[population.label],
+                     rtol)

@@ -1,0 +1,126 @@
+"""float32 training on the emulator matches the independent numpy
+reference: same initial weights, same sample order, several batches and
+epochs (the last batch of each epoch short)."""
+
+import numpy as np
+import pytest
+
+import spinnpop as sp
+
+from conftest import assert_close, assert_matches, data, mlp, reference
+
+N, EPOCHS, BATCH = 29, 3, 8
+
+
+def train_both(populations, projections, x, targets, loss, kind,
+               learning_rate=0.2, momentum=0.0, shuffle=False):
+    ref = reference(populations, projections)
+    optimizer = sp.SGD(learning_rate, momentum)
+    history = sp.train(x, targets, epochs=EPOCHS, batch_size=BATCH,
+                       loss=loss, optimizer=optimizer, shuffle=shuffle,
+                       verbose=0)
+    out = populations[-1]
+    y = (np.eye(out.size, dtype=np.float32)[targets]
+         if loss == "sparse_categorical_crossentropy" else targets)
+    order = np.tile(np.arange(len(x)), EPOCHS)
+    losses = ref.train({"in": x}, {out.label: y}, {out.label: kind}, order,
+                       BATCH, len(x), learning_rate, momentum)
+    expected = losses.reshape(EPOCHS, len(x)).mean(axis=1)
+    assert_close(history.history["loss"], expected)
+    return ref
+
+
+@pytest.mark.parametrize("activation", ["linear", "relu", "sigmoid", "tanh"])
+@pytest.mark.parametrize("momentum", [0.0, 0.9])
+def test_hidden_activations_with_cross_entropy(session, activation,
+                                               momentum):
+    populations, projections = mlp([6, 9, 4], [activation, "softmax"])
+    x, labels = data(N, 6, 4)
+    ref = train_both(populations, projections, x, labels,
+                     "sparse_categorical_crossentropy", "cross_entropy",
+                     momentum=momentum)
+    assert_matches(populations, projections, ref)
+
+
+@pytest.mark.parametrize("activation", ["linear", "relu", "sigmoid", "tanh"])
+def test_output_activations_with_mse(session, activation):
+    populations, projections = mlp([5, 7, 3], ["tanh", activation])
+    x, _ = data(N, 5, 3)
+    targets = np.random.default_rng(2).uniform(
+        0, 1, (N, 3)).astype(np.float32)
+    ref = train_both(populations, projections, x, targets, "mse", "mse",
+                     momentum=0.5)
+    assert_matches(populations, projections, ref)
+
+
+def test_categorical_crossentropy_with_soft_targets(session):
+    populations, projections = mlp([6, 8, 5], ["relu", "softmax"])
+    x, _ = data(N, 6, 5)
+    targets = np.random.default_rng(3).dirichlet(np.ones(5), N)
+    ref = train_both(populations, projections, x,
+                     targets.astype(np.float32), "categorical_crossentropy",
+                     "cross_entropy")
+    assert_matches(populations, projections, ref)
+
+
+@pytest.mark.parametrize("momentum", [0.0, 0.9])
+def test_three_hidden_layers(session, momentum):
+    populations, projections = mlp([7, 9, 8, 6, 4],
+                                   ["relu", "tanh", "sigmoid", "softmax"],
+                                   neurons_per_core=3)
+    x, labels = data(N, 7, 4)
+    ref = train_both(populations, projections, x, labels,
+                     "sparse_categorical_crossentropy", "cross_entropy",
+                     momentum=momentum)
+    assert_matches(populations, projections, ref)
+
+
+def test_projections_into_one_population_add(session):
+    """A residual shortcut: in -> h1 -> h2 -> out plus h1 -> out."""
+    populations, projections = mlp([5, 6, 6, 3], ["relu", "tanh", "softmax"],
+                                   neurons_per_core=4)
+    projections.append(sp.Projection(populations[1], populations[3],
+                                     sp.AllToAllConnector()))
+    x, labels = data(N, 5, 3)
+    ref = train_both(populations, projections, x, labels,
+                     "sparse_categorical_crossentropy", "cross_entropy",
+                     momentum=0.9)
+    assert_matches(populations, projections, ref)
+
+
+def test_shuffled_epochs_follow_the_documented_order(session):
+    from spinnpop.training.schedule import epoch_orders
+    populations, projections = mlp([4, 6, 3], ["sigmoid", "softmax"])
+    x, labels = data(N, 4, 3)
+    ref = reference(populations, projections)
+    sp.train(x, labels, epochs=EPOCHS, batch_size=BATCH,
+             loss="sparse_categorical_crossentropy", optimizer=sp.SGD(0.2),
+             verbose=0)
+    order = epoch_orders(7, 0, N, EPOCHS, shuffle=True)
+    ref.train({"in": x}, {"layer2": np.eye(3, dtype=np.float32)[labels]},
+              {"layer2": "cross_entropy"}, order, BATCH, N, 0.2)
+    assert_matches(populations, projections, ref)
+
+
+def test_second_train_continues_and_predict_follows(session):
+    populations, projections = mlp([6, 8, 3], ["relu", "softmax"])
+    x, labels = data(N, 6, 3)
+    ref = reference(populations, projections)
+    optimizer = sp.SGD(0.1, momentum=0.9)
+    y = np.eye(3, dtype=np.float32)[labels]
+    order = np.tile(np.arange(N), EPOCHS)
+    for _ in range(2):
+        sp.train(x, labels, epochs=EPOCHS, batch_size=BATCH,
+                 loss="sparse_categorical_crossentropy", optimizer=optimizer,
+                 shuffle=False, verbose=0)
+        ref.train({"in": x}, {"layer2": y}, {"layer2": "cross_entropy"},
+                  order, BATCH, N, 0.1, 0.9)
+    assert_matches(populations, projections, ref)
+    _, outputs = ref.forward({"in": x})
+    assert_close(sp.predict(x), outputs["layer2"])
+    results = sp.evaluate(x, labels)
+    expected = ref.losses(outputs, {"layer2": y},
+                          {"layer2": "cross_entropy"}).mean()
+    assert results["loss"] == pytest.approx(expected, rel=1e-5)
+    accuracy = (outputs["layer2"].argmax(axis=1) == labels).mean()
+    assert results["accuracy"] == pytest.approx(accuracy)

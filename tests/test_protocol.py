@@ -1,0 +1,91 @@
+"""The packet protocol: splitting changes nothing, runs are deterministic,
+and the packets per sample are exactly the protocol's."""
+
+import numpy as np
+import pytest
+
+import spinnpop as sp
+
+from conftest import assert_close, data, mlp
+
+N, EPOCHS, BATCH = 23, 2, 6
+
+
+def trained(neurons_per_core, seed=0):
+    sp.setup(seed=3)
+    try:
+        populations, projections = mlp([9, 14, 11, 5],
+                                       ["relu", "sigmoid", "softmax"],
+                                       neurons_per_core=neurons_per_core,
+                                       seed=seed)
+        x, labels = data(N, 9, 5)
+        history = sp.train(x, labels, epochs=EPOCHS, batch_size=BATCH,
+                           loss="sparse_categorical_crossentropy",
+                           optimizer=sp.SGD(0.3, momentum=0.9),
+                           shuffle=True, verbose=0)
+        weights = [p.get("weight") for p in projections]
+        biases = [p.get("bias") for p in populations[1:]]
+        return weights, biases, history.history, sp.counters()
+    finally:
+        sp.end()
+
+
+def test_splitting_over_cores_changes_nothing():
+    reference = trained(None)
+    for per_core in (1, 3, 7, 10_000):
+        weights, biases, history, _ = trained(per_core)
+        for got, want in zip(weights + biases, reference[0] + reference[1]):
+            assert_close(got, want, rtol=1e-6)
+        assert_close(history["loss"], reference[2]["loss"], rtol=1e-6)
+
+
+def test_identical_runs_give_identical_bits():
+    first, second = trained(4), trained(4)
+    for a, b in zip(first[0] + first[1], second[0] + second[1]):
+        assert a.tobytes() == b.tobytes()
+    assert first[2] == second[2]
+
+
+@pytest.mark.parametrize("per_core", [1, 4])
+def test_packets_per_sample_follow_the_protocol(per_core):
+    """forward: one packet per neuron; backward: n_pre x (post cores) per
+    trained projection; softmax: a max and a sum per output core to each
+    of them; acks: one per non-input core to each input core."""
+    _, _, _, counters = trained(per_core)
+    steps = N * EPOCHS
+    sizes = {"in": 9, "layer1": 14, "layer2": 11, "layer3": 5}
+    cores = {label: len(counters.of(label)) for label in sizes}
+    assert cores["layer1"] == -(-14 // per_core)
+    sent = {label: {kind: sum(c.sent_by_traffic[kind]
+                              for c in counters.of(label))
+                    for kind in ("forward", "backward", "softmax", "ack")}
+            for label in sizes}
+    for label in ("in", "layer1", "layer2"):
+        assert sent[label]["forward"] == sizes[label] * steps
+    assert sent["layer3"]["forward"] == 0
+    # The post population sends the partial errors of a projection.
+    assert sent["layer1"]["backward"] == 0            # its pre is an input
+    assert sent["layer2"]["backward"] == 14 * cores["layer2"] * steps
+    assert sent["layer3"]["backward"] == 11 * cores["layer3"] * steps
+    assert sent["layer3"]["softmax"] == 2 * cores["layer3"] * steps
+    for label in ("layer1", "layer2", "layer3"):
+        assert sent[label]["ack"] == cores[label] * steps
+    for core in counters.cores:
+        assert core.sent == sum(core.sent_by_traffic.values())
+        assert core.dropped == 0
+    assert counters.dropped == 0
+    # Forward packets reach every core of the next population; each
+    # backward packet reaches exactly one core (its pre neuron's).
+    received = {label: sum(c.received for c in counters.of(label))
+                for label in sizes}
+    assert received["in"] == steps * (cores["layer1"] + cores["layer2"]
+                                      + cores["layer3"]) * cores["in"]
+    assert received["layer1"] == steps * (
+        9 * cores["layer1"] + 14 * cores["layer2"])
+    assert received["layer3"] == steps * (
+        11 * cores["layer3"] + 2 * cores["layer3"] ** 2)
+
+
+def test_counters_need_a_run(session):
+    with pytest.raises(sp.NotSetUpError, match="nothing has run"):
+        sp.counters()
