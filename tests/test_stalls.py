@@ -1,0 +1,77 @@
+"""A run that goes quiet before its work is done stops and says which
+population, core and sample is missing what; it never hangs."""
+
+import pytest
+
+import spinnpop as sp
+from spinnpop.backends.emulator.backend import PacketLoss
+from spinnpop.control import current_state
+from spinnpop.mapping.mapped import Traffic
+
+from conftest import data, mlp
+
+
+def lose(population, traffic, skip):
+    current_state().backend.packet_loss = PacketLoss(
+        population.index, traffic, skip=skip, count=1)
+
+
+def network():
+    populations, _ = mlp([5, 6, 3], ["relu", "softmax"], neurons_per_core=3)
+    return populations
+
+
+def run(populations):
+    x, labels = data(12, 5, 3)
+    sp.train(x, labels, epochs=2, batch_size=4,
+             loss="sparse_categorical_crossentropy", shuffle=False,
+             verbose=0)
+
+
+def test_lost_forward_packet(session):
+    populations = network()
+    # The 5 inputs of step 3 are packets 15 to 19 of the input's core.
+    lose(populations[0], Traffic.FORWARD, skip=17)
+    with pytest.raises(sp.StallError) as raised:
+        run(populations)
+    message = str(raised.value)
+    assert "1 packets dropped by routers" in message
+    assert ("population 'layer1' core 0 (neurons 0:3, chip" in message
+            and "is missing 1 of 5 activations from the populations that "
+                "feed it for step 3 (epoch 0, position 3, sample 3)"
+            in message)
+    assert "population 'in' core 0" in message
+
+
+def test_lost_partial_error(session):
+    populations = network()
+    # The output sends core 0 of layer1 three partial errors per step.
+    lose(populations[2], Traffic.BACKWARD, skip=3 * 5 + 1)
+    with pytest.raises(sp.StallError, match=r"'layer1' core 0 .* missing 1 "
+                       r"of 3 partial errors .* step 5 \(epoch 0"):
+        run(populations)
+
+
+def test_lost_softmax_exchange(session):
+    populations = network()
+    lose(populations[2], Traffic.SOFTMAX, skip=2 * 13 + 1)
+    with pytest.raises(sp.StallError, match=r"'layer2' core 0 .* missing 1 "
+                       r"of 2 softmax .* step 13 \(epoch 1, position 1"):
+        run(populations)
+
+
+def test_lost_acknowledgement(session):
+    populations = network()
+    lose(populations[1], Traffic.ACK, skip=0)
+    with pytest.raises(sp.StallError, match=r"'in' core 0 .* missing 1 of 3 "
+                       r"acknowledgements .* step 0 \(epoch 0, position 0"):
+        run(populations)
+
+
+def test_the_session_still_works_after_a_stall(session):
+    populations = network()
+    lose(populations[0], Traffic.FORWARD, skip=0)
+    with pytest.raises(sp.StallError):
+        run(populations)
+    run(populations)
+    assert sp.counters().dropped == 0
