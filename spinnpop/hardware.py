@@ -2,9 +2,11 @@
 
 #: Bytes of data TCM per core.
 DTCM_BYTES = 64 * 1024
-#: DTCM left for the heap (spin1_malloc): the rest holds the stacks
-#: (spin1_api's RTS_STACKS, 4 KiB) and the static data of sark and the model.
-DTCM_HEAP_BYTES = DTCM_BYTES - 8 * 1024
+#: DTCM the models may take with spin1_malloc. sark's heap runs from the end
+#: of the static data to the stacks (2 KiB, sark.lnk); the ARM builds of the
+#: models have at most 3.1 KB of static data (arm-none-eabi-size), so the
+#: heap is about 59 KB, of which this leaves 3 KB to sark's own blocks.
+DTCM_HEAP_BYTES = 56 * 1024
 #: sark's heap puts a two-word header before every block.
 DTCM_BLOCK_HEADER = 8
 #: SDRAM shared by the cores of one chip.
