@@ -25,12 +25,13 @@ class State:
     backend, and what the last run measured."""
 
     def __init__(self, backend: str, seed: int, n_boards: int,
-                 samples_in_flight: int):
+                 samples_in_flight: int, reorder_seed):
         self.id = next(_session_ids)
         self.backend_name = backend
         self.seed = seed
         self.n_boards = n_boards
         self.samples_in_flight = samples_in_flight
+        self.reorder_seed = reorder_seed
         self.rng = np.random.default_rng(seed)
         self.populations = []
         self.projections = []
@@ -83,7 +84,7 @@ def check_same_session(obj, state: State, what: str) -> None:
 
 
 def setup(backend: str = "emulator", seed: int = 0, *, n_boards: int = 1,
-          samples_in_flight: int = 2) -> None:
+          samples_in_flight: int = 2, reorder_seed: int | None = None) -> None:
     """Starts a session, ending any current one.
 
     :param backend: ``"emulator"`` (the default: spinnpop's host emulator
@@ -92,6 +93,10 @@ def setup(backend: str = "emulator", seed: int = 0, *, n_boards: int = 1,
     :param n_boards: SpiNN-5 boards (48 chips each) the emulator provides.
     :param samples_in_flight: samples a core may hold at once, so that
         forward and backward passes of a batch overlap (at least 1).
+    :param reorder_seed: emulator only: if given, packets arrive after
+        random delays and in random order (any order the machine's routers
+        and packet reinjection could produce), reproducibly from the seed;
+        results then differ from in-order runs only by float rounding.
     """
     global _state
     if backend not in _BACKENDS:
@@ -102,15 +107,19 @@ def setup(backend: str = "emulator", seed: int = 0, *, n_boards: int = 1,
             "the 'spinnaker' backend (a board or a spalloc machine) is not "
             "in this version of spinnpop yet; use backend='emulator', which "
             "runs the same C models on the same mapping")
-    for name, value, low in (("seed", seed, 0), ("n_boards", n_boards, 1),
-                             ("samples_in_flight", samples_in_flight, 1)):
+    checks = [("seed", seed, 0), ("n_boards", n_boards, 1),
+              ("samples_in_flight", samples_in_flight, 1)]
+    if reorder_seed is not None:
+        checks.append(("reorder_seed", reorder_seed, 0))
+    for name, value, low in checks:
         if (not isinstance(value, numbers.Integral)
                 or isinstance(value, bool) or value < low):
             raise ConfigurationError(
                 f"expected an integer >= {low} for `{name}`; "
                 f"received: {name}={value!r}")
     end()
-    _state = State(backend, int(seed), int(n_boards), int(samples_in_flight))
+    _state = State(backend, int(seed), int(n_boards), int(samples_in_flight),
+                   None if reorder_seed is None else int(reorder_seed))
 
 
 def end() -> None:

@@ -68,6 +68,11 @@ void *emu_add_region(emu_t *emu, int core, uint32_t region, uint32_t size);
 int emu_add_traffic_class(emu_t *emu, uint32_t key, uint32_t mask,
         uint32_t class_id);
 
+//! With a non-zero seed, packets are held in flight for random times and
+//! cores take turns in random order: any delivery order the machine could
+//! produce (reinjection included), reproducible from the seed.
+void emu_reorder(emu_t *emu, uint64_t seed);
+
 //! Drops `count` packets matching key/mask after letting `skip` through.
 void emu_drop_packets(emu_t *emu, uint32_t key, uint32_t mask,
         uint32_t skip, uint32_t count);

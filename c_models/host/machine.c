@@ -80,6 +80,7 @@ void emu_free(emu_t *emu) {
     free(emu->chips);
     router_free_cache(emu);
     free(emu->classes);
+    free(emu->in_flight);
     free(emu);
 }
 
@@ -215,6 +216,15 @@ int emu_add_traffic_class(emu_t *emu, uint32_t key, uint32_t mask,
     emu->classes = classes;
     emu->classes[emu->n_classes++] = (traffic_class_t) {key, mask, class_id};
     return 0;
+}
+
+void emu_reorder(emu_t *emu, uint64_t seed) {
+    // splitmix64 of the seed, so that small seeds give lively states
+    uint64_t state = seed + 0x9e3779b97f4a7c15ULL;
+    state = (state ^ (state >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    state = (state ^ (state >> 27)) * 0x94d049bb133111ebULL;
+    state ^= state >> 31;
+    emu->reorder_state = seed == 0 ? 0 : (state != 0 ? state : 1);
 }
 
 void emu_drop_packets(emu_t *emu, uint32_t key, uint32_t mask,

@@ -103,6 +103,13 @@ typedef struct {
     uint32_t key, mask, class_id;
 } traffic_class_t;
 
+//! A packet on its way to a core, when deliveries are reordered.
+typedef struct {
+    int core;
+    uint32_t key, payload;
+    bool has_payload;
+} delivery_t;
+
 struct emu {
     uint32_t width, height;
     uint32_t sdram_per_chip, dtcm_heap_bytes;
@@ -119,6 +126,9 @@ struct emu {
     drop_rule_t drop_rule;
     traffic_class_t *classes;
     int n_classes;
+    uint64_t reorder_state;      // xorshift state; 0: deliver in order
+    delivery_t *in_flight;
+    size_t n_in_flight, in_flight_capacity;
     char error[512];
 };
 
@@ -134,6 +144,8 @@ void core_fail(emu_t *emu, core_t *core, uint code) __attribute__((noreturn));
 
 // router.c
 void router_send(emu_t *emu, core_t *source, uint32_t key, uint32_t payload,
+        bool has_payload);
+void router_deliver(emu_t *emu, core_t *core, uint32_t key, uint32_t payload,
         bool has_payload);
 void router_free_cache(emu_t *emu);
 

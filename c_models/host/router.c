@@ -200,7 +200,7 @@ void router_free_cache(emu_t *emu) {
 }
 
 //! The packet arrives at a core's communications controller.
-static void deliver(emu_t *emu, core_t *core, uint32_t key, uint32_t payload,
+void router_deliver(emu_t *emu, core_t *core, uint32_t key, uint32_t payload,
         bool has_payload) {
     handler_t handler = core->handlers[
             has_payload ? MCPL_PACKET_RECEIVED : MC_PACKET_RECEIVED];
@@ -221,6 +221,22 @@ static void deliver(emu_t *emu, core_t *core, uint32_t key, uint32_t payload,
     }
     core->counters.received++;
     core_make_ready(emu, core);
+}
+
+static bool hold_in_flight(emu_t *emu, delivery_t delivery) {
+    if (emu->n_in_flight == emu->in_flight_capacity) {
+        size_t capacity = emu->in_flight_capacity
+                ? 2 * emu->in_flight_capacity : 1024;
+        delivery_t *held = realloc(emu->in_flight,
+                capacity * sizeof(delivery_t));
+        if (held == NULL) {
+            return false;
+        }
+        emu->in_flight = held;
+        emu->in_flight_capacity = capacity;
+    }
+    emu->in_flight[emu->n_in_flight++] = delivery;
+    return true;
 }
 
 static bool injected_drop(emu_t *emu, uint32_t key) {
@@ -263,6 +279,13 @@ void router_send(emu_t *emu, core_t *source, uint32_t key, uint32_t payload,
         emu->chips[route->drop_chips[d]].counters.dropped++;
     }
     for (uint32_t c = 0; c < route->n_cores; c++) {
-        deliver(emu, emu->cores[route->cores[c]], key, payload, has_payload);
+        if (emu->reorder_state == 0) {
+            router_deliver(emu, emu->cores[route->cores[c]], key, payload,
+                    has_payload);
+        } else if (!hold_in_flight(emu, (delivery_t) {
+                (int) route->cores[c], key, payload, has_payload})) {
+            core_log(source, "[ERROR] out of host memory for a packet\n");
+            core_fail(emu, source, RTE_MALLOC);
+        }
     }
 }

@@ -133,10 +133,45 @@ static int run_state(const emu_t *emu) {
     }
     for (int c = 0; c < emu->n_cores; c++) {
         if (emu->cores[c]->state != EMU_CORE_EXITED) {
-            return emu->ready_count > 0 ? EMU_RUNNING : EMU_STALLED;
+            return emu->ready_count > 0 || emu->n_in_flight > 0
+                    ? EMU_RUNNING : EMU_STALLED;
         }
     }
     return EMU_DONE;
+}
+
+static uint64_t next_random(emu_t *emu) {
+    uint64_t x = emu->reorder_state;  // xorshift64
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    emu->reorder_state = x;
+    return x;
+}
+
+//! Reordering: either a random packet in flight arrives, or a random core
+//! with work comes to the front of the ready ring. False: nothing left.
+static bool shuffle_step(emu_t *emu) {
+    bool deliver = emu->n_in_flight > 0
+            && (emu->ready_count == 0 || next_random(emu) & 1);
+    if (deliver) {
+        size_t i = next_random(emu) % emu->n_in_flight;
+        delivery_t packet = emu->in_flight[i];
+        emu->in_flight[i] = emu->in_flight[--emu->n_in_flight];
+        router_deliver(emu, emu->cores[packet.core], packet.key,
+                packet.payload, packet.has_payload);
+        return true;
+    }
+    if (emu->ready_count == 0) {
+        return false;
+    }
+    int cap = emu->cores_capacity;
+    int pick = (emu->ready_head + (int) (next_random(emu)
+            % (uint64_t) emu->ready_count)) % cap;
+    int chosen = emu->ready[pick];
+    emu->ready[pick] = emu->ready[emu->ready_head];
+    emu->ready[emu->ready_head] = chosen;
+    return true;
 }
 
 // Subnormal floats (below 1.2e-38) take x86 a hundred times longer, and
@@ -161,8 +196,17 @@ static int run_turns(emu_t *emu, uint64_t max_callbacks) {
         emu->current = NULL;
         return EMU_FAILED;
     }
-    for (uint64_t turn = 0; turn < max_callbacks && emu->ready_count > 0
-            && !emu->failed; turn++) {
+    for (uint64_t turn = 0; turn < max_callbacks && !emu->failed; turn++) {
+        if (emu->reorder_state != 0) {
+            if (!shuffle_step(emu)) {
+                break;
+            }
+            if (emu->ready_count == 0 || !(next_random(emu) & 1)) {
+                continue;  // packets move while the cores wait
+            }
+        } else if (emu->ready_count == 0) {
+            break;
+        }
         core_t *core = emu->cores[emu->ready[emu->ready_head]];
         emu->ready_head = (emu->ready_head + 1) % emu->cores_capacity;
         emu->ready_count--;

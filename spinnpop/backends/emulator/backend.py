@@ -39,9 +39,14 @@ class PacketLoss:
 
 
 class EmulatorBackend:
-    """Runs mapped networks on the host emulator."""
+    """Runs mapped networks on the host emulator.
 
-    def __init__(self):
+    :param reorder_seed: if not None, every run delivers packets after
+        random delays in random order, reproducibly from this seed.
+    """
+
+    def __init__(self, reorder_seed=None):
+        self.reorder_seed = reorder_seed
         #: A PacketLoss to apply to the next run (fault injection in tests).
         self.packet_loss = None
 
@@ -88,6 +93,8 @@ class EmulatorBackend:
                 engine.region(index, region)[:len(data)] = data
         for key, mask, kind, _ in mapped.traffic:
             engine.add_traffic_class(key, mask, int(kind))
+        if self.reorder_seed is not None:
+            engine.reorder(self.reorder_seed + 1)
         loss, self.packet_loss = self.packet_loss, None
         if loss is not None:
             sender = next(i for i, c in enumerate(mapped.cores)

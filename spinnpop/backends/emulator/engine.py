@@ -72,6 +72,7 @@ def _load_library() -> ctypes.CDLL:
                 ("emu_add_region", p, [p, i, u32, u32]),
                 ("emu_add_traffic_class", i, [p, u32, u32, u32]),
                 ("emu_drop_packets", None, [p, u32, u32, u32, u32]),
+                ("emu_reorder", None, [p, u64]),
                 ("emu_start", i, [p]),
                 ("emu_run", i, [p, u64]),
                 ("emu_n_cores", i, [p]),
@@ -131,6 +132,11 @@ class Engine:
     def add_traffic_class(self, key: int, mask: int, class_id: int) -> None:
         self._check(self._lib.emu_add_traffic_class(self._emu, key, mask,
                                                     class_id))
+
+    def reorder(self, seed: int) -> None:
+        """Deliver packets after random delays, in random order, and give
+        cores turns in random order (reproducibly from ``seed``)."""
+        self._lib.emu_reorder(self._emu, seed)
 
     def drop_packets(self, key: int, mask: int, skip: int,
                      count: int) -> None:
