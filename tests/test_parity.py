@@ -124,3 +124,80 @@ def test_second_train_continues_and_predict_follows(session):
     assert results["loss"] == pytest.approx(expected, rel=1e-5)
     accuracy = (outputs["layer2"].argmax(axis=1) == labels).mean()
     assert results["accuracy"] == pytest.approx(accuracy)
+
+
+def test_several_inputs_and_outputs(session):
+    """Two input populations, a shared hidden layer, a softmax output with
+    cross-entropy and a linear one with mse; losses add."""
+    rng = np.random.default_rng(4)
+    a = sp.Population(4, sp.Input(), label="a")
+    b = sp.Population((2, 3), sp.Input(), label="b")
+    hidden = sp.Population(7, sp.Tanh(), label="hidden", neurons_per_core=3)
+    classes = sp.Population(3, sp.Softmax(), label="classes")
+    values = sp.Population(2, sp.Linear(), label="values")
+    projections = [sp.Projection(pre, post, sp.AllToAllConnector())
+                   for pre, post in ((a, hidden), (b, hidden),
+                                     (hidden, classes), (hidden, values),
+                                     (b, values))]
+    populations = [a, b, hidden, classes, values]
+    xa = rng.normal(size=(N, 4)).astype(np.float32)
+    xb = rng.normal(size=(N, 2, 3)).astype(np.float32)
+    labels = rng.integers(0, 3, N)
+    targets = rng.normal(size=(N, 2)).astype(np.float32)
+    ref = reference(populations, projections)
+    history = sp.train({a: xa, b: xb}, {classes: labels, values: targets},
+                       epochs=EPOCHS, batch_size=BATCH,
+                       loss={classes: "sparse_categorical_crossentropy",
+                             values: "mse"},
+                       optimizer=sp.SGD(0.1, 0.5), shuffle=False, verbose=0)
+    kinds = {"classes": "cross_entropy", "values": "mse"}
+    y = {"classes": np.eye(3, dtype=np.float32)[labels], "values": targets}
+    losses = ref.train({"a": xa, "b": xb.reshape(N, 6)}, y, kinds,
+                       np.tile(np.arange(N), EPOCHS), BATCH, N, 0.1, 0.5)
+    assert_close(history.history["loss"],
+                 losses.reshape(EPOCHS, N).mean(axis=1))
+    assert set(history.history) == {"loss", "classes_loss", "values_loss",
+                                    "classes_accuracy"}
+    assert_matches(populations, projections, ref)
+    outputs = sp.predict({a: xa, b: xb})
+    _, expected = ref.forward({"a": xa, "b": xb.reshape(N, 6)})
+    for population in (classes, values):
+        assert_close(outputs[population], expected[population.label])
+
+
+def test_two_projections_between_one_pair(session):
+    populations, projections = mlp([5, 6, 3], ["relu", "softmax"],
+                                   neurons_per_core=4)
+    projections.append(sp.Projection(populations[1], populations[2],
+                                     sp.AllToAllConnector()))
+    x, labels = data(N, 5, 3)
+    ref = train_both(populations, projections, x, labels,
+                     "sparse_categorical_crossentropy", "cross_entropy")
+    assert_matches(populations, projections, ref)
+
+
+def test_regression_reports_no_accuracy(session):
+    populations, projections = mlp([3, 5, 1], ["tanh", "linear"])
+    x, _ = data(N, 3, 1)
+    y = x.sum(axis=1)
+    history = sp.train(x, y, epochs=2, batch_size=4, loss="mse",
+                       verbose=0)
+    assert set(history.history) == {"loss"}
+    assert set(sp.evaluate(x, y)) == {"loss"}
+    assert sp.predict(x).shape == (N, 1)
+
+
+def test_long_runs_are_split_without_changing_anything(session,
+                                                      monkeypatch):
+    """Runs too long for the per-step records go as several runs of whole
+    epochs (training) or of consecutive samples (inference)."""
+    from spinnpop.training import schedule
+    populations, projections = mlp([4, 6, 3], ["relu", "softmax"])
+    x, labels = data(N, 4, 3)
+    monkeypatch.setattr(schedule, "STEP_RECORDS_PER_CORE", 20 * N)
+    ref = train_both(populations, projections, x, labels,
+                     "sparse_categorical_crossentropy", "cross_entropy",
+                     momentum=0.9)
+    assert_matches(populations, projections, ref)
+    _, outputs = ref.forward({"in": x})
+    assert_close(sp.predict(x), outputs["layer2"])

@@ -8,6 +8,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <spin1_api.h>
+
 typedef struct {
     uint32_t key;
     uint32_t payload;
@@ -44,6 +46,34 @@ static inline bool packet_ring_pop(packet_ring_t *ring, packet_t *packet) {
     }
     ring->count--;
     return true;
+}
+
+//! The FIQ handler's work: stores a packet and, unless the core is already
+//! processing packets, triggers the user event that does. False if the
+//! ring was full.
+static inline bool packet_ring_receive(packet_ring_t *ring, bool *processing,
+        uint32_t key, uint32_t payload) {
+    if (!packet_ring_push(ring, key, payload)) {
+        return false;
+    }
+    if (!*processing) {
+        *processing = true;
+        spin1_trigger_user_event(0, 0);
+    }
+    return true;
+}
+
+//! The next packet to process. With the FIQ held off, an empty ring also
+//! ends processing, so that the next packet to arrive starts it again.
+static inline bool packet_ring_take(packet_ring_t *ring, bool *processing,
+        packet_t *packet) {
+    uint cpsr = spin1_fiq_disable();
+    bool got = packet_ring_pop(ring, packet);
+    if (!got) {
+        *processing = false;
+    }
+    spin1_mode_restore(cpsr);
+    return got;
 }
 
 #endif  // PACKET_RING_H

@@ -87,8 +87,9 @@ class Loss:
         return array.astype(np.float32)
 
     def classes(self, targets: np.ndarray) -> np.ndarray | None:
-        """Class index of each sample, for accuracy; None for regression."""
-        if targets.shape[1] == 1:
+        """Class index of each sample, for accuracy (the target's argmax,
+        Keras' categorical accuracy); None for mse, a regression loss."""
+        if self.c_name != "cross_entropy":
             return None
         return np.argmax(targets, axis=1)
 

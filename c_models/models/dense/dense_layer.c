@@ -138,16 +138,7 @@ static void process_packets(uint unused0, uint unused1) {
     (void) unused0;
     (void) unused1;
     packet_t packet;
-    for (;;) {
-        uint cpsr = spin1_fiq_disable();
-        bool got = packet_ring_pop(&layer.ring, &packet);
-        if (!got) {
-            layer.processing = false;
-        }
-        spin1_mode_restore(cpsr);
-        if (!got) {
-            break;
-        }
+    while (packet_ring_take(&layer.ring, &layer.processing, &packet)) {
         handle_packet(packet.key, packet.payload);
         if (layer.steps_done == layer.run.n_steps) {
             return;
@@ -157,13 +148,8 @@ static void process_packets(uint unused0, uint unused1) {
 }
 
 static void packet_received(uint key, uint payload) {
-    if (!packet_ring_push(&layer.ring, key, payload)) {
+    if (!packet_ring_receive(&layer.ring, &layer.processing, key, payload)) {
         layer.status->ring_overflows++;
-        return;
-    }
-    if (!layer.processing) {
-        layer.processing = true;
-        spin1_trigger_user_event(0, 0);
     }
 }
 

@@ -6,6 +6,16 @@
 // combines them in core order, so all cores get the same result.
 #include "dense_layer.h"
 
+static value_t largest(const value_t *values, uint32_t n) {
+    value_t max = values[0];
+    for (uint32_t i = 1; i < n; i++) {
+        if (values[i] > max) {
+            max = values[i];
+        }
+    }
+    return max;
+}
+
 void forward_receive(uint32_t slot, const key_entry_t *entry, uint32_t pre,
         value_t value) {
     const incoming_projection_t *projection = &layer.incoming[entry->index];
@@ -40,12 +50,7 @@ void forward_receive(uint32_t slot, const key_entry_t *entry, uint32_t pre,
         forward_finished(slot, VALUE_ZERO);
         return;
     }
-    value_t max = z[0];
-    for (uint32_t j = 1; j < layer.params.n_neurons; j++) {
-        if (z[j] > max) {
-            max = z[j];
-        }
-    }
+    value_t max = largest(z, layer.params.n_neurons);
     value_t sum = VALUE_ZERO;
     for (uint32_t j = 0; j < layer.params.n_neurons; j++) {
         sum += activation(z[j] - max);
@@ -70,12 +75,7 @@ void softmax_receive(uint32_t slot, uint32_t core, uint32_t index,
 
     const value_t *maxima = slot_softmax_max(slot);
     const value_t *sums = slot_softmax_sum(slot);
-    value_t max = maxima[0];
-    for (uint32_t c = 1; c < layer.params.softmax_cores; c++) {
-        if (maxima[c] > max) {
-            max = maxima[c];
-        }
-    }
+    value_t max = largest(maxima, layer.params.softmax_cores);
     value_t sum = VALUE_ZERO;
     for (uint32_t c = 0; c < layer.params.softmax_cores; c++) {
         sum += value_mul(sums[c], value_exp(maxima[c] - max));

@@ -107,16 +107,7 @@ static void process_packets(uint unused0, uint unused1) {
     (void) unused0;
     (void) unused1;
     packet_t packet;
-    for (;;) {
-        uint cpsr = spin1_fiq_disable();
-        bool got = packet_ring_pop(&ring, &packet);
-        if (!got) {
-            processing = false;
-        }
-        spin1_mode_restore(cpsr);
-        if (!got) {
-            break;
-        }
+    while (packet_ring_take(&ring, &processing, &packet)) {
         const key_entry_t *entry = key_table_find(
                 keys, params.n_key_entries, packet.key);
         if (entry == NULL || entry->kind != KEY_ACK) {
@@ -132,13 +123,8 @@ static void process_packets(uint unused0, uint unused1) {
 }
 
 static void packet_received(uint key, uint payload) {
-    if (!packet_ring_push(&ring, key, payload)) {
+    if (!packet_ring_receive(&ring, &processing, key, payload)) {
         status->ring_overflows++;
-        return;
-    }
-    if (!processing) {
-        processing = true;
-        spin1_trigger_user_event(0, 0);
     }
 }
 
