@@ -53,8 +53,10 @@ class MappedNetwork:
     cores: list                      # MappedCore, in population order
     traffic: list                    # (key, mask, Traffic, sender index)
 
-    def cores_of(self, population_index: int) -> list:
-        return [c for c in self.cores if c.population == population_index]
+    def core_indices(self, population_index: int) -> list:
+        """Indices in ``cores`` of one population's cores, in slice order."""
+        return [i for i, c in enumerate(self.cores)
+                if c.population == population_index]
 
 
 def route_word(processor_ids, link_ids) -> int:

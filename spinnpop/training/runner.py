@@ -85,7 +85,7 @@ def train(x, y, epochs: int = 1, batch_size: int = 32, loss=None,
         raw, mapped = _execute(
             state, network, RunMode.TRAIN, shape, xs, ys, run_order,
             batch_size, optimizer, counters,
-            reporter.watch(mapped_epoch=first, order=run_order))
+            reporter.watch(first_epoch=first, order=run_order))
         _keep_trained(state, network, mapped, raw, optimizer)
     return history
 
@@ -231,17 +231,16 @@ class _EpochReporter:
         self.next_epoch = 0
         self.started = time.perf_counter()
 
-    def watch(self, mapped_epoch: int, order: np.ndarray):
-        """The watch for a run starting at epoch ``mapped_epoch``."""
+    def watch(self, first_epoch: int, order: np.ndarray):
+        """The watch for a run starting at epoch ``first_epoch``."""
         def for_mapping(mapped):
             def look(read):
-                self._report(mapped, read, mapped_epoch, len(order))
+                self._report(mapped, read, first_epoch, len(order))
             return look
         return for_mapping
 
     def _report(self, mapped, read, first_epoch: int, n_steps: int) -> None:
-        cores = {node.label: [i for i, c in enumerate(mapped.cores)
-                              if c.population == node.population.index]
+        cores = {node.label: mapped.core_indices(node.population.index)
                  for node in self.outputs}
         done = min(int(STATUS.unpack(read(i, Region.STATUS))[0]["steps_done"])
                    for indices in cores.values() for i in indices)
@@ -255,12 +254,11 @@ class _EpochReporter:
                     lambda i: read(i, Region.METRICS), cores[node.label],
                     n_steps)
                 loss[node.label], predicted[node.label] = \
-                    metrics.step_metrics(records)
-            offset = first_epoch * self.n
-            classes = {label: None if c is None
-                       else c[offset:offset + n_steps]
+                    metrics.step_metrics([r[steps] for r in records])
+            first = self.next_epoch * self.n
+            classes = {label: None if c is None else c[first:first + self.n]
                        for label, c in self.classes.items()}
-            logs = metrics.summarise(loss, predicted, classes, steps)
+            logs = metrics.summarise(loss, predicted, classes, slice(None))
             self.history.add_epoch(self.next_epoch, logs)
             if self.verbose:
                 line = " - ".join(f"{k}: {v:.4f}" for k, v in logs.items())
@@ -271,19 +269,18 @@ class _EpochReporter:
 
 
 def _step_metrics(raw, mapped, node, n_steps: int) -> tuple:
-    cores = [i for i, c in enumerate(mapped.cores)
-             if c.population == node.population.index]
     records = metrics.read_records(
-        lambda i: raw.regions[(i, Region.METRICS)], cores, n_steps)
+        lambda i: raw.regions[(i, Region.METRICS)],
+        mapped.core_indices(node.population.index), n_steps)
     return metrics.step_metrics(records)
 
 
 def _outputs(raw, mapped, population, n_steps: int) -> np.ndarray:
     out = np.zeros((n_steps, population.size), np.float32)
-    for index, core in enumerate(mapped.cores):
-        if core.population == population.index:
-            out[:, core.start:core.stop] = raw.region(
-                index, Region.OUTPUTS, np.float32).reshape(n_steps, -1)
+    for index in mapped.core_indices(population.index):
+        core = mapped.cores[index]
+        out[:, core.start:core.stop] = raw.region(
+            index, Region.OUTPUTS, np.float32).reshape(n_steps, -1)
     return out
 
 
