@@ -29,15 +29,23 @@ def build():
     return populations, projections
 
 
+#: What the emulated machine used in the last emulator run.
+machine_use = {}
+
+
 def spinnpop_emulator(x, y, batch_size):
     build()
     start = time.perf_counter()
     history = sp.train(x, y, epochs=1, batch_size=batch_size,
                        loss="sparse_categorical_crossentropy",
                        optimizer=sp.SGD(RATES[batch_size], MOMENTUM),
-                       shuffle=False,
-                       verbose=0)
+                       shuffle=False, verbose=0)
     seconds = time.perf_counter() - start
+    cores = sp.counters().cores
+    machine_use.update(cores=len(cores),
+                       chips=len({core.chip for core in cores}),
+                       dtcm=max(core.dtcm_bytes for core in cores),
+                       packets=sum(core.sent for core in cores) / len(x))
     sp.end()
     return seconds, history.history["loss"][0]
 

@@ -12,6 +12,8 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import mlp_fashion_mnist  # noqa: E402
 
+from spinnpop.hardware import DTCM_HEAP_BYTES  # noqa: E402
+
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -35,6 +37,11 @@ def main() -> None:
             print(f"  {name}, batch {batch}: {ours / rate:.2f}")
     print(f"  spinnpop emulator batch 1 over PyTorch batch 1: "
           f"{speed[('spinnpop emulator', 1)] / speed[('PyTorch CPU', 1)]:.2f}")
+    use = mlp_fashion_mnist.machine_use
+    print(f"\nemulated machine: {use['cores']} cores on {use['chips']} "
+          f"chip(s); largest DTCM heap {use['dtcm']} of "
+          f"{DTCM_HEAP_BYTES} bytes; {use['packets']:.0f} packets per "
+          "sample")
 
 
 if __name__ == "__main__":
