@@ -7,7 +7,6 @@ them, and using them afterwards is an error rather than a silent mix.
 
 from __future__ import annotations
 
-import itertools
 import numbers
 
 import numpy as np
@@ -16,7 +15,6 @@ from spinnpop.cells import CELL_TYPES, CellType
 from spinnpop.errors import ConfigurationError, NotSetUpError
 
 _BACKENDS = ("emulator", "spinnaker")
-_session_ids = itertools.count(1)
 _state: State | None = None
 
 
@@ -24,10 +22,8 @@ class State:
     """Everything one session knows: the network, its trained state, the
     backend, and what the last run measured."""
 
-    def __init__(self, backend: str, seed: int, n_boards: int,
-                 samples_in_flight: int, reorder_seed):
-        self.id = next(_session_ids)
-        self.backend_name = backend
+    def __init__(self, seed: int, n_boards: int, samples_in_flight: int,
+                 reorder_seed):
         self.seed = seed
         self.n_boards = n_boards
         self.samples_in_flight = samples_in_flight
@@ -118,7 +114,7 @@ def setup(backend: str = "emulator", seed: int = 0, *, n_boards: int = 1,
                 f"expected an integer >= {low} for `{name}`; "
                 f"received: {name}={value!r}")
     end()
-    _state = State(backend, int(seed), int(n_boards), int(samples_in_flight),
+    _state = State(int(seed), int(n_boards), int(samples_in_flight),
                    None if reorder_seed is None else int(reorder_seed))
 
 

@@ -1,24 +1,17 @@
 """SpiNNaker 1, in the numbers spinnpop's budgets use."""
 
-#: Bytes of data TCM per core.
-DTCM_BYTES = 64 * 1024
-#: DTCM the models may take with spin1_malloc. sark's heap runs from the end
-#: of the static data to the stacks (2 KiB, sark.lnk); the ARM builds of the
-#: models have at most 3.1 KB of static data (arm-none-eabi-size), so the
-#: heap is about 59 KB, of which this leaves 3 KB to sark's own blocks.
+#: DTCM the models may take with spin1_malloc, of the core's 64 KiB. sark's
+#: heap runs from the end of the static data to the stacks (2 KiB,
+#: sark.lnk); the ARM builds of the models have at most 3.1 KB of static
+#: data (arm-none-eabi-size), so the heap is about 59 KB, of which this
+#: leaves 3 KB to sark's own blocks.
 DTCM_HEAP_BYTES = 56 * 1024
 #: sark's heap puts a two-word header before every block.
 DTCM_BLOCK_HEADER = 8
-#: SDRAM shared by the cores of one chip.
-SDRAM_PER_CHIP = 128 * 1024 * 1024
-#: Cores per chip, of which one is the monitor.
-CORES_PER_CHIP = 18
-#: Chips on a SpiNN-5 board.
-CHIPS_PER_BOARD = 48
+#: SDRAM the tools leave to applications on a SpiNN-5 chip (of 128 MiB).
+SDRAM_PER_CHIP_FOR_APPLICATIONS = 123_469_792
 
 
 def dtcm_block(n_bytes: int) -> int:
     """DTCM a spin1_malloc of ``n_bytes`` takes, header included."""
     return (n_bytes + 3) // 4 * 4 + DTCM_BLOCK_HEADER
-#: Of that, what the tools leave to applications on a SpiNN-5 chip.
-SDRAM_PER_CHIP_FOR_APPLICATIONS = 123_469_792

@@ -83,7 +83,6 @@ int emu_start(emu_t *emu);
 //! Runs callbacks until done, stalled, failed or max_callbacks have run.
 int emu_run(emu_t *emu, uint64_t max_callbacks);
 
-int emu_n_cores(const emu_t *emu);
 void emu_core_counters(const emu_t *emu, int core, emu_core_counters_t *out);
 void emu_chip_counters(const emu_t *emu, uint32_t x, uint32_t y,
         emu_chip_counters_t *out);

@@ -232,10 +232,6 @@ void emu_drop_packets(emu_t *emu, uint32_t key, uint32_t mask,
     emu->drop_rule = (drop_rule_t) {key, mask, skip, count};
 }
 
-int emu_n_cores(const emu_t *emu) {
-    return emu->n_cores;
-}
-
 void emu_core_counters(const emu_t *emu, int core_index,
         emu_core_counters_t *out) {
     const core_t *core = emu->cores[core_index];

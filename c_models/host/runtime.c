@@ -160,15 +160,6 @@ void *spin1_malloc(uint bytes) {
     return block;
 }
 
-uint spin1_get_core_id(void) {
-    return running_core()->p;
-}
-
-uint spin1_get_chip_id(void) {
-    core_t *core = running_core();
-    return (core->x << 8) | core->y;
-}
-
 data_specification_metadata_t *data_specification_get_data_address(void) {
     return running_core()->ds;
 }

@@ -49,8 +49,6 @@ uint spin1_schedule_callback(callback_t cback, uint arg0, uint arg1,
 uint spin1_trigger_user_event(uint arg0, uint arg1);
 uint spin1_send_mc_packet(uint key, uint data, uint load);
 void *spin1_malloc(uint bytes);
-uint spin1_get_core_id(void);
-uint spin1_get_chip_id(void);
 
 //! Stops the core with an error; never returns (sark.h).
 void rt_error(uint code, ...) __attribute__((noreturn));
@@ -59,8 +57,6 @@ void rt_error(uint code, ...) __attribute__((noreturn));
 // interrupts run only inside calls into this API (a packet sent to oneself),
 // so masking them has nothing to do on the host.
 static inline uint spin1_fiq_disable(void) { return 0; }
-static inline uint spin1_irq_disable(void) { return 0; }
-static inline uint spin1_int_disable(void) { return 0; }
 static inline void spin1_mode_restore(uint value) { (void) value; }
 
 #endif  // __SPIN1_API_H__

@@ -75,7 +75,6 @@ def _load_library() -> ctypes.CDLL:
                 ("emu_reorder", None, [p, u64]),
                 ("emu_start", i, [p]),
                 ("emu_run", i, [p, u64]),
-                ("emu_n_cores", i, [p]),
                 ("emu_core_counters", None,
                  [p, i, ctypes.POINTER(CoreCounters)]),
                 ("emu_chip_counters", None,
