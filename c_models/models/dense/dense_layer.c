@@ -224,6 +224,8 @@ void c_main(void) {
             .dtcm_bytes = dtcm_allocated};
     report_status();
     spin1_callback_on(MCPL_PACKET_RECEIVED, packet_received, -1);
-    spin1_callback_on(USER_EVENT, process_packets, 0);
+    // Queued, not at interrupt level, so that sending may wait for the
+    // router (its interrupt empties the outgoing queue).
+    spin1_callback_on(USER_EVENT, process_packets, 1);
     spin1_start(SYNC_WAIT);
 }

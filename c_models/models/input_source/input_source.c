@@ -158,7 +158,9 @@ void c_main(void) {
     *status = (status_t) {.state = STATE_RUNNING,
             .dtcm_bytes = dtcm_allocated};
     spin1_callback_on(MCPL_PACKET_RECEIVED, packet_received, -1);
-    spin1_callback_on(USER_EVENT, process_packets, 0);
+    // Queued, not at interrupt level, so that sending may wait for the
+    // router (its interrupt empties the outgoing queue).
+    spin1_callback_on(USER_EVENT, process_packets, 1);
     spin1_schedule_callback(send_samples, 0, 0, 1);
     spin1_start(SYNC_WAIT);
 }
