@@ -18,7 +18,10 @@ class CoreCounters:
     processor: int
     sent: int = 0
     received: int = 0
+    #: Packets the core could not take (its queue full, say).
     dropped: int = 0
+    #: Packets the model's own receive ring had no room for.
+    overflows: int = 0
     callbacks: int = 0
     dtcm_bytes: int = 0
     #: Packets sent, by kind of traffic ("forward", "backward", ...).
@@ -50,9 +53,9 @@ class RunCounters:
 
     @property
     def dropped(self) -> int:
-        """Packets lost anywhere: at routers and at cores."""
+        """Packets lost anywhere: at routers, at cores and in their rings."""
         return (sum(c.dropped for c in self.chips)
-                + sum(c.dropped for c in self.cores))
+                + sum(c.dropped + c.overflows for c in self.cores))
 
     def add(self, mapped, network, raw) -> None:
         """Adds one run's counts."""
@@ -69,6 +72,7 @@ class RunCounters:
             target.sent += counts.sent
             target.received += counts.received
             target.dropped += counts.dropped
+            target.overflows += int(raw.statuses[index]["ring_overflows"])
             target.callbacks += counts.callbacks
             target.dtcm_bytes = max(target.dtcm_bytes, counts.dtcm_bytes)
             for kind in Traffic:

@@ -1,0 +1,118 @@
+"""The emulator's machine, with a probe model on hand-made routing tables:
+routing chip by chip (default routing too), bounded receive queues, and
+counted drops."""
+
+import os
+import subprocess
+
+import numpy as np
+import pytest
+
+from spinnpop.backends.emulator.engine import Engine, RunState
+from spinnpop.mapping.mapped import route_word
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+FIQ, QUEUED = 0, 3      # packet callback priority -1 and 2, plus one
+EAST = 0
+
+
+@pytest.fixture(scope="module")
+def probe(tmp_path_factory):
+    path = str(tmp_path_factory.mktemp("probe") / "probe.so")
+    subprocess.run(["gcc", "-std=gnu11", "-Wall", "-Wextra", "-Werror",
+                    "-fPIC", "-shared", "-I",
+                    os.path.join(ROOT, "c_models", "host", "include"),
+                    os.path.join(ROOT, "tests", "c", "probe_model.c"),
+                    "-o", path], check=True)
+    return path
+
+
+def machine(tables, width=3, height=1):
+    engine = Engine(width, height, 1 << 20, 4096)
+    for x in range(width):
+        for y in range(height):
+            entries = tables.get((x, y), [])
+            engine.set_routes(x, y, np.array(
+                [(k, m, route_word(p, l)) for k, m, p, l in entries],
+                np.uint32).reshape(-1, 3))
+    return engine
+
+
+def add_probe(engine, probe, xyp, n_send=0, key=0, priority=FIQ,
+              exit_after=0):
+    core = engine.add_core(*xyp, probe)
+    engine.add_region(core, 0, 16)[:] = np.array(
+        [n_send, key, priority, exit_after], np.uint32).view(np.uint8)
+    engine.add_region(core, 1, 12)
+    return core
+
+
+def received(engine, core):
+    return engine.region(core, 1).view(np.uint32)
+
+
+def test_packets_follow_tables_and_default_routes(probe):
+    # (0, 0) sends east; (1, 0) has no entry, so the packet goes straight
+    # on; (2, 0) delivers it to processor 2.
+    engine = machine({(0, 0): [(0x100, 0xFFFFFF00, [], [EAST])],
+                      (2, 0): [(0x100, 0xFFFFFF00, [2], [])]})
+    sender = add_probe(engine, probe, (0, 0, 1), n_send=3, key=0x100)
+    target = add_probe(engine, probe, (2, 0, 2), exit_after=3)
+    assert engine.start() == 0
+    assert engine.run(1000) == RunState.DONE
+    assert list(received(engine, target)) == [3, 0x102, 2]
+    assert engine.core_counters(sender).sent == 3
+    assert engine.core_counters(target).received == 3
+    for x in range(3):
+        assert engine.chip_counters(x, 0).routed == 3
+        assert engine.chip_counters(x, 0).dropped == 0
+    assert engine.chip_counters(0, 0).link_sent == 3
+    engine.close()
+
+
+def test_packets_with_nowhere_to_go_are_dropped_and_counted(probe):
+    # Key 0x200 has no entry at its own chip; 0x300 goes to an empty
+    # processor; 0x400 goes east off the edge of the machine.
+    engine = machine({(0, 0): [(0x300, 0xFFFFFF00, [9], []),
+                               (0x400, 0xFFFFFF00, [], [3])]})
+    for key, p in ((0x200, 1), (0x300, 2), (0x400, 3)):
+        add_probe(engine, probe, (0, 0, p), n_send=2, key=key)
+    engine.start()
+    assert engine.run(1000) == RunState.DONE
+    assert engine.chip_counters(0, 0).dropped == 6
+
+
+@pytest.mark.parametrize("priority, taken", [(FIQ, 20), (QUEUED, 15)])
+def test_receive_queues_are_bounded_like_spin1s(probe, priority, taken):
+    """A burst of 20 packets in one callback: an FIQ handler takes each as
+    it comes; a queued one gets spin1's task queue of 15, and the rest are
+    dropped at the core and counted."""
+    engine = machine({(0, 0): [(0x100, 0xFFFFFF00, [2], [])]}, width=1)
+    add_probe(engine, probe, (0, 0, 1), n_send=20, key=0x100)
+    target = add_probe(engine, probe, (0, 0, 2), priority=priority,
+                       exit_after=taken)
+    engine.start()
+    assert engine.run(1000) == RunState.DONE
+    counters = engine.core_counters(target)
+    assert (counters.received, counters.dropped) == (taken, 20 - taken)
+    assert received(engine, target)[0] == taken
+
+
+def test_a_quiet_machine_with_work_left_is_stalled(probe):
+    engine = machine({(0, 0): [(0x100, 0xFFFFFF00, [2], [])]}, width=1)
+    add_probe(engine, probe, (0, 0, 1), n_send=4, key=0x100)
+    waiting = add_probe(engine, probe, (0, 0, 2), exit_after=5)
+    engine.start()
+    assert engine.run(1000) == RunState.STALLED
+    assert received(engine, waiting)[0] == 4
+
+
+def test_bad_machines_are_refused(probe):
+    engine = machine({}, width=1)
+    with pytest.raises(Exception, match="outside the machine"):
+        engine.add_core(0, 0, 18, probe)
+    add_probe(engine, probe, (0, 0, 1))
+    with pytest.raises(Exception, match="placed twice"):
+        engine.add_core(0, 0, 1, probe)
+    with pytest.raises(Exception, match="SDRAM exhausted"):
+        engine.add_region(0, 5, 2 << 20)
