@@ -240,9 +240,17 @@ def test_data_bigger_than_a_chip(session):
 
 
 def test_fan_in_too_wide_for_any_split(session):
-    inp = sp.Population(5000, sp.Input())
+    inp = sp.Population(30_000, sp.Input())
     out = sp.Population(2, sp.Softmax(), label="narrow")
     sp.Projection(inp, out, sp.AllToAllConnector())
     with pytest.raises(sp.ResourceError,
-                       match=r"'narrow'.*even with one neuron.*5000 inputs"):
-        train(np.zeros((4, 5000), np.float32), np.zeros(4, int))
+                       match=r"'narrow'.*even with one neuron.*30000 inputs"):
+        train(np.zeros((4, 30_000), np.float32), np.zeros(4, int))
+
+
+def test_fan_in_beyond_what_a_core_can_index(session):
+    inp = sp.Population(70_000, sp.Input())
+    out = sp.Population(2, sp.Softmax(), label="wide")
+    sp.Projection(inp, out, sp.AllToAllConnector())
+    with pytest.raises(sp.NetworkError, match=r"'wide' has 70000 inputs"):
+        train(np.zeros((1, 70_000), np.float32), np.zeros(1, int))

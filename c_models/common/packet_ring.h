@@ -48,18 +48,23 @@ static inline bool packet_ring_pop(packet_ring_t *ring, packet_t *packet) {
     return true;
 }
 
-//! The FIQ handler's work: stores a packet and, unless the core is already
-//! processing packets, triggers the user event that does. False if the
-//! ring was full.
+//! Unless the core is already processing packets, triggers the user event
+//! that does (from the FIQ handler).
+static inline void processing_start(bool *processing) {
+    if (!*processing) {
+        *processing = true;
+        spin1_trigger_user_event(0, 0);
+    }
+}
+
+//! The FIQ handler's work: stores a packet and starts processing. False if
+//! the ring was full.
 static inline bool packet_ring_receive(packet_ring_t *ring, bool *processing,
         uint32_t key, uint32_t payload) {
     if (!packet_ring_push(ring, key, payload)) {
         return false;
     }
-    if (!*processing) {
-        *processing = true;
-        spin1_trigger_user_event(0, 0);
-    }
+    processing_start(processing);
     return true;
 }
 

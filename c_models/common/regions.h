@@ -19,6 +19,7 @@ enum region {
     REGION_TARGETS = 9,
     REGION_METRICS = 10,
     REGION_OUTPUTS = 11,
+    REGION_INPUTS = 12,
 };
 
 //! What a received multicast packet carries.
@@ -123,18 +124,17 @@ typedef struct {
     uint32_t softmax_key;  //!< base key of the softmax partition
     uint32_t sends_acks;  //!< 1 if an input population is upstream
     uint32_t ack_key;  //!< key of the acknowledgement partition
-    uint32_t ring_capacity;  //!< packets the receive ring holds
+    uint32_t ring_capacity;  //!< partial errors and softmax packets the receive ring holds
     uint32_t n_weights;  //!< words in the weight region (W then bias)
 } dense_params_t;
 _Static_assert(sizeof(dense_params_t) == 76, "dense_params_t layout");
 
-//! An incoming projection of a dense core.
+//! An incoming projection of a dense core; its W (n_pre rows of n_neurons) starts at row input_offset of the weight region.
 typedef struct {
     uint32_t n_pre;  //!< neurons in the pre population
     uint32_t input_offset;  //!< first index in the stored input vector
-    uint32_t weight_offset;  //!< first word of W (n_pre x n_neurons)
 } incoming_projection_t;
-_Static_assert(sizeof(incoming_projection_t) == 12, "incoming_projection_t layout");
+_Static_assert(sizeof(incoming_projection_t) == 8, "incoming_projection_t layout");
 
 //! A pre core that gets this core's partial errors.
 typedef struct {

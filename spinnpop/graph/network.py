@@ -13,7 +13,7 @@ from __future__ import annotations
 from spinnpop.cells import Input, Softmax
 from spinnpop.control import State
 from spinnpop.errors import NetworkError, ResourceError
-from spinnpop.graph.memory import dense_dtcm, input_dtcm
+from spinnpop.graph.memory import MAX_FAN_IN, dense_dtcm, input_dtcm
 from spinnpop.hardware import DTCM_HEAP_BYTES
 
 #: SDRAM an input core's share of the data may take by default; bigger data
@@ -25,9 +25,9 @@ _VALUE_BYTES = 4
 class Node:
     """A population in the graph."""
 
-    def __init__(self, population, loss):
+    def __init__(self, population):
         self.population = population
-        self.loss = loss
+        self.loss = None
         self.incoming = []
         self.outgoing = []
         self.upstream_inputs = []
@@ -94,7 +94,7 @@ class Network:
 
     def __init__(self, state: State):
         self.n_slots = state.samples_in_flight
-        self.nodes = [Node(p, None) for p in state.populations]
+        self.nodes = [Node(p) for p in state.populations]
         by_population = {n.population: n for n in self.nodes}
         self.edges = []
         for index, projection in enumerate(state.projections):
@@ -151,6 +151,10 @@ class Network:
                 raise NetworkError(
                     f"population {node.label!r} has no incoming projection; "
                     "every population but an Input needs one")
+            if node.n_inputs > MAX_FAN_IN:
+                raise NetworkError(
+                    f"population {node.label!r} has {node.n_inputs} inputs;"
+                    f" a core takes at most {MAX_FAN_IN}")
             if node.is_softmax and node.outgoing:
                 raise NetworkError(
                     f"Softmax population {node.label!r} projects to "

@@ -118,6 +118,7 @@ def region_sizes(network: Network, node: Node, core: int,
     n_weights = (node.n_inputs + 1) * n
     for region in (Region.WEIGHTS, Region.VELOCITY, Region.GRADIENT):
         sizes[region] = n_weights * _WORD
+    sizes[Region.INPUTS] = network.n_slots * node.n_inputs * _WORD
     if node.is_output:
         sizes[Region.TARGETS] = shape.n_samples * n * _WORD
         sizes[Region.ORDER] = shape.n_steps * _WORD
@@ -177,8 +178,7 @@ def params(network: Network, node: Node, core: int, keys) -> bytes:
             ring_capacity=input_ring_capacity(network.n_slots, acks)))
     incoming, offset = [], 0
     for edge in node.incoming:
-        incoming.append(dict(n_pre=edge.pre.size, input_offset=offset,
-                             weight_offset=offset * n))
+        incoming.append(dict(n_pre=edge.pre.size, input_offset=offset))
         offset += edge.pre.size
     targets = []
     for p, edge in enumerate(node.incoming):
@@ -200,8 +200,7 @@ def params(network: Network, node: Node, core: int, keys) -> bytes:
         softmax_cores=node.softmax_cores, softmax_key=own.get(SOFTMAX, 0),
         sends_acks=int(ACK in own), ack_key=own.get(ACK, 0),
         ring_capacity=dense_ring_capacity(
-            network.n_slots, node.n_inputs, backward_expected,
-            node.softmax_cores),
+            network.n_slots, backward_expected, node.softmax_cores),
         n_weights=(node.n_inputs + 1) * n))
     return (layout + INCOMING_PROJECTION.pack(incoming)
             + BACKWARD_TARGET.pack(targets))

@@ -84,6 +84,7 @@ class Region(enum.IntEnum):
     TARGETS = 9     #: output: samples x neurons of float32 targets
     METRICS = 10    #: output: metrics_record_t per sequence step
     OUTPUTS = 11    #: output: sequence steps x neurons of float32 outputs
+    INPUTS = 12     #: dense: each slot's received inputs (slots x fan-in)
 
 
 class KeyKind(enum.IntEnum):
@@ -188,15 +189,17 @@ DENSE_PARAMS = Struct("dense_params_t", "Layout of a dense-layer core; "
     ("softmax_key", "uint32_t", "base key of the softmax partition"),
     ("sends_acks", "uint32_t", "1 if an input population is upstream"),
     ("ack_key", "uint32_t", "key of the acknowledgement partition"),
-    ("ring_capacity", "uint32_t", "packets the receive ring holds"),
+    ("ring_capacity", "uint32_t", "partial errors and softmax packets the "
+                                  "receive ring holds"),
     ("n_weights", "uint32_t", "words in the weight region (W then bias)"),
 ))
 
 INCOMING_PROJECTION = Struct("incoming_projection_t",
-                             "An incoming projection of a dense core.", (
+                             "An incoming projection of a dense core; its "
+                             "W (n_pre rows of n_neurons) starts at row "
+                             "input_offset of the weight region.", (
     ("n_pre", "uint32_t", "neurons in the pre population"),
     ("input_offset", "uint32_t", "first index in the stored input vector"),
-    ("weight_offset", "uint32_t", "first word of W (n_pre x n_neurons)"),
 ))
 
 BACKWARD_TARGET = Struct("backward_target_t",

@@ -36,8 +36,8 @@ static void send_partial_errors(uint32_t slot, const value_t *delta) {
                 &layer.incoming[target->projection];
         uint32_t base = target->key | (slot << target->slot_shift);
         for (uint32_t i = 0; i < target->n_pre; i++) {
-            const value_t *row = layer.weights + projection->weight_offset
-                    + (target->pre_start + i) * n;
+            const value_t *row = weight_row(layer.weights,
+                    projection->input_offset + target->pre_start + i);
             value_t partial = VALUE_ZERO;
             for (uint32_t j = 0; j < n; j++) {
                 partial += value_mul(row[j], delta[j]);
@@ -50,20 +50,17 @@ static void send_partial_errors(uint32_t slot, const value_t *delta) {
 static void accumulate_gradients(uint32_t slot, const value_t *delta) {
     uint32_t n = layer.params.n_neurons;
     const value_t *inputs = slot_inputs(slot);
-    for (uint32_t p = 0; p < layer.params.n_incoming; p++) {
-        const incoming_projection_t *projection = &layer.incoming[p];
-        for (uint32_t i = 0; i < projection->n_pre; i++) {
-            value_t x = inputs[projection->input_offset + i];
-            if (x == VALUE_ZERO) {
-                continue;
-            }
-            value_t *row = layer.gradient + projection->weight_offset + i * n;
-            for (uint32_t j = 0; j < n; j++) {
-                row[j] += value_mul(x, delta[j]);
-            }
+    for (uint32_t input = 0; input < layer.params.n_inputs; input++) {
+        value_t x = inputs[input];
+        if (x == VALUE_ZERO) {
+            continue;
+        }
+        value_t *row = weight_row(layer.gradient, input);
+        for (uint32_t j = 0; j < n; j++) {
+            row[j] += value_mul(x, delta[j]);
         }
     }
-    value_t *bias = layer.gradient + layer.params.n_weights - n;
+    value_t *bias = weight_row(layer.gradient, layer.params.n_inputs);
     for (uint32_t j = 0; j < n; j++) {
         bias[j] += delta[j];
     }

@@ -32,7 +32,7 @@ static void report_status(void) {
         status->waiting_step = slot->step;
         if (slot->forward_received < layer.params.n_inputs) {
             status->waiting_stage = STAGE_FORWARD;
-            status->received = slot->forward_received;
+            status->received = slot->forward_arrived;
             status->expected = layer.params.n_inputs;
         } else if (!slot->forward_done) {
             status->waiting_stage = STAGE_SOFTMAX;
@@ -79,13 +79,15 @@ static void reset_slot(uint32_t slot, uint32_t step) {
 
 void step_finished(uint32_t slot) {
     uint32_t step = layer.slots[slot].step;
+    // The slot is ready for its next sample before anyone hears this one
+    // is done: that sample's packets may follow the acknowledgement.
+    reset_slot(slot, step + layer.params.n_slots);
     if (layer.params.sends_acks) {
         while (!spin1_send_mc_packet(layer.params.ack_key, step,
                 WITH_PAYLOAD)) {
             // the outgoing queue is full: wait for the router
         }
     }
-    reset_slot(slot, step + layer.params.n_slots);
     if (++layer.steps_done == layer.run.n_steps) {
         report_status();
         layer.status->state = STATE_DONE;
@@ -93,8 +95,9 @@ void step_finished(uint32_t slot) {
     }
 }
 
-//! Acts on one packet; a slot's sample is known from the slot alone,
-//! since a slot is reused only when every core has finished with it.
+//! Acts on a partial error or softmax value; a slot's sample is known from
+//! the slot alone, since a slot is reused only when every core has
+//! finished with it.
 static void handle_packet(uint32_t key, uint32_t payload) {
     const key_entry_t *entry = key_table_find(
             layer.keys, layer.params.n_key_entries, key);
@@ -105,41 +108,61 @@ static void handle_packet(uint32_t key, uint32_t payload) {
     key_fields_t fields = key_fields(entry, key);
     uint32_t slot = fields.slot;
     value_t value = value_from_payload(payload);
-    bool forward_done = slot < layer.params.n_slots
-            && layer.slots[slot].forward_done;
     if (slot >= layer.params.n_slots
             || layer.slots[slot].step >= layer.run.n_steps
-            || forward_done != (entry->kind == KEY_BACKWARD)) {
+            || layer.slots[slot].forward_done
+                    != (entry->kind == KEY_BACKWARD)) {
         layer.status->protocol_errors++;
         return;
     }
-    switch (entry->kind) {
-    case KEY_FORWARD:
-        // Several projections from one population share its keys.
-        for (const key_entry_t *e = entry;
-                e < layer.keys + layer.params.n_key_entries
-                && e->key == entry->key; e++) {
-            forward_receive(slot, e, fields.core * e->core_size
-                    + fields.index, value);
-        }
-        break;
-    case KEY_SOFTMAX:
+    if (entry->kind == KEY_SOFTMAX) {
         softmax_receive(slot, fields.core, fields.index, value);
-        break;
-    case KEY_BACKWARD:
+    } else if (entry->kind == KEY_BACKWARD) {
         backward_receive(slot, fields.index, value);
-        break;
-    default:
+    } else {
         layer.status->unknown_keys++;
     }
+}
+
+typedef enum { NO_WORK, INPUT_WORK, PACKET_WORK } work_t;
+
+//! The next thing to process: an arrived input (oldest first, by slot),
+//! else a packet from the ring. With the FIQ held off, running out of both
+//! ends processing, so that the next packet to arrive starts it again.
+static work_t take_work(uint32_t *slot, uint32_t *input, packet_t *packet) {
+    uint cpsr = spin1_fiq_disable();
+    work_t work = NO_WORK;
+    for (uint32_t s = 0; s < layer.params.n_slots; s++) {
+        const slot_t *state = &layer.slots[s];
+        if (state->forward_received < state->forward_arrived) {
+            *slot = s;
+            *input = slot_arrivals(s)[state->forward_received];
+            work = INPUT_WORK;
+            break;
+        }
+    }
+    if (work == NO_WORK) {
+        if (packet_ring_pop(&layer.ring, packet)) {
+            work = PACKET_WORK;
+        } else {
+            layer.processing = false;
+        }
+    }
+    spin1_mode_restore(cpsr);
+    return work;
 }
 
 static void process_packets(uint unused0, uint unused1) {
     (void) unused0;
     (void) unused1;
+    uint32_t slot, input;
     packet_t packet;
-    while (packet_ring_take(&layer.ring, &layer.processing, &packet)) {
-        handle_packet(packet.key, packet.payload);
+    for (work_t work; (work = take_work(&slot, &input, &packet)) != NO_WORK;) {
+        if (work == INPUT_WORK) {
+            forward_accumulate(slot, input);
+        } else {
+            handle_packet(packet.key, packet.payload);
+        }
         if (layer.steps_done == layer.run.n_steps) {
             return;
         }
@@ -147,8 +170,15 @@ static void process_packets(uint unused0, uint unused1) {
     report_status();
 }
 
+//! FIQ: activations are stored at once; other packets wait in the ring.
 static void packet_received(uint key, uint payload) {
-    if (!packet_ring_receive(&layer.ring, &layer.processing, key, payload)) {
+    const key_entry_t *entry = key_table_find(
+            layer.keys, layer.params.n_key_entries, key);
+    if (entry != NULL && entry->kind == KEY_FORWARD) {
+        forward_arrive(entry, key, value_from_payload(payload));
+        processing_start(&layer.processing);
+    } else if (!packet_ring_receive(&layer.ring, &layer.processing, key,
+            payload)) {
         layer.status->ring_overflows++;
     }
 }
@@ -179,6 +209,7 @@ static void read_regions(data_specification_metadata_t *ds) {
     layer.weights = data_specification_get_region(REGION_WEIGHTS, ds);
     layer.velocity = data_specification_get_region(REGION_VELOCITY, ds);
     layer.gradient = data_specification_get_region(REGION_GRADIENT, ds);
+    layer.inputs = data_specification_get_region(REGION_INPUTS, ds);
     layer.targets = data_specification_get_region(REGION_TARGETS, ds);
     layer.order = data_specification_get_region(REGION_ORDER, ds);
     layer.metrics = data_specification_get_region(REGION_METRICS, ds);
@@ -202,8 +233,10 @@ void c_main(void) {
 
     uint32_t n_slots = layer.params.n_slots;
     layer.slots = dtcm_allocate(n_slots * sizeof(slot_t));
-    layer.values_per_slot = layer.params.n_inputs
-            + 3 * layer.params.n_neurons + 2 * layer.params.softmax_cores;
+    layer.arrivals = dtcm_allocate(
+            n_slots * layer.params.n_inputs * sizeof(uint16_t));
+    layer.values_per_slot = 3 * layer.params.n_neurons
+            + 2 * layer.params.softmax_cores;
     layer.values = dtcm_allocate(
             n_slots * layer.values_per_slot * sizeof(value_t));
     for (uint32_t s = 0; s < n_slots; s++) {

@@ -9,7 +9,13 @@
 // Up to n_slots samples are in flight; a slot holds one sample's working
 // values in DTCM. The weights, their gradients and momentum buffers live in
 // SDRAM regions, laid out as [W of each incoming projection (n_pre rows of
-// n_neurons)] then [bias (n_neurons)].
+// n_neurons), one row per input] then [bias (n_neurons)], and so do the
+// inputs each slot received (kept for the weight gradient).
+//
+// Activations arriving from pre cores are stored by the FIQ handler itself,
+// which notes their order of arrival; partial errors and softmax values go
+// through a ring. Processing then multiplies the inputs in, in the order
+// they came, and handles the ring.
 #ifndef DENSE_LAYER_H
 #define DENSE_LAYER_H
 
@@ -28,7 +34,8 @@
 //! Bookkeeping of one in-flight sample.
 typedef struct {
     uint32_t step;               //!< the sequence step the slot holds
-    uint32_t forward_received;   //!< activations received
+    uint32_t forward_arrived;    //!< activations stored by the FIQ handler
+    uint32_t forward_received;   //!< activations multiplied in
     uint32_t softmax_received;   //!< softmax maxima and sums received
     uint32_t backward_received;  //!< partial errors received
     uint32_t forward_done;       //!< 1 once the activations are out
@@ -43,12 +50,14 @@ typedef struct {
     value_t *weights;            //!< SDRAM, see above
     value_t *velocity;           //!< SDRAM, same layout
     value_t *gradient;           //!< SDRAM, same layout
+    value_t *inputs;             //!< SDRAM: n_inputs for each slot
     const value_t *targets;      //!< output: samples x n_neurons
     const uint32_t *order;       //!< output: data-set index of each step
     metrics_record_t *metrics;   //!< output: one record per step
     value_t *outputs;            //!< output: steps x n_neurons, if recorded
     status_t *status;
     slot_t *slots;
+    uint16_t *arrivals;          //!< DTCM: input indices by arrival, per slot
     value_t *values;             //!< DTCM: values_per_slot for each slot
     uint32_t values_per_slot;
     packet_ring_t ring;
@@ -59,15 +68,19 @@ typedef struct {
 
 extern dense_layer_t layer;
 
-// A slot's values: the inputs it received (kept for the weight gradient),
-// the weighted sums z, the activations a, the errors (then deltas), and
-// for a softmax the maximum and exp-sum of each core of the population.
+// A slot's values: the inputs it received (in SDRAM), and in DTCM the
+// weighted sums z, the activations a, the errors (then deltas), and for a
+// softmax the maximum and exp-sum of each core of the population.
 static inline value_t *slot_inputs(uint32_t slot) {
-    return layer.values + slot * layer.values_per_slot;
+    return layer.inputs + slot * layer.params.n_inputs;
+}
+
+static inline uint16_t *slot_arrivals(uint32_t slot) {
+    return layer.arrivals + slot * layer.params.n_inputs;
 }
 
 static inline value_t *slot_z(uint32_t slot) {
-    return slot_inputs(slot) + layer.params.n_inputs;
+    return layer.values + slot * layer.values_per_slot;
 }
 
 static inline value_t *slot_a(uint32_t slot) {
@@ -86,13 +99,18 @@ static inline value_t *slot_softmax_sum(uint32_t slot) {
     return slot_softmax_max(slot) + layer.params.softmax_cores;
 }
 
+//! Row `input` of the weights (or of a region with their layout).
+static inline value_t *weight_row(value_t *region, uint32_t input) {
+    return region + input * layer.params.n_neurons;
+}
+
 static inline const value_t *layer_bias(void) {
-    return layer.weights + layer.params.n_weights - layer.params.n_neurons;
+    return weight_row(layer.weights, layer.params.n_inputs);
 }
 
 // forward.c
-void forward_receive(uint32_t slot, const key_entry_t *entry, uint32_t pre,
-        value_t value);
+void forward_arrive(const key_entry_t *entry, uint32_t key, value_t value);
+void forward_accumulate(uint32_t slot, uint32_t input);
 void softmax_receive(uint32_t slot, uint32_t core, uint32_t index,
         value_t value);
 

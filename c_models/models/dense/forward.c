@@ -1,6 +1,7 @@
-// The forward pass of a dense slice: each arriving activation is multiplied
-// into the weighted sums at once (weight-stationary, like a synaptic row
-// per spike); when the last one is in, the activation function runs. A
+// The forward pass of a dense slice: each arriving activation is stored by
+// the FIQ handler and multiplied into the weighted sums as soon as the core
+// gets to it (weight-stationary, like a synaptic row per spike); when the
+// last one is in, the activation function runs. A
 // softmax population first agrees on its normaliser: every core sends its
 // local maximum and exp-sum to every core of the population, and each
 // combines them in core order, so all cores get the same result.
@@ -16,25 +17,44 @@ static value_t largest(const value_t *values, uint32_t n) {
     return max;
 }
 
-void forward_receive(uint32_t slot, const key_entry_t *entry, uint32_t pre,
-        value_t value) {
-    const incoming_projection_t *projection = &layer.incoming[entry->index];
-    slot_t *state = &layer.slots[slot];
-    if (pre >= projection->n_pre
-            || state->forward_received == layer.params.n_inputs) {
+void forward_arrive(const key_entry_t *entry, uint32_t key, value_t value) {
+    key_fields_t fields = key_fields(entry, key);
+    if (fields.slot >= layer.params.n_slots) {
         layer.status->protocol_errors++;
         return;
     }
-    slot_inputs(slot)[projection->input_offset + pre] = value;
-    if (value != VALUE_ZERO) {
-        const value_t *row = layer.weights + projection->weight_offset
-                + pre * layer.params.n_neurons;
+    slot_t *state = &layer.slots[fields.slot];
+    if (state->step >= layer.run.n_steps || state->forward_done) {
+        layer.status->protocol_errors++;
+        return;
+    }
+    // Several projections from one population share its keys.
+    for (const key_entry_t *e = entry; e < layer.keys
+            + layer.params.n_key_entries && e->key == entry->key; e++) {
+        const incoming_projection_t *projection = &layer.incoming[e->index];
+        uint32_t pre = fields.core * e->core_size + fields.index;
+        if (pre >= projection->n_pre
+                || state->forward_arrived == layer.params.n_inputs) {
+            layer.status->protocol_errors++;
+            continue;
+        }
+        uint32_t input = projection->input_offset + pre;
+        slot_inputs(fields.slot)[input] = value;
+        slot_arrivals(fields.slot)[state->forward_arrived++] =
+                (uint16_t) input;
+    }
+}
+
+void forward_accumulate(uint32_t slot, uint32_t input) {
+    value_t x = slot_inputs(slot)[input];
+    if (x != VALUE_ZERO) {
+        const value_t *row = weight_row(layer.weights, input);
         value_t *z = slot_z(slot);
         for (uint32_t j = 0; j < layer.params.n_neurons; j++) {
-            z[j] += value_mul(row[j], value);
+            z[j] += value_mul(row[j], x);
         }
     }
-    if (++state->forward_received < layer.params.n_inputs) {
+    if (++layer.slots[slot].forward_received < layer.params.n_inputs) {
         return;
     }
 
