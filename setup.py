@@ -6,6 +6,7 @@ import subprocess
 
 from setuptools import find_packages, setup
 from setuptools.command.build_py import build_py
+from setuptools.dist import Distribution
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -21,6 +22,13 @@ class BuildWithHostLibraries(build_py):
         subprocess.check_call([
             "make", "-C", os.path.join(HERE, "c_models"), "host",
             "HOST_OUT=" + os.path.join(os.path.abspath(package), "_native")])
+
+
+class WithHostLibraries(Distribution):
+    """The package holds machine code, so its wheels are per platform."""
+
+    def has_ext_modules(self):
+        return True
 
 
 setup(
@@ -43,5 +51,6 @@ setup(
         "test": ["pytest", "nbclient", "nbformat", "ipykernel"],
     },
     cmdclass={"build_py": BuildWithHostLibraries},
+    distclass=WithHostLibraries,
     zip_safe=False,
 )
