@@ -79,19 +79,23 @@ def check_same_session(obj, state: State, what: str) -> None:
             "again in the current session")
 
 
-def setup(backend: str = "emulator", seed: int = 0, *, n_boards: int = 1,
-          samples_in_flight: int = 2, reorder_seed: int | None = None) -> None:
+_EMULATOR_OPTIONS = {"n_boards": 1, "samples_in_flight": 2,
+                     "reorder_seed": None}
+
+
+def setup(backend: str = "emulator", seed: int = 0, **options) -> None:
     """Starts a session, ending any current one.
 
     :param backend: ``"emulator"`` (the default: spinnpop's host emulator
         of the machine, no hardware needed) or ``"spinnaker"``.
     :param seed: seeds initial weights and shuffling.
-    :param n_boards: SpiNN-5 boards (48 chips each) the emulator provides.
-    :param samples_in_flight: samples a core may hold at once, so that
-        forward and backward passes of a batch overlap (at least 1).
-    :param reorder_seed: emulator only: if given, packets arrive after
-        random delays and in random order (any order the machine's routers
-        and packet reinjection could produce), reproducibly from the seed;
+    :param options: for the emulator:
+        ``n_boards`` (1): SpiNN-5 boards of 48 chips the machine has;
+        ``samples_in_flight`` (2): samples a core may hold at once, so that
+        forward and backward passes of a batch overlap (at least 1);
+        ``reorder_seed`` (None): if given, packets arrive after random
+        delays and in random order (any order the machine's routers and
+        packet reinjection could produce), reproducibly from the seed;
         results then differ from in-order runs only by float rounding.
     """
     global _state
@@ -103,10 +107,16 @@ def setup(backend: str = "emulator", seed: int = 0, *, n_boards: int = 1,
             "the 'spinnaker' backend (a board or a spalloc machine) is not "
             "in this version of spinnpop yet; use backend='emulator', which "
             "runs the same C models on the same mapping")
-    checks = [("seed", seed, 0), ("n_boards", n_boards, 1),
-              ("samples_in_flight", samples_in_flight, 1)]
-    if reorder_seed is not None:
-        checks.append(("reorder_seed", reorder_seed, 0))
+    unknown = sorted(set(options) - set(_EMULATOR_OPTIONS))
+    if unknown:
+        raise ConfigurationError(
+            f"unknown option(s) {unknown} for the emulator backend; its "
+            f"options are {sorted(_EMULATOR_OPTIONS)}")
+    settings = dict(_EMULATOR_OPTIONS, **options)
+    checks = [("seed", seed, 0), ("n_boards", settings["n_boards"], 1),
+              ("samples_in_flight", settings["samples_in_flight"], 1)]
+    if settings["reorder_seed"] is not None:
+        checks.append(("reorder_seed", settings["reorder_seed"], 0))
     for name, value, low in checks:
         if (not isinstance(value, numbers.Integral)
                 or isinstance(value, bool) or value < low):
@@ -114,8 +124,10 @@ def setup(backend: str = "emulator", seed: int = 0, *, n_boards: int = 1,
                 f"expected an integer >= {low} for `{name}`; "
                 f"received: {name}={value!r}")
     end()
-    _state = State(int(seed), int(n_boards), int(samples_in_flight),
-                   None if reorder_seed is None else int(reorder_seed))
+    _state = State(int(seed), int(settings["n_boards"]),
+                   int(settings["samples_in_flight"]),
+                   None if settings["reorder_seed"] is None
+                   else int(settings["reorder_seed"]))
 
 
 def end() -> None:

@@ -145,7 +145,10 @@ def test_setup_arguments():
     with pytest.raises(sp.ConfigurationError, match="unknown backend"):
         sp.setup(backend="nest")
     with pytest.raises(sp.ConfigurationError, match="not in this version"):
-        sp.setup(backend="spinnaker")
+        sp.setup(backend="spinnaker", machine="host")
+    with pytest.raises(sp.ConfigurationError,
+                       match=r"unknown option\(s\) \['machine'\]"):
+        sp.setup(machine="host")
     with pytest.raises(sp.ConfigurationError, match="seed"):
         sp.setup(seed=-1)
     with pytest.raises(sp.ConfigurationError, match="n_boards"):
