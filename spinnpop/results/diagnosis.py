@@ -6,6 +6,13 @@ from __future__ import annotations
 from spinnpop.errors import RunError, StallError
 from spinnpop.mapping.regions import CoreState, Stage
 
+#: sark's run-time error codes (rt_error), by number.
+_RTE_NAMES = ("RTE_NONE", "RTE_RESET", "RTE_UNDEF", "RTE_SVC", "RTE_PABT",
+              "RTE_DABT", "RTE_IRQ", "RTE_FIQ", "RTE_VIC", "RTE_ABORT",
+              "RTE_MALLOC", "RTE_DIV0", "RTE_EVENT", "RTE_SWERR", "RTE_IOBUF",
+              "RTE_ENABLE", "RTE_NULL", "RTE_PKT", "RTE_TIMER", "RTE_API",
+              "RTE_VER")
+
 _MISSING = {
     Stage.FORWARD: "activations from the populations that feed it",
     Stage.SOFTMAX: "softmax maxima and sums from its population's cores",
@@ -35,8 +42,9 @@ def raise_for(raw, network, mapped, n_samples: int, order) -> None:
             if raw.failed[index]:
                 log = raw.logs[index].strip()[-1500:]
                 code = raw.core_counters[index].exit_code
+                name = _RTE_NAMES[code] if code < len(_RTE_NAMES) else "?"
                 lines.append(f"{_where(network, core)} stopped with error "
-                             f"code {code}; its log:\n{log}")
+                             f"code {code} ({name}); its log:\n{log}")
         raise RunError("a core failed during the run:\n" + "\n".join(lines))
     lines = []
     for index, core in enumerate(mapped.cores):
