@@ -63,10 +63,11 @@ def train(x, y, epochs: int = 1, batch_size: int = 32, loss=None,
     if not isinstance(optimizer, SGD):
         raise ConfigurationError(f"expected an optimizer (spinnpop.SGD); "
                                  f"received: optimizer={optimizer!r}")
-    inputs, outputs = _endpoints(state)
+    network = Network(state)
+    inputs, outputs = _endpoints(network)
     losses = _losses(loss, outputs)
     xs, ys, n = _bind_data(x, y, inputs, outputs, losses)
-    network = Network(state).prepare(losses, n)
+    network.prepare(losses, n)
     order = epoch_orders(state.seed, state.runs, n, epochs, bool(shuffle))
     state.runs += 1
     state.last_loss = losses
@@ -99,13 +100,14 @@ def predict(x, batch_size: int = 32, verbose: int = 0):
     del verbose  # inference prints nothing
     _positive(batch_size, "batch_size")
     state = current_state()
-    inputs, outputs = _endpoints(state)
+    network = Network(state)
+    inputs, outputs = _endpoints(network)
     losses = _inference_losses(state, outputs)
     xs, _, n = _bind_data(x, None, inputs, outputs, losses)
     ys = {p: np.zeros((n, p.size), np.float32) for p in outputs}
     predicted = {p: [] for p in outputs}
-    for result in _infer(state, losses, xs, ys, n, record_outputs=True):
-        raw, mapped, network, n_steps = result
+    for raw, mapped, n_steps in _infer(state, network, losses, xs, ys, n,
+                                       record_outputs=True):
         for population in outputs:
             predicted[population].append(_outputs(
                 raw, mapped, population, n_steps))
@@ -125,14 +127,15 @@ def evaluate(x, y, batch_size: int = 32, loss=None, verbose: int = 0) -> dict:
     del verbose  # inference prints nothing
     _positive(batch_size, "batch_size")
     state = current_state()
-    inputs, outputs = _endpoints(state)
+    network = Network(state)
+    inputs, outputs = _endpoints(network)
     losses = (_losses(loss, outputs) if loss is not None
               else _inference_losses(state, outputs, required=True))
     xs, ys, n = _bind_data(x, y, inputs, outputs, losses)
     step_loss = {p.label: [] for p in outputs}
     predicted = {p.label: [] for p in outputs}
-    for raw, mapped, network, n_steps in _infer(state, losses, xs, ys, n,
-                                                record_outputs=False):
+    for raw, mapped, n_steps in _infer(state, network, losses, xs, ys, n,
+                                       record_outputs=False):
         for node in network.outputs:
             loss_steps, classes = _step_metrics(raw, mapped, node, n_steps)
             step_loss[node.label].append(loss_steps)
@@ -144,24 +147,24 @@ def evaluate(x, y, batch_size: int = 32, loss=None, verbose: int = 0) -> dict:
         classes, slice(None))
 
 
-def _infer(state, losses: dict, xs: dict, ys: dict, n: int,
-           record_outputs: bool):
+def _infer(state, network: Network, losses: dict, xs: dict, ys: dict,
+           n: int, record_outputs: bool):
     """Inference runs over consecutive pieces of the data; yields (raw run,
-    mapping, network, steps) of each."""
+    mapping, steps) of each. ``network`` is prepared for each piece."""
     counters = RunCounters()
-    network = Network(state).prepare(losses, n)
+    network.prepare(losses, n)
     per_run = steps_per_run(_bytes_per_step(network, record_outputs))
     for start in range(0, n, per_run):
         stop = min(n, start + per_run)
         piece = slice(start, stop)
         part_x = {p: a[piece] for p, a in xs.items()}
         part_y = {p: a[piece] for p, a in ys.items()}
-        network = Network(state).prepare(losses, stop - start)
+        network.prepare(losses, stop - start)
         shape = layout.RunShape(stop - start, stop - start, record_outputs)
         order = np.arange(stop - start, dtype=np.uint32)
         raw, mapped = _execute(state, network, RunMode.INFER, shape, part_x,
                                part_y, order, 1, None, counters)
-        yield raw, mapped, network, stop - start
+        yield raw, mapped, stop - start
 
 
 def _execute(state, network: Network, mode: RunMode, shape, inputs: dict,
@@ -300,10 +303,8 @@ def _positive(value, name: str) -> int:
     return int(value)
 
 
-def _endpoints(state) -> tuple:
-    """(input populations, output populations), once the network's
-    structure is known to be sound."""
-    network = Network(state)
+def _endpoints(network: Network) -> tuple:
+    """(input populations, output populations) of a checked network."""
     return ([n.population for n in network.inputs],
             [n.population for n in network.outputs])
 
