@@ -43,28 +43,19 @@ def test_lost_forward_packet(session):
     assert "population 'in' core 0" in message
 
 
-def test_lost_partial_error(session):
-    populations = network()
+@pytest.mark.parametrize("sender, traffic, skip, message", [
     # The output sends core 0 of layer1 three partial errors per step.
-    lose(populations[2], Traffic.BACKWARD, skip=3 * 5 + 1)
-    with pytest.raises(sp.StallError, match=r"'layer1' core 0 .* missing 1 "
-                       r"of 3 partial errors .* step 5 \(epoch 0"):
-        run(populations)
-
-
-def test_lost_softmax_exchange(session):
+    (2, Traffic.BACKWARD, 3 * 5 + 1, r"'layer1' core 0 .* missing 1 of 3 "
+     r"partial errors .* step 5 \(epoch 0"),
+    (2, Traffic.SOFTMAX, 2 * 13 + 1, r"'layer2' core 0 .* missing 1 of 2 "
+     r"softmax .* step 13 \(epoch 1, position 1"),
+    (1, Traffic.ACK, 0, r"'in' core 0 .* missing 1 of 3 acknowledgements "
+     r".* step 0 \(epoch 0, position 0"),
+], ids=["partial error", "softmax", "acknowledgement"])
+def test_lost_packet_of_each_kind(session, sender, traffic, skip, message):
     populations = network()
-    lose(populations[2], Traffic.SOFTMAX, skip=2 * 13 + 1)
-    with pytest.raises(sp.StallError, match=r"'layer2' core 0 .* missing 1 "
-                       r"of 2 softmax .* step 13 \(epoch 1, position 1"):
-        run(populations)
-
-
-def test_lost_acknowledgement(session):
-    populations = network()
-    lose(populations[1], Traffic.ACK, skip=0)
-    with pytest.raises(sp.StallError, match=r"'in' core 0 .* missing 1 of 3 "
-                       r"acknowledgements .* step 0 \(epoch 0, position 0"):
+    lose(populations[sender], traffic, skip=skip)
+    with pytest.raises(sp.StallError, match=message):
         run(populations)
 
 

@@ -16,6 +16,25 @@ static void set_error(emu_t *emu, const char *format, ...) {
     va_end(args);
 }
 
+//! `items` with room for `needed` items of `item_size` bytes (it holds
+//! *capacity), grown by doubling; NULL, leaving it as it was, if the host
+//! has no memory for that.
+void *grow_array(void *items, size_t *capacity, size_t needed,
+        size_t item_size) {
+    if (needed <= *capacity) {
+        return items;
+    }
+    size_t grown = *capacity ? *capacity : 8;
+    while (grown < needed) {
+        grown *= 2;
+    }
+    void *bigger = realloc(items, grown * item_size);
+    if (bigger != NULL) {
+        *capacity = grown;
+    }
+    return bigger;
+}
+
 const char *emu_last_error(const emu_t *emu) {
     return emu->error;
 }

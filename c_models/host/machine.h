@@ -135,6 +135,10 @@ struct emu {
 //! The machine whose cores are running (the API functions act on it).
 extern emu_t *emu_active;
 
+// machine.c
+void *grow_array(void *items, size_t *capacity, size_t needed,
+        size_t item_size);
+
 // scheduler.c
 void core_make_ready(emu_t *emu, core_t *core);
 bool queue_push(task_queue_t *queue, task_t task);

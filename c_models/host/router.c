@@ -21,19 +21,16 @@ static const int LINK_DY[N_LINKS] = {0, 1, 1, 0, -1, -1};
 
 typedef struct {
     uint32_t *items;
-    uint32_t n, capacity;
+    size_t n, capacity;
 } list_t;
 
 static bool list_add(list_t *list, uint32_t item) {
-    if (list->n == list->capacity) {
-        uint32_t capacity = list->capacity ? 2 * list->capacity : 8;
-        uint32_t *items = realloc(list->items, capacity * sizeof(uint32_t));
-        if (items == NULL) {
-            return false;
-        }
-        list->items = items;
-        list->capacity = capacity;
+    uint32_t *items = grow_array(list->items, &list->capacity, list->n + 1,
+            sizeof(uint32_t));
+    if (items == NULL) {
+        return false;
     }
+    list->items = items;
     list->items[list->n++] = item;
     return true;
 }
@@ -224,17 +221,12 @@ void router_deliver(emu_t *emu, core_t *core, uint32_t key, uint32_t payload,
 }
 
 static bool hold_in_flight(emu_t *emu, delivery_t delivery) {
-    if (emu->n_in_flight == emu->in_flight_capacity) {
-        size_t capacity = emu->in_flight_capacity
-                ? 2 * emu->in_flight_capacity : 1024;
-        delivery_t *held = realloc(emu->in_flight,
-                capacity * sizeof(delivery_t));
-        if (held == NULL) {
-            return false;
-        }
-        emu->in_flight = held;
-        emu->in_flight_capacity = capacity;
+    delivery_t *held = grow_array(emu->in_flight, &emu->in_flight_capacity,
+            emu->n_in_flight + 1, sizeof(delivery_t));
+    if (held == NULL) {
+        return false;
     }
+    emu->in_flight = held;
     emu->in_flight[emu->n_in_flight++] = delivery;
     return true;
 }

@@ -31,18 +31,12 @@ void core_log(core_t *core, const char *text) {
     if (core->log_length + length + 1 > LOG_CAPACITY) {
         return;
     }
-    if (core->log_length + length + 1 > core->log_capacity) {
-        size_t capacity = core->log_capacity ? core->log_capacity : 1024;
-        while (capacity < core->log_length + length + 1) {
-            capacity *= 2;
-        }
-        char *log = realloc(core->log, capacity);
-        if (log == NULL) {
-            return;
-        }
-        core->log = log;
-        core->log_capacity = capacity;
+    char *log = grow_array(core->log, &core->log_capacity,
+            core->log_length + length + 1, 1);
+    if (log == NULL) {
+        return;
     }
+    core->log = log;
     memcpy(core->log + core->log_length, text, length + 1);
     core->log_length += length;
 }
@@ -140,16 +134,13 @@ void *spin1_malloc(uint bytes) {
     if (core->dtcm_bytes + charge > emu_active->dtcm_heap_bytes) {
         return NULL;
     }
-    if (core->n_dtcm_blocks == core->dtcm_blocks_capacity) {
-        size_t capacity = core->dtcm_blocks_capacity
-                ? 2 * core->dtcm_blocks_capacity : 16;
-        void **blocks = realloc(core->dtcm_blocks, capacity * sizeof(void *));
-        if (blocks == NULL) {
-            return NULL;
-        }
-        core->dtcm_blocks = blocks;
-        core->dtcm_blocks_capacity = capacity;
+    void **blocks = grow_array(core->dtcm_blocks,
+            &core->dtcm_blocks_capacity, core->n_dtcm_blocks + 1,
+            sizeof(void *));
+    if (blocks == NULL) {
+        return NULL;
     }
+    core->dtcm_blocks = blocks;
     void *block = malloc(bytes > 0 ? bytes : 1);
     if (block == NULL) {
         return NULL;
