@@ -1,6 +1,6 @@
 # One model for SpiNNaker, built by SpiNNFrontEndCommon's fec.mk (installed
 # into $(SPINN_DIRS)/make with spinnaker_tools); `make aplx` calls this once
-# per model with APP, SOURCES (relative to models/), PARTS (the -include
+# per model with APP, SOURCES (relative to c_models/), PARTS (the -include
 # flags choosing numeric type, activation and loss) and APLX_OUT.
 ROOT := $(abspath $(dir $(lastword $(MAKEFILE_LIST))))
 BUILD_DIR := $(ROOT)/build/arm/$(APP)/

@@ -8,17 +8,19 @@ import numbers
 import numpy as np
 
 from spinnpop.cells import CELL_TYPES, CellType, Input
+from spinnpop.connectors import (ConvolutionConnector, PoolingConnector,
+                                 grid)
 from spinnpop.control import (check_neurons_per_core, check_same_session,
                               current_state)
-from spinnpop.errors import ConfigurationError
+from spinnpop.errors import ConfigurationError, NetworkError
 from spinnpop.validation import float_array
 
 
 class Population:
     """A layer of ``size`` neurons of one cell type.
 
-    :param size: the number of neurons, or a shape such as (h, w, c)
-        whose product it is.
+    :param size: the number of neurons, or a shape such as (height, width,
+        channels) whose product it is (Keras' channels-last order).
     :param cellclass: the cell type, e.g. ``spinnpop.ReLU()``.
     :param label: a name for messages and reports.
     :param neurons_per_core: the most neurons one core holds (default: the
@@ -44,8 +46,7 @@ class Population:
                       else f"population{len(state.populations)}")
         self._neurons_per_core = (None if neurons_per_core is None
                                   else check_neurons_per_core(neurons_per_core))
-        self._bias = (None if isinstance(cellclass, Input)
-                      else np.zeros(self.size, dtype=np.float32))
+        self._bias = None
         self.index = len(state.populations)
         state.populations.append(self)
 
@@ -68,28 +69,66 @@ class Population:
     def neurons_per_core(self, n: int) -> None:
         self._neurons_per_core = check_neurons_per_core(n)
 
+    @property
+    def grid(self) -> tuple:
+        """The shape as (rows, width, channels); see connectors.grid."""
+        return grid(self.shape)
+
     def get(self, name: str) -> np.ndarray:
-        """A copy of a parameter: ``"bias"``, shape (size,)."""
+        """A copy of a parameter: ``"bias"``, shape (size,), or
+        (channels,) for a population fed by a convolution."""
         check_same_session(self, current_state(), "population")
         return self._bias_array(name).copy()
 
     def set(self, **parameters) -> None:
-        """Sets parameters: ``bias`` (a scalar or shape (size,))."""
+        """Sets parameters: ``bias`` (a scalar or an array of its shape)."""
         check_same_session(self, current_state(), "population")
         for name, value in parameters.items():
-            self._bias_array(name)[:] = float_array(
-                value, (self.size,), f"bias of population {self.label!r}",
-                broadcast=True)
+            bias = self._bias_array(name)
+            bias[:] = float_array(value, bias.shape,
+                                  f"bias of population {self.label!r}",
+                                  broadcast=True)
+
+    def _bias_shape(self) -> tuple | None:
+        """One bias per neuron, or per channel after a convolution; none
+        for an input or after pooling."""
+        if isinstance(self.celltype, Input):
+            return None
+        connectors = [p.connector for p in self._state.projections
+                      if p.post is self]
+        if any(isinstance(c, PoolingConnector) for c in connectors):
+            return None
+        if any(isinstance(c, ConvolutionConnector) for c in connectors):
+            return (self.shape[-1],)
+        return (self.size,)
 
     def _bias_array(self, name: str) -> np.ndarray:
         if name != "bias":
             raise ConfigurationError(
                 f"population {self.label!r} has no parameter {name!r}; "
                 "its parameter is 'bias'")
-        if self._bias is None:
+        shape = self._bias_shape()
+        if shape is None:
+            what = ("an Input" if isinstance(self.celltype, Input)
+                    else "fed by pooling")
             raise ConfigurationError(
-                f"population {self.label!r} is an Input: it has no bias")
+                f"population {self.label!r} is {what}: it has no bias")
+        if self._bias is None:
+            self._bias = np.zeros(shape, dtype=np.float32)
         return self._bias
+
+    def _connected(self) -> None:
+        """A projection now ends here: the bias may change its shape (from
+        one per neuron to one per channel), which a set bias cannot."""
+        if self._bias is not None and self._bias.shape != \
+                self._bias_shape():
+            if self._bias.any():
+                raise NetworkError(
+                    f"the bias of population {self.label!r} was set with "
+                    f"shape {self._bias.shape} before a projection changed "
+                    f"it to {self._bias_shape()}; make the projections "
+                    "first, then set the bias")
+            self._bias = None
 
 
 def _shape(size) -> tuple:

@@ -211,8 +211,8 @@ def test_several_inputs_need_a_dict(session):
 
 def test_neurons_per_core_that_cannot_fit_dtcm(session):
     inp = sp.Population(784, sp.Input())
-    hid = sp.Population(2000, sp.ReLU(), label="wide",
-                        neurons_per_core=2000)
+    hid = sp.Population(3000, sp.ReLU(), label="wide",
+                        neurons_per_core=3000)
     out = sp.Population(10, sp.Softmax())
     sp.Projection(inp, hid, sp.AllToAllConnector())
     sp.Projection(hid, out, sp.AllToAllConnector())

@@ -6,7 +6,6 @@ import os
 import spinnpop as sp
 from spinnpop.control import current_state
 from spinnpop.graph.network import Network
-from spinnpop.graph.memory import input_dtcm
 from spinnpop.mapping.regions import c_header
 from spinnpop.training.losses import LOSSES
 
@@ -29,16 +28,12 @@ def test_dtcm_budget_is_what_the_cores_allocate(session):
     x, labels = data(9, 13, 4)
     loss = "sparse_categorical_crossentropy"
     sp.train(x, labels, epochs=1, batch_size=3, loss=loss, verbose=0)
-    network = Network(current_state()).prepare(
+    state = current_state()
+    network = Network(state.populations, state.projections,
+                      state.samples_in_flight).prepare(
         {populations[-1]: LOSSES[loss]}, len(x))
     counters = sp.counters()
     for node in network.nodes:
-        for core, (start, stop) in enumerate(node.slices):
+        for core in range(node.n_cores):
             used = counters.of(node.label)[core].dtcm_bytes
-            if node.is_input:
-                budget = input_dtcm(network.n_slots,
-                                    len(network.downstream_of(node)),
-                                    network.downstream_cores(node))
-            else:
-                budget = network.dense_dtcm(node, stop - start)
-            assert used == budget, (node.label, core)
+            assert used == node.layer.dtcm(network, core), (node.label, core)

@@ -1,23 +1,16 @@
 // Allocating working memory from the core's DTCM heap, and counting it so
-// that the core can report what it took.
+// that the core can report what it took (core.c).
 #ifndef DTCM_H
 #define DTCM_H
 
-#include <debug.h>
-#include <spin1_api.h>
+#include <stdint.h>
 
-static uint32_t dtcm_allocated = 0;
+//! Bytes allocated so far.
+extern uint32_t dtcm_allocated;
 
-//! bytes of DTCM, or a stop with RTE_MALLOC if the heap is exhausted.
-static inline void *dtcm_allocate(uint32_t bytes) {
-    void *block = spin1_malloc(bytes);
-    if (block == NULL) {
-        log_error("DTCM exhausted allocating %u bytes after %u", bytes,
-                dtcm_allocated);
-        rt_error(RTE_MALLOC);
-    }
-    dtcm_allocated += bytes;
-    return block;
-}
+//! bytes of DTCM, or a stop with RTE_MALLOC if the heap is exhausted. No
+//! bytes is no block (NULL): sark's allocator returns NULL for 0 bytes as
+//! for failure, so nothing asks it for 0.
+void *dtcm_allocate(uint32_t bytes);
 
 #endif  // DTCM_H

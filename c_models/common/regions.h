@@ -20,6 +20,7 @@ enum region {
     REGION_METRICS = 10,
     REGION_OUTPUTS = 11,
     REGION_INPUTS = 12,
+    REGION_REDUCE = 13,
 };
 
 //! What a received multicast packet carries.
@@ -28,6 +29,8 @@ enum key_kind {
     KEY_BACKWARD = 1,
     KEY_SOFTMAX = 2,
     KEY_ACK = 3,
+    KEY_REDUCE = 4,
+    KEY_TOTAL = 5,
 };
 
 //! How a run uses the network.
@@ -51,19 +54,32 @@ enum stage {
     STAGE_SOFTMAX = 2,
     STAGE_BACKWARD = 3,
     STAGE_ACKS = 4,
+    STAGE_REDUCE = 5,
 };
 
-//! A sending population's partition that a core listens to; a key is base | core << core_shift | slot << shift | index.
+//! How an incoming projection maps pre neurons onto a core's sums.
+enum projection_type {
+    PROJECTION_DENSE = 0,
+    PROJECTION_CONV = 1,
+    PROJECTION_POOL_MAX = 2,
+    PROJECTION_POOL_AVERAGE = 3,
+    PROJECTION_IDENTITY = 4,
+};
+
+//! A block of keys a core listens to: one core's or every core's of a sending population. A key is base | core << core_shift | slot << shift | position, and a forward position is row << (col_bits + ch_bits) | column << ch_bits | channel.
 typedef struct {
-    uint32_t key;  //!< base key of the partition (all its cores)
-    uint32_t mask;  //!< mask of the partition
+    uint32_t key;  //!< base key of the block
+    uint32_t mask;  //!< mask of the block
     uint32_t kind;  //!< enum key_kind
-    uint32_t core_shift;  //!< bits below the sending core's number
-    uint32_t shift;  //!< bits of the neuron index; the slot sits above
-    uint32_t core_size;  //!< neurons per core of the sender (the last core may have fewer)
+    uint32_t core_shift;  //!< bits below the sending core's number (in a one-core block, under the mask)
+    uint32_t shift;  //!< bits of the position; the slot sits above
+    uint32_t ch_bits;  //!< forward: bits of the channel
+    uint32_t col_bits;  //!< forward: bits of the column
+    uint32_t row0;  //!< forward: grid row of the block's first position
+    uint32_t core_rows;  //!< forward: rows of each sending core (the last may have fewer)
     uint32_t index;  //!< forward: which incoming projection
 } key_entry_t;
-_Static_assert(sizeof(key_entry_t) == 28, "key_entry_t layout");
+_Static_assert(sizeof(key_entry_t) == 40, "key_entry_t layout");
 
 //! What one run asks of a core.
 typedef struct {
@@ -85,66 +101,97 @@ typedef struct {
     uint32_t waiting_stage;  //!< enum stage: what that step waits for
     uint32_t received;  //!< packets of that stage received
     uint32_t expected;  //!< packets of that stage expected
-    uint32_t ring_overflows;  //!< packets lost to a full receive ring
+    uint32_t ring_overflows;  //!< events lost to a full event ring
     uint32_t unknown_keys;  //!< packets with a key not in the key table
     uint32_t protocol_errors;  //!< packets for a step not in flight
     uint32_t dtcm_bytes;  //!< DTCM heap the core allocated
 } status_t;
 _Static_assert(sizeof(status_t) == 40, "status_t layout");
 
-//! Layout of an input source core.
-typedef struct {
-    uint32_t n_neurons;  //!< neurons on this core
-    uint32_t slice_start;  //!< first neuron of the slice
-    uint32_t n_slots;  //!< samples that may be in flight at once
-    uint32_t forward_key;  //!< base key of the forward partition
-    uint32_t slot_shift;  //!< bits of the neuron index in a forward key
-    uint32_t acks_expected;  //!< downstream cores acknowledging a sample
-    uint32_t n_key_entries;  //!< entries in the key table
-    uint32_t ring_capacity;  //!< packets the receive ring holds
-} input_params_t;
-_Static_assert(sizeof(input_params_t) == 32, "input_params_t layout");
-
-//! Layout of a dense-layer core; incoming_projection_t[n_incoming] and backward_target_t[n_backward_targets] follow.
+//! What every core is: its slice of its population and how it sends it. The population is a grid of rows x width x channels (a flat one has one neuron per row), split into whole rows; the role's parameters follow, then forward_segment_t[n_segments].
 typedef struct {
     uint32_t n_neurons;  //!< neurons on this core
     uint32_t slice_start;  //!< first neuron of the slice
     uint32_t population_size;  //!< neurons in the whole population
     uint32_t n_slots;  //!< samples that may be in flight at once
-    uint32_t forward_key;  //!< base key of the forward partition
-    uint32_t slot_shift;  //!< bits of the neuron index in a forward key
-    uint32_t sends_forward;  //!< 1 if any population consumes ours
-    uint32_t is_output;  //!< 1 if the loss is computed here
-    uint32_t n_inputs;  //!< pre neurons over all incoming projections
-    uint32_t n_incoming;  //!< incoming projections
+    uint32_t width;  //!< columns of the population's grid
+    uint32_t channels;  //!< channels of the population's grid
+    uint32_t col_bits;  //!< bits of a column in a forward key
+    uint32_t ch_bits;  //!< bits of a channel in a forward key
+    uint32_t n_segments;  //!< blocks of rows sent, each to the cores that need it
     uint32_t n_key_entries;  //!< entries in the key table
-    uint32_t n_backward_targets;  //!< pre cores sent partial errors
+} core_params_t;
+_Static_assert(sizeof(core_params_t) == 40, "core_params_t layout");
+
+//! Rows of the slice whose activations go to the same cores, under one key block.
+typedef struct {
+    uint32_t key;  //!< base key of the block
+    uint32_t slot_shift;  //!< bits of the position in a key
+    uint32_t first;  //!< first neuron of the rows, within the slice
+    uint32_t n_rows;  //!< rows of the block
+} forward_segment_t;
+_Static_assert(sizeof(forward_segment_t) == 16, "forward_segment_t layout");
+
+//! An input core's role.
+typedef struct {
+    uint32_t acks_expected;  //!< downstream cores acknowledging a sample
+} input_params_t;
+_Static_assert(sizeof(input_params_t) == 4, "input_params_t layout");
+
+//! A trained population's role; incoming_t[n_incoming] and backward_target_t[n_backward_targets] follow it.
+typedef struct {
+    uint32_t is_output;  //!< 1 if the loss is computed here
+    uint32_t n_inputs;  //!< activations received per sample
+    uint32_t input_space;  //!< values each slot's input store holds
+    uint32_t n_incoming;  //!< incoming projections
+    uint32_t n_backward_targets;  //!< blocks of pre neurons sent partial errors
     uint32_t backward_expected;  //!< partial errors received per sample
     uint32_t softmax_cores;  //!< cores sharing the softmax (0: none)
     uint32_t softmax_key;  //!< base key of the softmax partition
     uint32_t sends_acks;  //!< 1 if an input population is upstream
     uint32_t ack_key;  //!< key of the acknowledgement partition
-    uint32_t ring_capacity;  //!< partial errors and softmax packets the receive ring holds
-    uint32_t n_weights;  //!< words in the weight region (W then bias)
-} dense_params_t;
-_Static_assert(sizeof(dense_params_t) == 76, "dense_params_t layout");
+    uint32_t n_weights;  //!< words in the weight region
+    uint32_t shared_cores;  //!< cores holding the same weights, whose gradients are summed (0: not shared)
+    uint32_t core_index;  //!< this core's place among them
+    uint32_t reduce_key;  //!< base key of the running sum to the next
+    uint32_t total_key;  //!< base key of the total (last core)
+} layer_params_t;
+_Static_assert(sizeof(layer_params_t) == 60, "layer_params_t layout");
 
-//! An incoming projection of a dense core; its W (n_pre rows of n_neurons) starts at row input_offset of the weight region.
+//! An incoming projection of a core. Its activations are stored at input_offset + (row - halo_row0) * row_stride + column * col_stride + channel; its weights start at weight_offset.
 typedef struct {
-    uint32_t n_pre;  //!< neurons in the pre population
-    uint32_t input_offset;  //!< first index in the stored input vector
-} incoming_projection_t;
-_Static_assert(sizeof(incoming_projection_t) == 8, "incoming_projection_t layout");
+    uint32_t type;  //!< enum projection_type
+    uint32_t input_offset;  //!< first place in the input store
+    uint32_t n_inputs;  //!< activations of it received per sample
+    uint32_t input_space;  //!< places of it in the input store
+    uint32_t halo_row0;  //!< first pre grid row received
+    uint32_t halo_rows;  //!< pre grid rows received
+    uint32_t row_stride;  //!< places per received row
+    uint32_t col_stride;  //!< places per column
+    uint32_t weight_offset;  //!< first word of its weights
+    uint32_t pre_width;  //!< columns of the pre grid
+    uint32_t pre_channels;  //!< channels of the pre grid
+    uint32_t kernel_rows;  //!< convolution or pooling window rows
+    uint32_t kernel_cols;  //!< window columns
+    uint32_t stride_rows;  //!< window step between output rows
+    uint32_t stride_cols;  //!< window step between output columns
+    uint32_t pad_top;  //!< rows of zeros above the pre grid
+    uint32_t pad_left;  //!< columns of zeros left of it
+} incoming_t;
+_Static_assert(sizeof(incoming_t) == 68, "incoming_t layout");
 
-//! A pre core that gets this core's partial errors.
+//! Pre neurons of one pre core (whole rows of its grid) that get this core's partial errors.
 typedef struct {
     uint32_t projection;  //!< index into the incoming projections
     uint32_t key;  //!< base key of the partition to that pre core
     uint32_t slot_shift;  //!< bits of the neuron index in that key
-    uint32_t pre_start;  //!< first pre neuron of that core
-    uint32_t n_pre;  //!< neurons on that core
+    uint32_t pre_start;  //!< first pre neuron of the block
+    uint32_t n_pre;  //!< pre neurons in the block
+    uint32_t row0;  //!< first pre grid row of the block
+    uint32_t n_rows;  //!< pre grid rows in the block
+    uint32_t index_offset;  //!< key index of pre_start: its place on the pre core
 } backward_target_t;
-_Static_assert(sizeof(backward_target_t) == 20, "backward_target_t layout");
+_Static_assert(sizeof(backward_target_t) == 32, "backward_target_t layout");
 
 //! What an output core records per sequence step.
 typedef struct {

@@ -75,13 +75,17 @@ class MappingContext:
         return info.key, info.mask
 
     def check_key_blocks(self, network: Network) -> None:
-        """The key tables assume each core's keys are the population's
-        base key plus the core's number above its own bits; PACMAN's zoned
-        allocation does that, and this makes sure."""
+        """Key-table entries for a whole population's partition assume
+        each core's keys are the population's base key plus the core's
+        number above its own bits; PACMAN's zoned allocation does that
+        when every core sends, and this makes sure."""
         for node in network.nodes:
             for partition, _ in layout.sent_partitions(network, node):
+                sending = layout.sending_cores(network, node, partition)
+                if len(sending) < node.n_cores:
+                    continue
                 base = self.keys(node, None, partition)[0]
-                for core in range(node.n_cores):
+                for core in sending:
                     key, mask = self.keys(node, core, partition)
                     shift = (~mask & 0xFFFFFFFF).bit_length()
                     if key != base | core << shift:
@@ -162,9 +166,11 @@ def _add_graph(network: Network, context: MappingContext) -> None:
         context.vertices[node] = vertex
         FecDataView.add_vertex(vertex)
     for node in network.nodes:
-        for partition, target in layout.sent_partitions(network, node):
-            FecDataView.add_edge(ApplicationEdge(
-                context.vertices[node], context.vertices[target]), partition)
+        for partition, targets in layout.sent_partitions(network, node):
+            for target in targets:
+                FecDataView.add_edge(ApplicationEdge(
+                    context.vertices[node], context.vertices[target]),
+                    partition)
 
 
 def _check_machine(tools: _ToolChain, network: Network,
@@ -208,13 +214,12 @@ def _extract(network: Network, context: MappingContext) -> MappedNetwork:
         start, stop = node.slices[core]
         cores.append(MappedCore(
             placement.x, placement.y, placement.p, index[node], core,
-            start, stop, node.binary,
+            start, stop, node.layer.binary,
             contents.get((placement.x, placement.y, placement.p), {})))
         for partition, _ in layout.sent_partitions(network, node):
-            key, mask = context.keys(node, core, partition)
-            kind = (Traffic.BACKWARD if layout.backward_target_core(partition)
-                    is not None else Traffic[partition.upper()])
-            traffic.append((key, mask, kind, sender))
+            if core in layout.sending_cores(network, node, partition):
+                key, mask = context.keys(node, core, partition)
+                traffic.append((key, mask, Traffic.of(partition), sender))
     return MappedNetwork(
         width=machine.width, height=machine.height,
         sdram_per_chip=machine.get_chip_at(0, 0).sdram,

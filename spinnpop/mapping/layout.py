@@ -1,15 +1,19 @@
-"""What each core's regions hold, worked out from the network graph.
+"""What the tool chain is told and what each core is given, worked out
+from the graph (spinnpop.graph.traffic says who sends what to whom).
 
-The graph says who talks to whom; this module turns that into partitions
-and their key counts, region sizes, and the bytes of the two regions that
-the mapping fixes: a core's parameters and its incoming key table. Keys
-themselves come from PACMAN, through a ``keys(node, core, partition)``
-lookup returning (key, mask).
+Partitions of a population: "forward:<k>" (its cores' k-th forward
+segments), "backward:<projection>:<pre core>" (partial errors to one pre
+core), and its role's own ("softmax", "ack", "reduce", "total"). This
+module gives their key counts, which cores send and receive each, the
+incoming key table of every core and the common part of its parameters.
+Keys themselves come from PACMAN, through a ``keys(node, core,
+partition)`` lookup returning (key, mask), core None for a population's.
 
 Key layout: PACMAN gives each core of a population a block of the keys of
-each partition it sends; within its block a core sends
-``slot << shift | index``, where the slot says which in-flight sample a
-packet belongs to and ``shift`` is the number of bits of a neuron index.
+each partition it sends; within its block a core sends ``slot << shift |
+position``, where the slot says which in-flight sample a packet belongs
+to. A forward position is ``row << (col_bits + ch_bits) | column <<
+ch_bits | channel`` of the neuron's place in its segment.
 """
 
 from __future__ import annotations
@@ -18,18 +22,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from spinnpop.graph.memory import dense_ring_capacity, input_ring_capacity
-from spinnpop.graph.network import Edge, Network, Node
-from spinnpop.mapping.regions import (BACKWARD_TARGET, DENSE_PARAMS,
-                                      INCOMING_PROJECTION, INPUT_PARAMS,
-                                      KEY_ENTRY, METRICS_RECORD, RUN_PARAMS,
-                                      STATUS, KeyKind, Region)
+from spinnpop.graph import traffic
+from spinnpop.graph.traffic import index_bits
+from spinnpop.mapping.regions import (CORE_PARAMS, FORWARD_SEGMENT,
+                                      KEY_ENTRY, RUN_PARAMS, KeyKind)
 
-FORWARD = "forward"
-SOFTMAX = "softmax"
-ACK = "ack"
-_BACKWARD = "backward"
-_WORD = 4
+SOFTMAX, ACK, REDUCE, TOTAL = "softmax", "ack", "reduce", "total"
+_FORWARD, _BACKWARD = "forward", "backward"
 
 
 @dataclass(frozen=True)
@@ -41,169 +40,166 @@ class RunShape:
     record_outputs: bool
 
 
-def backward_partition(edge: Edge, pre_core: int) -> str:
-    """Partition carrying ``edge``'s partial errors to one pre core."""
-    return f"{_BACKWARD}:{edge.index}:{pre_core}"
+def _kind(partition: str) -> str:
+    return partition.split(":")[0]
 
 
-def backward_target_core(partition: str):
-    """The pre core a backward partition goes to, or None for others."""
-    if not partition.startswith(_BACKWARD + ":"):
-        return None
-    return int(partition.rsplit(":", 1)[1])
+def _backward_edge(network, partition: str):
+    _, edge, pre_core = partition.split(":")
+    return network.edges[int(edge)], int(pre_core)
 
 
-def index_bits(n: int) -> int:
-    """Bits of a neuron index among n."""
-    return (n - 1).bit_length()
-
-
-def core_size(node: Node, core: int) -> int:
-    start, stop = node.slices[core]
-    return stop - start
-
-
-def forward_shift(node: Node) -> int:
-    """Bits of the neuron index in the forward keys of every core of
-    ``node`` (the same for all, so that one key-table entry decodes
-    them)."""
-    return index_bits(core_size(node, 0))
-
-
-def sent_partitions(network: Network, node: Node) -> list:
-    """(partition, receiving node) for everything ``node`` sends."""
+def sent_partitions(network, node) -> list:
+    """(partition, receiving nodes) for everything ``node`` sends."""
     sent = []
-    for post in dict.fromkeys(e.post for e in node.outgoing):
-        sent.append((FORWARD, post))
+    for k in range(traffic.forward_partitions(node)):
+        posts = {}
+        for core in range(node.n_cores):
+            pieces = traffic.segments(node, core)
+            if len(pieces) > k:
+                posts.update((post, None) for post, _ in pieces[k].receivers)
+        sent.append((traffic.forward_partition(k), list(posts)))
     for edge in node.incoming:
         if edge.trained:
-            sent.extend((backward_partition(edge, c), edge.pre)
-                        for c in range(edge.pre.n_cores))
-    if node.is_softmax:
-        sent.append((SOFTMAX, node))
-    for source in node.upstream_inputs:
-        sent.append((ACK, source))
+            sent.extend((traffic.backward_partition(edge, c), [edge.pre])
+                        for c in range(edge.pre.n_cores)
+                        if traffic.backward_senders(edge, c))
+    sent.extend(node.layer.sent_partitions(network).items())
     return sent
 
 
-def n_keys(network: Network, node: Node, core: int, partition: str) -> int:
+def sending_cores(network, node, partition: str) -> list:
+    """The cores of ``node`` that send in ``partition``."""
+    kind, every = _kind(partition), list(range(node.n_cores))
+    if kind == _FORWARD:
+        k = int(partition.split(":")[1])
+        return [c for c in every if len(traffic.segments(node, c)) > k]
+    if kind == _BACKWARD:
+        return traffic.backward_senders(*_backward_edge(network, partition))
+    if kind == REDUCE:
+        return every[:-1]
+    if kind == TOTAL:
+        return every[-1:]
+    return every
+
+
+def sources(network, source, partition: str, target, target_core: int):
+    """The cores of ``source`` whose keys in ``partition`` reach
+    ``target_core`` of ``target``."""
+    kind, senders = _kind(partition), sending_cores(network, source,
+                                                    partition)
+    if kind == _FORWARD:
+        k = int(partition.split(":")[1])
+        return [c for c in senders
+                if (target, target_core) in
+                traffic.segments(source, c)[k].receivers]
+    if kind == _BACKWARD:
+        return senders if _backward_edge(network, partition)[1] == \
+            target_core else []
+    if kind == REDUCE:
+        return [target_core - 1] if target_core > 0 else []
+    if kind == TOTAL:
+        return senders if target_core < target.n_cores - 1 else []
+    return senders
+
+
+def _position_bits(node, partition: str) -> int:
+    return sum(traffic.position_bits(node, int(partition.split(":")[1])))
+
+
+def n_keys(network, node, core: int, partition: str) -> int:
     """Keys a core of ``node`` needs in ``partition``."""
-    if partition == FORWARD:
-        return network.n_slots << forward_shift(node)
-    if partition == SOFTMAX:
+    kind = _kind(partition)
+    if kind == _FORWARD:
+        return network.n_slots << _position_bits(node, partition)
+    if kind == _BACKWARD:
+        edge, pre_core = _backward_edge(network, partition)
+        return network.n_slots << index_bits(edge.pre.core_size(pre_core))
+    if kind == SOFTMAX:
         return network.n_slots << 1
-    if partition == ACK:
+    if kind == ACK:
         return 1
-    edge = network.edges[int(partition.split(":")[1])]
-    pre_core = backward_target_core(partition)
-    return network.n_slots << index_bits(core_size(edge.pre, pre_core))
+    return 1 << index_bits(node.layer.n_weights(core))
 
 
-def region_sizes(network: Network, node: Node, core: int,
-                 shape: RunShape) -> dict:
-    """Bytes of each region of a core."""
-    n = core_size(node, core)
-    sizes = {Region.RUN: RUN_PARAMS.size, Region.STATUS: STATUS.size}
-    if node.is_input:
-        sizes[Region.PARAMS] = INPUT_PARAMS.size
-        sizes[Region.KEYS] = (len(network.downstream_of(node))
-                              * KEY_ENTRY.size)
-        sizes[Region.DATA] = shape.n_samples * n * _WORD
-        sizes[Region.ORDER] = shape.n_steps * _WORD
-        return sizes
-    sizes[Region.PARAMS] = (
-        DENSE_PARAMS.size + len(node.incoming) * INCOMING_PROJECTION.size
-        + node.n_backward_targets() * BACKWARD_TARGET.size)
-    sizes[Region.KEYS] = node.n_key_entries() * KEY_ENTRY.size
-    n_weights = (node.n_inputs + 1) * n
-    for region in (Region.WEIGHTS, Region.VELOCITY, Region.GRADIENT):
-        sizes[region] = n_weights * _WORD
-    sizes[Region.INPUTS] = network.n_slots * node.n_inputs * _WORD
-    if node.is_output:
-        sizes[Region.TARGETS] = shape.n_samples * n * _WORD
-        sizes[Region.ORDER] = shape.n_steps * _WORD
-        sizes[Region.METRICS] = shape.n_steps * METRICS_RECORD.size
-        if shape.record_outputs:
-            sizes[Region.OUTPUTS] = shape.n_steps * n * _WORD
-    return sizes
+def _core_shift(network, keys, node, core, partition: str) -> int:
+    """Bits below the core number in ``node``'s keys of ``partition``: the
+    bits a core's own mask leaves free (any sending core's, if None)."""
+    if core is None:
+        core = sending_cores(network, node, partition)[0]
+    return (~keys(node, core, partition)[1] & 0xFFFFFFFF).bit_length()
 
 
-def key_table(network: Network, node: Node, core: int, keys) -> bytes:
-    """The incoming key table of a core, sorted by key: an entry per
-    partition of a sending population (``keys(sender, None, partition)``
-    gives the population's key and mask)."""
+def key_table(network, node, core: int, keys) -> bytes:
+    """The incoming key table of a core, sorted by key."""
     entries = []
 
-    def add(sender, partition, kind, shift, index=0):
-        key, mask = keys(sender, None, partition)
-        core_mask = keys(sender, 0, partition)[1]
-        entries.append(dict(
-            key=key, mask=mask, kind=int(kind), shift=shift, index=index,
-            core_shift=(~core_mask & 0xFFFFFFFF).bit_length(),
-            core_size=core_size(sender, 0)))
+    def add(sender, sender_core, partition, kind, shift, **fields):
+        key, mask = keys(sender, sender_core, partition)
+        entry = dict(key=key, mask=mask, kind=int(kind), shift=shift,
+                     core_shift=_core_shift(network, keys, sender,
+                                            sender_core, partition),
+                     ch_bits=0, col_bits=0, row0=0, core_rows=0, index=0)
+        entry.update(fields)
+        entries.append(entry)
 
     if node.is_input:
-        for other in network.nodes:
-            if node in other.upstream_inputs:
-                add(other, ACK, KeyKind.ACK, 0)
-    else:
-        for p, edge in enumerate(node.incoming):
-            add(edge.pre, FORWARD, KeyKind.FORWARD, forward_shift(edge.pre),
-                p)
-        shift = index_bits(core_size(node, core))
-        for edge in node.outgoing:
-            add(edge.post, backward_partition(edge, core), KeyKind.BACKWARD,
-                shift)
-        if node.is_softmax:
-            add(node, SOFTMAX, KeyKind.SOFTMAX, 1)
+        for other in network.downstream_of(node):
+            add(other, None, ACK, KeyKind.ACK, 0)
+    for p, edge in enumerate(node.incoming):
+        pre = edge.pre
+        _, col_bits, ch_bits = traffic.position_bits(pre, 0)
+        bits = dict(index=p, col_bits=col_bits, ch_bits=ch_bits)
+        first = traffic.forward_partition(0)
+        if traffic.whole_population(edge, core):
+            add(pre, None, first, KeyKind.FORWARD,
+                _position_bits(pre, first),
+                core_rows=pre.rows(0)[1] - pre.rows(0)[0], **bits)
+            continue
+        for pre_core, k, piece in traffic.forward_sources(edge, core):
+            partition = traffic.forward_partition(k)
+            add(pre, pre_core, partition, KeyKind.FORWARD,
+                _position_bits(pre, partition), row0=piece.row, **bits)
+    for edge in node.outgoing:
+        if edge.trained and traffic.backward_senders(edge, core):
+            add(edge.post, None, traffic.backward_partition(edge, core),
+                KeyKind.BACKWARD, index_bits(node.core_size(core)))
+    if node.is_softmax:
+        add(node, None, SOFTMAX, KeyKind.SOFTMAX, 1)
+    if traffic.shares_gradients(node):
+        shift = index_bits(node.layer.n_weights(core))
+        last = node.n_cores - 1
+        if core > 0:
+            add(node, core - 1, REDUCE, KeyKind.REDUCE, shift)
+        if core < last:
+            add(node, last, TOTAL, KeyKind.TOTAL, shift)
     entries.sort(key=lambda e: e["key"])
     return KEY_ENTRY.pack(entries)
 
 
-def params(network: Network, node: Node, core: int, keys) -> bytes:
-    """The parameter region of a core."""
+def params(network, node, core: int, keys) -> bytes:
+    """The parameter region of a core: its own, its forward segments, then
+    its role's."""
     start, stop = node.slices[core]
-    n = stop - start
-    own = {}
-    for partition, _ in sent_partitions(network, node):
-        if partition in (FORWARD, SOFTMAX, ACK):
-            own[partition] = keys(node, core, partition)[0]
-    if node.is_input:
-        acks = network.downstream_cores(node)
-        return INPUT_PARAMS.pack(dict(
-            n_neurons=n, slice_start=start, n_slots=network.n_slots,
-            forward_key=own[FORWARD], slot_shift=forward_shift(node),
-            acks_expected=acks,
-            n_key_entries=len(network.downstream_of(node)),
-            ring_capacity=input_ring_capacity(network.n_slots, acks)))
-    incoming, offset = [], 0
-    for edge in node.incoming:
-        incoming.append(dict(n_pre=edge.pre.size, input_offset=offset))
-        offset += edge.pre.size
-    targets = []
-    for p, edge in enumerate(node.incoming):
-        if edge.trained:
-            for c, (pre_start, pre_stop) in enumerate(edge.pre.slices):
-                targets.append(dict(
-                    projection=p,
-                    key=keys(node, core, backward_partition(edge, c))[0],
-                    slot_shift=index_bits(pre_stop - pre_start),
-                    pre_start=pre_start, n_pre=pre_stop - pre_start))
-    backward_expected = node.backward_expected(n)
-    layout = DENSE_PARAMS.pack(dict(
-        n_neurons=n, slice_start=start, population_size=node.size,
-        n_slots=network.n_slots, forward_key=own.get(FORWARD, 0),
-        slot_shift=forward_shift(node), sends_forward=int(FORWARD in own),
-        is_output=int(node.is_output), n_inputs=node.n_inputs,
-        n_incoming=len(node.incoming), n_key_entries=node.n_key_entries(),
-        n_backward_targets=len(targets), backward_expected=backward_expected,
-        softmax_cores=node.softmax_cores, softmax_key=own.get(SOFTMAX, 0),
-        sends_acks=int(ACK in own), ack_key=own.get(ACK, 0),
-        ring_capacity=dense_ring_capacity(
-            network.n_slots, backward_expected, node.softmax_cores),
-        n_weights=(node.n_inputs + 1) * n))
-    return (layout + INCOMING_PROJECTION.pack(incoming)
-            + BACKWARD_TARGET.pack(targets))
+    _, width, channels = node.grid
+    pieces = traffic.segments(node, core)
+    first_row = node.rows(core)[0]
+    segments = []
+    for k, piece in enumerate(pieces):
+        partition = traffic.forward_partition(k)
+        segments.append(dict(
+            key=keys(node, core, partition)[0],
+            slot_shift=_position_bits(node, partition),
+            first=(piece.row - first_row) * node.row_size,
+            n_rows=piece.n_rows))
+    layout = CORE_PARAMS.pack(dict(
+        n_neurons=stop - start, slice_start=start, population_size=node.size,
+        n_slots=network.n_slots, width=width, channels=channels,
+        col_bits=index_bits(width), ch_bits=index_bits(channels),
+        n_segments=len(segments),
+        n_key_entries=traffic.n_key_entries(network, node, core)))
+    return (layout + FORWARD_SEGMENT.pack(segments)
+            + node.layer.role_params(network, core, keys))
 
 
 def run_params(mode: int, shape: RunShape, batch_size: int,

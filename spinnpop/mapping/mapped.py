@@ -17,6 +17,13 @@ class Traffic(enum.IntEnum):
     BACKWARD = 1
     SOFTMAX = 2
     ACK = 3
+    REDUCE = 4      #: gradients of shared weights, summed over cores
+
+    @classmethod
+    def of(cls, partition: str) -> "Traffic":
+        """The traffic of a partition (see spinnpop.mapping.layout)."""
+        kind = partition.split(":")[0]
+        return cls.REDUCE if kind == "total" else cls[kind.upper()]
 
 
 @dataclass

@@ -59,7 +59,7 @@ def check_sdram(network: Network, shape: layout.RunShape) -> None:
     """ResourceError if one core's regions cannot fit a chip's SDRAM."""
     for node in network.nodes:
         for core in range(node.n_cores):
-            sizes = layout.region_sizes(network, node, core, shape)
+            sizes = node.layer.region_sizes(network, core, shape)
             total = sum(sizes.values())
             if total > SDRAM_PER_CHIP_FOR_APPLICATIONS:
                 biggest = max(sizes, key=sizes.get)

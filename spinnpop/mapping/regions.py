@@ -72,19 +72,20 @@ class Struct:
 class Region(enum.IntEnum):
     """Data-specification region numbers (at most 32 per core)."""
 
-    PARAMS = 0      #: the model's layout parameters (written at mapping)
+    PARAMS = 0      #: core_params_t, the role's and the kind's parameters
     KEYS = 1        #: incoming key table, key_entry_t sorted by key
     RUN = 2         #: run_params_t, written before every run
     STATUS = 3      #: status_t, kept up to date by the core
     DATA = 4        #: input: samples x neurons of float32
     ORDER = 5       #: input and output: dataset index of each sequence step
-    WEIGHTS = 6     #: dense: W of every incoming projection, then the biases
-    VELOCITY = 7    #: dense: SGD momentum buffers, same layout as WEIGHTS
-    GRADIENT = 8    #: dense: batch gradient accumulators, same layout
+    WEIGHTS = 6     #: layer: the kind's weights (see its Python class)
+    VELOCITY = 7    #: layer: SGD momentum buffers, same layout as WEIGHTS
+    GRADIENT = 8    #: layer: batch gradient accumulators, same layout
     TARGETS = 9     #: output: samples x neurons of float32 targets
     METRICS = 10    #: output: metrics_record_t per sequence step
     OUTPUTS = 11    #: output: sequence steps x neurons of float32 outputs
-    INPUTS = 12     #: dense: each slot's received inputs (slots x fan-in)
+    INPUTS = 12     #: layer: each slot's received inputs (slots x space)
+    REDUCE = 13     #: layer with shared weights: gradient shares received
 
 
 class KeyKind(enum.IntEnum):
@@ -94,6 +95,8 @@ class KeyKind(enum.IntEnum):
     BACKWARD = 1    #: a post core's partial error sum for one of our neurons
     SOFTMAX = 2     #: a softmax core's local max (index 0) or exp-sum (1)
     ACK = 3         #: a downstream core finished a sample (payload: step)
+    REDUCE = 4      #: the previous core's running sum of shared gradients
+    TOTAL = 5       #: the last core's sum of all shared gradients
 
 
 class RunMode(enum.IntEnum):
@@ -120,18 +123,35 @@ class Stage(enum.IntEnum):
     SOFTMAX = 2     #: max and exp-sum from the other softmax cores
     BACKWARD = 3    #: partial error sums from post cores
     ACKS = 4        #: input: completions from downstream cores
+    REDUCE = 5      #: shared gradients from the population's other cores
 
 
-KEY_ENTRY = Struct("key_entry_t", "A sending population's partition that "
-                   "a core listens to; a key is base | core << core_shift | "
-                   "slot << shift | index.", (
-    ("key", "uint32_t", "base key of the partition (all its cores)"),
-    ("mask", "uint32_t", "mask of the partition"),
+class ProjectionType(enum.IntEnum):
+    """How an incoming projection maps pre neurons onto a core's sums."""
+
+    DENSE = 0       #: all to all, a weight per pair
+    CONV = 1        #: a kernel shared by all positions
+    POOL_MAX = 2    #: the largest value of each window
+    POOL_AVERAGE = 3    #: the mean of each window
+    IDENTITY = 4    #: one to one, weight 1, not trained
+
+
+KEY_ENTRY = Struct("key_entry_t", "A block of keys a core listens to: one "
+                   "core's or every core's of a sending population. A key "
+                   "is base | core << core_shift | slot << shift | "
+                   "position, and a forward position is row << (col_bits + "
+                   "ch_bits) | column << ch_bits | channel.", (
+    ("key", "uint32_t", "base key of the block"),
+    ("mask", "uint32_t", "mask of the block"),
     ("kind", "uint32_t", "enum key_kind"),
-    ("core_shift", "uint32_t", "bits below the sending core's number"),
-    ("shift", "uint32_t", "bits of the neuron index; the slot sits above"),
-    ("core_size", "uint32_t", "neurons per core of the sender (the last "
-                              "core may have fewer)"),
+    ("core_shift", "uint32_t", "bits below the sending core's number (in "
+                               "a one-core block, under the mask)"),
+    ("shift", "uint32_t", "bits of the position; the slot sits above"),
+    ("ch_bits", "uint32_t", "forward: bits of the channel"),
+    ("col_bits", "uint32_t", "forward: bits of the column"),
+    ("row0", "uint32_t", "forward: grid row of the block's first position"),
+    ("core_rows", "uint32_t", "forward: rows of each sending core (the "
+                              "last may have fewer)"),
     ("index", "uint32_t", "forward: which incoming projection"),
 ))
 
@@ -152,63 +172,101 @@ STATUS = Struct("status_t", "Progress a core reports, read after a run.", (
     ("waiting_stage", "uint32_t", "enum stage: what that step waits for"),
     ("received", "uint32_t", "packets of that stage received"),
     ("expected", "uint32_t", "packets of that stage expected"),
-    ("ring_overflows", "uint32_t", "packets lost to a full receive ring"),
+    ("ring_overflows", "uint32_t", "events lost to a full event ring"),
     ("unknown_keys", "uint32_t", "packets with a key not in the key table"),
     ("protocol_errors", "uint32_t", "packets for a step not in flight"),
     ("dtcm_bytes", "uint32_t", "DTCM heap the core allocated"),
 ))
 
-INPUT_PARAMS = Struct("input_params_t", "Layout of an input source core.", (
-    ("n_neurons", "uint32_t", "neurons on this core"),
-    ("slice_start", "uint32_t", "first neuron of the slice"),
-    ("n_slots", "uint32_t", "samples that may be in flight at once"),
-    ("forward_key", "uint32_t", "base key of the forward partition"),
-    ("slot_shift", "uint32_t", "bits of the neuron index in a forward key"),
-    ("acks_expected", "uint32_t", "downstream cores acknowledging a sample"),
-    ("n_key_entries", "uint32_t", "entries in the key table"),
-    ("ring_capacity", "uint32_t", "packets the receive ring holds"),
-))
-
-DENSE_PARAMS = Struct("dense_params_t", "Layout of a dense-layer core; "
-                      "incoming_projection_t[n_incoming] and "
-                      "backward_target_t[n_backward_targets] follow.", (
+CORE_PARAMS = Struct("core_params_t", "What every core is: its slice of "
+                     "its population and how it sends it. The population "
+                     "is a grid of rows x width x channels (a flat one has "
+                     "one neuron per row), split into whole rows; the "
+                     "role's parameters follow, then "
+                     "forward_segment_t[n_segments].", (
     ("n_neurons", "uint32_t", "neurons on this core"),
     ("slice_start", "uint32_t", "first neuron of the slice"),
     ("population_size", "uint32_t", "neurons in the whole population"),
     ("n_slots", "uint32_t", "samples that may be in flight at once"),
-    ("forward_key", "uint32_t", "base key of the forward partition"),
-    ("slot_shift", "uint32_t", "bits of the neuron index in a forward key"),
-    ("sends_forward", "uint32_t", "1 if any population consumes ours"),
-    ("is_output", "uint32_t", "1 if the loss is computed here"),
-    ("n_inputs", "uint32_t", "pre neurons over all incoming projections"),
-    ("n_incoming", "uint32_t", "incoming projections"),
+    ("width", "uint32_t", "columns of the population's grid"),
+    ("channels", "uint32_t", "channels of the population's grid"),
+    ("col_bits", "uint32_t", "bits of a column in a forward key"),
+    ("ch_bits", "uint32_t", "bits of a channel in a forward key"),
+    ("n_segments", "uint32_t", "blocks of rows sent, each to the cores "
+                               "that need it"),
     ("n_key_entries", "uint32_t", "entries in the key table"),
-    ("n_backward_targets", "uint32_t", "pre cores sent partial errors"),
+))
+
+FORWARD_SEGMENT = Struct("forward_segment_t", "Rows of the slice whose "
+                         "activations go to the same cores, under one key "
+                         "block.", (
+    ("key", "uint32_t", "base key of the block"),
+    ("slot_shift", "uint32_t", "bits of the position in a key"),
+    ("first", "uint32_t", "first neuron of the rows, within the slice"),
+    ("n_rows", "uint32_t", "rows of the block"),
+))
+
+INPUT_PARAMS = Struct("input_params_t", "An input core's role.", (
+    ("acks_expected", "uint32_t", "downstream cores acknowledging a sample"),
+))
+
+LAYER_PARAMS = Struct("layer_params_t", "A trained population's role; "
+                      "incoming_t[n_incoming] and "
+                      "backward_target_t[n_backward_targets] follow it.", (
+    ("is_output", "uint32_t", "1 if the loss is computed here"),
+    ("n_inputs", "uint32_t", "activations received per sample"),
+    ("input_space", "uint32_t", "values each slot's input store holds"),
+    ("n_incoming", "uint32_t", "incoming projections"),
+    ("n_backward_targets", "uint32_t", "blocks of pre neurons sent partial "
+                                       "errors"),
     ("backward_expected", "uint32_t", "partial errors received per sample"),
     ("softmax_cores", "uint32_t", "cores sharing the softmax (0: none)"),
     ("softmax_key", "uint32_t", "base key of the softmax partition"),
     ("sends_acks", "uint32_t", "1 if an input population is upstream"),
     ("ack_key", "uint32_t", "key of the acknowledgement partition"),
-    ("ring_capacity", "uint32_t", "partial errors and softmax packets the "
-                                  "receive ring holds"),
-    ("n_weights", "uint32_t", "words in the weight region (W then bias)"),
+    ("n_weights", "uint32_t", "words in the weight region"),
+    ("shared_cores", "uint32_t", "cores holding the same weights, whose "
+                                 "gradients are summed (0: not shared)"),
+    ("core_index", "uint32_t", "this core's place among them"),
+    ("reduce_key", "uint32_t", "base key of the running sum to the next"),
+    ("total_key", "uint32_t", "base key of the total (last core)"),
 ))
 
-INCOMING_PROJECTION = Struct("incoming_projection_t",
-                             "An incoming projection of a dense core; its "
-                             "W (n_pre rows of n_neurons) starts at row "
-                             "input_offset of the weight region.", (
-    ("n_pre", "uint32_t", "neurons in the pre population"),
-    ("input_offset", "uint32_t", "first index in the stored input vector"),
+INCOMING = Struct("incoming_t", "An incoming projection of a core. Its "
+                  "activations are stored at input_offset + (row - "
+                  "halo_row0) * row_stride + column * col_stride + "
+                  "channel; its weights start at weight_offset.", (
+    ("type", "uint32_t", "enum projection_type"),
+    ("input_offset", "uint32_t", "first place in the input store"),
+    ("n_inputs", "uint32_t", "activations of it received per sample"),
+    ("input_space", "uint32_t", "places of it in the input store"),
+    ("halo_row0", "uint32_t", "first pre grid row received"),
+    ("halo_rows", "uint32_t", "pre grid rows received"),
+    ("row_stride", "uint32_t", "places per received row"),
+    ("col_stride", "uint32_t", "places per column"),
+    ("weight_offset", "uint32_t", "first word of its weights"),
+    ("pre_width", "uint32_t", "columns of the pre grid"),
+    ("pre_channels", "uint32_t", "channels of the pre grid"),
+    ("kernel_rows", "uint32_t", "convolution or pooling window rows"),
+    ("kernel_cols", "uint32_t", "window columns"),
+    ("stride_rows", "uint32_t", "window step between output rows"),
+    ("stride_cols", "uint32_t", "window step between output columns"),
+    ("pad_top", "uint32_t", "rows of zeros above the pre grid"),
+    ("pad_left", "uint32_t", "columns of zeros left of it"),
 ))
 
-BACKWARD_TARGET = Struct("backward_target_t",
-                         "A pre core that gets this core's partial errors.", (
+BACKWARD_TARGET = Struct("backward_target_t", "Pre neurons of one pre core "
+                         "(whole rows of its grid) that get this core's "
+                         "partial errors.", (
     ("projection", "uint32_t", "index into the incoming projections"),
     ("key", "uint32_t", "base key of the partition to that pre core"),
     ("slot_shift", "uint32_t", "bits of the neuron index in that key"),
-    ("pre_start", "uint32_t", "first pre neuron of that core"),
-    ("n_pre", "uint32_t", "neurons on that core"),
+    ("pre_start", "uint32_t", "first pre neuron of the block"),
+    ("n_pre", "uint32_t", "pre neurons in the block"),
+    ("row0", "uint32_t", "first pre grid row of the block"),
+    ("n_rows", "uint32_t", "pre grid rows in the block"),
+    ("index_offset", "uint32_t", "key index of pre_start: its place on the "
+                                 "pre core"),
 ))
 
 METRICS_RECORD = Struct("metrics_record_t",
@@ -218,11 +276,13 @@ METRICS_RECORD = Struct("metrics_record_t",
     ("argmax", "uint32_t", "population index of that output"),
 ))
 
-STRUCTS = (KEY_ENTRY, RUN_PARAMS, STATUS, INPUT_PARAMS, DENSE_PARAMS,
-           INCOMING_PROJECTION, BACKWARD_TARGET, METRICS_RECORD)
+STRUCTS = (KEY_ENTRY, RUN_PARAMS, STATUS, CORE_PARAMS, FORWARD_SEGMENT,
+           INPUT_PARAMS, LAYER_PARAMS, INCOMING, BACKWARD_TARGET,
+           METRICS_RECORD)
 ENUMS = ((Region, "region", "REGION"), (KeyKind, "key_kind", "KEY"),
          (RunMode, "run_mode", "MODE"), (CoreState, "core_state", "STATE"),
-         (Stage, "stage", "STAGE"))
+         (Stage, "stage", "STAGE"),
+         (ProjectionType, "projection_type", "PROJECTION"))
 
 
 def c_header() -> str:

@@ -1,11 +1,8 @@
 """The network as the Graph Front End sees it: one ApplicationVertex per
-population, split into one MachineVertex per core-sized slice.
-
-Partitions: "forward" (activations to the populations fed), one
-"backward:<projection>:<pre core>" per pre core of a trained projection
-(partial errors; routed to that core alone, so a core receives only the
-keys of its own neurons), "softmax" (a softmax population to itself) and
-"ack" (sample completions to the input populations upstream).
+population, split into one MachineVertex per core-sized slice, with
+routes as narrow as spinnpop.graph.traffic says: each partition goes from
+the cores that send in it to exactly the cores that use it (see
+spinnpop.mapping.layout for the partitions).
 """
 
 from __future__ import annotations
@@ -26,16 +23,36 @@ from spinnpop.mapping.regions import Region
 
 
 class PopulationSplitter(SplitterFixedLegacy):
-    """Fixed slices, with each backward partition received only by the
-    pre core it is for."""
+    """Fixed slices; a partition leaves only the cores that send in it and
+    reaches only the cores that use what each sends."""
+
+    def _cores(self) -> list:
+        return sorted(self.governed_app_vertex.machine_vertices,
+                      key=lambda v: v.core)
+
+    def get_out_going_vertices(self, partition_id):
+        population = self.governed_app_vertex
+        cores = self._cores()
+        return [cores[c] for c in layout.sending_cores(
+            population.context.network, population.node, partition_id)]
+
+    def get_source_specific_in_coming_vertices(self, source_vertex,
+                                               partition_id):
+        target = self.governed_app_vertex
+        network = target.context.network
+        sending = source_vertex.splitter._cores()
+        pairs = []
+        for core, vertex in enumerate(self._cores()):
+            senders = layout.sources(network, source_vertex.node,
+                                     partition_id, target.node, core)
+            if senders:
+                pairs.append((vertex, [sending[c] for c in senders]))
+        return pairs
 
     def get_in_coming_vertices(self, partition_id):
-        cores = sorted(self.governed_app_vertex.machine_vertices,
-                       key=lambda v: v.core)
-        target = layout.backward_target_core(partition_id)
-        if target is None:
-            return cores
-        return [cores[target]]
+        return [vertex for vertex, _ in
+                self.get_source_specific_in_coming_vertices(
+                    self.governed_app_vertex, partition_id)]
 
 
 class PopulationVertex(ApplicationVertex, LegacyPartitionerAPI):
@@ -61,9 +78,9 @@ class PopulationVertex(ApplicationVertex, LegacyPartitionerAPI):
         return self.node.slices.index(span)
 
     def get_sdram_used_by_atoms(self, vertex_slice) -> ConstantSDRAM:
-        sizes = layout.region_sizes(self.context.network, self.node,
-                                    self.core_of(vertex_slice),
-                                    self.context.shape)
+        sizes = self.node.layer.region_sizes(
+            self.context.network, self.core_of(vertex_slice),
+            self.context.shape)
         return ConstantSDRAM(APP_PTR_TABLE_BYTE_SIZE + sum(sizes.values()))
 
     def create_machine_vertex(self, vertex_slice, sdram, label=None):
@@ -95,7 +112,7 @@ class CoreVertex(MachineVertex, AbstractGeneratesDataSpecification,
                              self.core, partition_id)
 
     def get_binary_file_name(self) -> str:
-        return f"{self.population.node.binary}.aplx"
+        return f"{self.population.node.layer.binary}.aplx"
 
     def get_binary_start_type(self) -> ExecutableType:
         return ExecutableType.SYNC
@@ -103,8 +120,8 @@ class CoreVertex(MachineVertex, AbstractGeneratesDataSpecification,
     def generate_data_specification(self, spec, placement) -> None:
         context = self.population.context
         node = self.population.node
-        sizes = layout.region_sizes(context.network, node, self.core,
-                                    context.shape)
+        sizes = node.layer.region_sizes(context.network, self.core,
+                                        context.shape)
         for region, size in sorted(sizes.items()):
             spec.reserve_memory_region(int(region), size, label=region.name)
         for region, content in (

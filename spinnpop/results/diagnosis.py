@@ -18,6 +18,8 @@ _MISSING = {
     Stage.SOFTMAX: "softmax maxima and sums from its population's cores",
     Stage.BACKWARD: "partial errors from the populations it feeds",
     Stage.ACKS: "acknowledgements from the cores downstream",
+    Stage.REDUCE: "summed gradients of its shared weights from its "
+                  "population's other cores",
 }
 
 

@@ -63,7 +63,7 @@ def train(x, y, epochs: int = 1, batch_size: int = 32, loss=None,
     if not isinstance(optimizer, SGD):
         raise ConfigurationError(f"expected an optimizer (spinnpop.SGD); "
                                  f"received: optimizer={optimizer!r}")
-    network = Network(state)
+    network = _network(state)
     inputs, outputs = _endpoints(network)
     losses = _losses(loss, outputs)
     xs, ys, n = _bind_data(x, y, inputs, outputs, losses)
@@ -100,7 +100,7 @@ def predict(x, batch_size: int = 32, verbose: int = 0):
     del verbose  # inference prints nothing
     _positive(batch_size, "batch_size")
     state = current_state()
-    network = Network(state)
+    network = _network(state)
     inputs, outputs = _endpoints(network)
     losses = _inference_losses(state, outputs)
     xs, _, n = _bind_data(x, None, inputs, outputs, losses)
@@ -127,7 +127,7 @@ def evaluate(x, y, batch_size: int = 32, loss=None, verbose: int = 0) -> dict:
     del verbose  # inference prints nothing
     _positive(batch_size, "batch_size")
     state = current_state()
-    network = Network(state)
+    network = _network(state)
     inputs, outputs = _endpoints(network)
     losses = (_losses(loss, outputs) if loss is not None
               else _inference_losses(state, outputs, required=True))
@@ -175,23 +175,19 @@ def _execute(state, network: Network, mode: RunMode, shape, inputs: dict,
     momentum = optimizer.momentum if optimizer is not None else 0.0
     rate = optimizer.learning_rate if optimizer is not None else 0.0
     run = layout.run_params(int(mode), shape, batch_size, rate, momentum)
-    writes = loading.core_writes(
-        network, mapped, run, {p: p._weight for p in state.projections},
-        {p: p._bias for p in state.populations if p._bias is not None},
-        optimizer.velocities if optimizer is not None else {},
-        inputs, targets, order)
+    writes = loading.core_writes(network, mapped, run, loading.RunData(
+        weights={p: p._weight for p in state.projections
+                 if p._weight is not None},
+        biases={p: p._bias_array("bias") for p in state.populations
+                if p._bias_shape() is not None},
+        velocities=optimizer.velocities if optimizer is not None else {},
+        inputs=inputs, targets=targets, order=order))
     reads = {}
     for index, core in enumerate(mapped.cores):
         node = network.nodes[core.population]
-        wanted = []
-        if mode == RunMode.TRAIN and not node.is_input:
-            wanted += [Region.WEIGHTS] + ([Region.VELOCITY] if momentum
-                                          else [])
-        if node.is_output:
-            wanted.append(Region.METRICS)
-            if shape.record_outputs:
-                wanted.append(Region.OUTPUTS)
-        reads[index] = wanted
+        reads[index] = node.layer.reads(mode, bool(momentum)) + (
+            [Region.OUTPUTS] if node.is_output and shape.record_outputs
+            else [])
     raw = state.backend.execute(mapped, writes, reads,
                                 None if watch is None else watch(mapped))
     counters.add(mapped, network, raw)
@@ -210,7 +206,7 @@ def _keep_trained(state, network, mapped, raw, optimizer: SGD) -> None:
     for projection, matrix in matrices.items():
         projection._weight[:] = matrix
     for population, bias in biases.items():
-        population._bias[:] = bias
+        population._bias_array("bias")[:] = bias
     if optimizer.momentum:
         matrices, biases = loading.unstack(network, mapped,
                                            region(Region.VELOCITY))
@@ -293,6 +289,12 @@ def _bytes_per_step(network: Network, record_outputs: bool) -> int:
                   for start, stop in node.slices), default=0)
     return (_WORD + METRICS_RECORD.size
             + (_WORD * widest if record_outputs else 0))
+
+
+def _network(state) -> Network:
+    """The session's network, checked."""
+    return Network(state.populations, state.projections,
+                   state.samples_in_flight)
 
 
 def _positive(value, name: str) -> int:

@@ -1,0 +1,200 @@
+// The core of every population's cores: set-up, packet reception, the event
+// ring, processing, sending and status (see core.h).
+#include <debug.h>
+
+#include "core.h"
+
+core_t core;
+uint32_t dtcm_allocated = 0;
+
+void *dtcm_allocate(uint32_t bytes) {
+    if (bytes == 0) {
+        return NULL;
+    }
+    void *block = spin1_malloc(bytes);
+    if (block == NULL) {
+        log_error("DTCM exhausted allocating %u bytes after %u", bytes,
+                dtcm_allocated);
+        rt_error(RTE_MALLOC);
+    }
+    dtcm_allocated += bytes;
+    return block;
+}
+
+void core_send(uint32_t key, uint32_t payload) {
+    while (!spin1_send_mc_packet(key, payload, WITH_PAYLOAD)) {
+        // the outgoing queue is full: wait for the router
+    }
+}
+
+void core_send_forward(uint32_t slot, const value_t *a) {
+    const core_params_t *p = &core.params;
+    uint32_t row_shift = p->col_bits + p->ch_bits;
+    for (uint32_t s = 0; s < p->n_segments; s++) {
+        const forward_segment_t *segment = &core.segments[s];
+        const value_t *value = a + segment->first;
+        uint32_t base = segment->key | (slot << segment->slot_shift);
+        for (uint32_t r = 0; r < segment->n_rows; r++) {
+            for (uint32_t c = 0; c < p->width; c++) {
+                uint32_t position = (r << row_shift) | (c << p->ch_bits);
+                for (uint32_t ch = 0; ch < p->channels; ch++) {
+                    core_send(base | position | ch,
+                            value_to_payload(*value++));
+                }
+            }
+        }
+    }
+}
+
+void core_start_processing(void) {
+    if (!core.processing) {
+        core.processing = true;
+        spin1_trigger_user_event(0, 0);
+    }
+}
+
+void core_event(uint32_t what, uint32_t slot) {
+    if (core.events_count == core.events_capacity) {
+        core.status->ring_overflows++;
+    } else {
+        uint32_t tail = core.events_head + core.events_count;
+        if (tail >= core.events_capacity) {
+            tail -= core.events_capacity;
+        }
+        core.events[tail] = (event_t) {what, slot};
+        core.events_count++;
+    }
+    core_start_processing();
+}
+
+static bool event_pop(event_t *event) {
+    if (core.events_count == 0) {
+        return false;
+    }
+    *event = core.events[core.events_head];
+    if (++core.events_head == core.events_capacity) {
+        core.events_head = 0;
+    }
+    core.events_count--;
+    return true;
+}
+
+void core_report_status(void) {
+    status_t *status = core.status;
+    status->steps_done = core.steps_done;
+    status->waiting_stage = STAGE_NONE;
+    status->waiting_step = core.steps_done;
+    status->received = status->expected = 0;
+    uint32_t oldest = UINT32_MAX;
+    for (uint32_t s = 0; s < core.params.n_slots; s++) {
+        slot_status_t slot = role_slot_status(s);
+        if (slot.stage == STAGE_NONE || slot.step >= core.run.n_steps
+                || slot.step >= oldest) {
+            continue;
+        }
+        oldest = slot.step;
+        status->waiting_step = slot.step;
+        status->waiting_stage = slot.stage;
+        status->received = slot.received;
+        status->expected = slot.expected;
+    }
+}
+
+void core_step_done(void) {
+    if (++core.steps_done == core.run.n_steps) {
+        core_report_status();
+        core.status->state = STATE_DONE;
+        spin1_exit(0);
+    }
+}
+
+typedef enum { NO_WORK, ROLE_WORK, EVENT_WORK } work_t;
+
+//! The next thing to process: the role's own work first, then events.
+//! With the FIQ held off, running out of both ends processing, so that the
+//! next packet to arrive starts it again.
+static work_t take_work(uint32_t *slot, uint32_t *item, event_t *event) {
+    uint cpsr = spin1_fiq_disable();
+    work_t work = role_next_work(slot, item) ? ROLE_WORK
+            : event_pop(event) ? EVENT_WORK : NO_WORK;
+    if (work == NO_WORK) {
+        core.processing = false;
+    }
+    spin1_mode_restore(cpsr);
+    return work;
+}
+
+static void process(uint unused0, uint unused1) {
+    (void) unused0;
+    (void) unused1;
+    uint32_t slot, item;
+    event_t event;
+    for (work_t work; (work = take_work(&slot, &item, &event)) != NO_WORK;) {
+        if (work == ROLE_WORK) {
+            role_work(slot, item);
+        } else {
+            role_event(event);
+        }
+        if (core.steps_done == core.run.n_steps) {
+            return;
+        }
+    }
+    core_report_status();
+}
+
+//! FIQ: the role stores the packet; a key not in the table is counted.
+static void packet_received(uint key, uint payload) {
+    const key_entry_t *entry = key_table_find(
+            core.keys, core.params.n_key_entries, key);
+    if (entry == NULL) {
+        core.status->unknown_keys++;
+    } else if (!role_packet(entry, key, payload)) {
+        core.status->protocol_errors++;
+    }
+}
+
+void *core_copy_to_dtcm(const void *sdram, uint32_t bytes) {
+    uint8_t *dtcm = dtcm_allocate(bytes);
+    const uint8_t *from = sdram;
+    for (uint32_t b = 0; b < bytes; b++) {
+        dtcm[b] = from[b];
+    }
+    return dtcm;
+}
+
+void c_main(void) {
+    data_specification_metadata_t *ds = data_specification_get_data_address();
+    if (!data_specification_read_header(ds)) {
+        rt_error(RTE_SWERR);
+    }
+    const uint8_t *params = data_specification_get_region(REGION_PARAMS, ds);
+    core.params = *(const core_params_t *) params;
+    params += sizeof(core_params_t);
+    uint32_t segment_bytes =
+            core.params.n_segments * sizeof(forward_segment_t);
+    core.segments = core_copy_to_dtcm(params, segment_bytes);
+    core.keys = core_copy_to_dtcm(
+            data_specification_get_region(REGION_KEYS, ds),
+            core.params.n_key_entries * sizeof(key_entry_t));
+    core.run = *(const run_params_t *) data_specification_get_region(
+            REGION_RUN, ds);
+    core.status = data_specification_get_region(REGION_STATUS, ds);
+    // Per slot at most: the softmax exchange and the backward pass (or
+    // the acknowledgements) complete, plus a batch end's two reductions.
+    core.events_capacity = 2 * core.params.n_slots + 2;
+    core.events = dtcm_allocate(core.events_capacity * sizeof(event_t));
+    core.events_head = core.events_count = 0;
+    core.processing = false;
+    core.steps_done = 0;
+    *core.status = (status_t) {.state = STATE_RUNNING};
+
+    role_initialise(ds, params + segment_bytes);
+    core.status->dtcm_bytes = dtcm_allocated;
+    core_report_status();
+    spin1_callback_on(MCPL_PACKET_RECEIVED, packet_received, -1);
+    // Queued, not at interrupt level, so that sending may wait for the
+    // router (its interrupt empties the outgoing queue).
+    spin1_callback_on(USER_EVENT, process, 1);
+    role_start();
+    spin1_start(SYNC_WAIT);
+}

@@ -1,0 +1,86 @@
+// The core of every population's cores, whatever the kind: c_main reads the
+// regions every core has (its slice and how to send it, its key table, the
+// run, the status), hands its own parameters to the role, and installs the
+// packet handlers. A role is what the core does with samples: input.c
+// streams them, layer.c (behind which the dense, convolution and pooling
+// kinds sit) trains on them.
+//
+// The FIQ handler stores each packet where it belongs (the role's
+// role_packet) and notes anything it completes, such as a sample's last
+// partial error, as an event in a small ring; processing runs in a queued
+// callback, outside the interrupt, so sending may wait for the router.
+#ifndef CORE_H
+#define CORE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <data_specification.h>
+#include <spin1_api.h>
+
+#include "dtcm.h"
+#include "key_table.h"
+#include "numeric.h"
+#include "regions.h"
+
+//! Something a packet completed, for processing outside the interrupt.
+typedef struct {
+    uint32_t what;    //!< role-defined
+    uint32_t slot;
+} event_t;
+
+//! What a slot's sample waits for, as the status reports it.
+typedef struct {
+    uint32_t step;
+    uint32_t stage;       //!< enum stage; STAGE_NONE: nothing in the slot
+    uint32_t received;
+    uint32_t expected;
+} slot_status_t;
+
+typedef struct {
+    core_params_t params;
+    forward_segment_t *segments;
+    key_entry_t *keys;
+    run_params_t run;
+    status_t *status;
+    event_t *events;             //!< a ring of events_capacity
+    uint32_t events_capacity, events_head, events_count;
+    bool processing;             //!< a processing callback is queued
+    uint32_t steps_done;
+} core_t;
+
+extern core_t core;
+
+// What a role provides (input.c, layer.c).
+
+//! Reads the role's parameters (after the core's and the segments) and
+//! regions, and sets up its working memory.
+void role_initialise(data_specification_metadata_t *ds, const void *params);
+//! Starts the role's work, once everything is set up.
+void role_start(void);
+//! FIQ: stores a packet of the role's kinds; false if it has no place.
+bool role_packet(const key_entry_t *entry, uint32_t key, uint32_t payload);
+//! With the FIQ held off: the next piece of the role's own work, if any.
+bool role_next_work(uint32_t *slot, uint32_t *item);
+void role_work(uint32_t slot, uint32_t item);
+void role_event(event_t event);
+//! What a slot waits for, for the status.
+slot_status_t role_slot_status(uint32_t slot);
+
+// What the core offers its role.
+
+//! Sends a packet, waiting while the outgoing queue is full.
+void core_send(uint32_t key, uint32_t payload);
+//! Sends the slice's activations `a` of a slot to the cores that need them.
+void core_send_forward(uint32_t slot, const value_t *a);
+//! FIQ: queues an event and starts processing.
+void core_event(uint32_t what, uint32_t slot);
+//! FIQ: makes sure processing will run.
+void core_start_processing(void);
+//! Copies `bytes` of SDRAM into DTCM.
+void *core_copy_to_dtcm(const void *sdram, uint32_t bytes);
+//! Counts a step done, and stops the core when the run is over.
+void core_step_done(void);
+void core_report_status(void);
+
+#endif  // CORE_H

@@ -1,0 +1,342 @@
+// A trained population's cores: set-up, packets stored as they arrive, and
+// the life of a sample (see layer.h). Activations are multiplied in by the
+// kind in the order they came; when the last is in, the activation
+// function runs. A softmax population first agrees on its normaliser:
+// every core sends its local maximum and exp-sum to every core of the
+// population, and each combines them in core order, so all cores get the
+// same result. Partial errors from the cores this one feeds are summed as
+// they come; when all are in, the deltas are error * f'(z), and the kind
+// sends its own partial errors back and adds up its gradients.
+#include <debug.h>
+
+#include "kind.h"
+#include "schedule.h"
+
+#define NO_SLOT UINT32_MAX
+
+layer_t layer;
+
+static value_t largest(const value_t *values, uint32_t n) {
+    value_t max = values[0];
+    for (uint32_t i = 1; i < n; i++) {
+        if (values[i] > max) {
+            max = values[i];
+        }
+    }
+    return max;
+}
+
+static void reset_slot(uint32_t slot, uint32_t step) {
+    layer.slots[slot] = (layer_slot_t) {.step = step};
+    value_t *z = slot_z(slot), *error = slot_error(slot);
+    for (uint32_t j = 0; j < core.params.n_neurons; j++) {
+        z[j] = VALUE_ZERO;
+        error[j] = VALUE_ZERO;
+    }
+    kind_reset_slot(slot);
+}
+
+static void step_finished(uint32_t slot) {
+    uint32_t step = layer.slots[slot].step;
+    // The slot is ready for its next sample before anyone hears this one
+    // is done: that sample's packets may follow the acknowledgement.
+    reset_slot(slot, step + core.params.n_slots);
+    if (layer.params.sends_acks) {
+        core_send(layer.params.ack_key, step);
+    }
+    core_step_done();
+}
+
+void layer_release_held(void) {
+    uint32_t slot = layer.held_slot;
+    layer.held_slot = NO_SLOT;
+    step_finished(slot);
+}
+
+static void backpropagate(uint32_t slot) {
+    // The partial errors use the weights this sample went forward with, so
+    // they go before the update that may follow.
+    kind_backward(slot, slot_error(slot));
+    // Samples of a batch may finish here in any order, but no sample of the
+    // next batch starts before this one is done everywhere.
+    uint32_t batch_size = batch_size_at(&core.run, layer.slots[slot].step);
+    if (++layer.batch_done == batch_size) {
+        layer.batch_done = 0;
+        layer.held_slot = slot;
+        update_batch_end(batch_size);
+        return;
+    }
+    step_finished(slot);
+}
+
+static void forward_finished(uint32_t slot, value_t log_norm) {
+    layer.slots[slot].forward_done = 1;
+    core_send_forward(slot, slot_a(slot));
+    if (LOSS_AT_OUTPUT) {
+        output_loss(slot, log_norm);
+        if (core.run.mode == MODE_TRAIN) {
+            backpropagate(slot);
+        } else {
+            step_finished(slot);
+        }
+    } else if (core.run.mode != MODE_TRAIN) {
+        step_finished(slot);
+    }
+}
+
+//! Every input of a slot is in: the activations, or this core's part of
+//! the softmax normaliser.
+static void sums_finished(uint32_t slot) {
+    uint32_t n = core.params.n_neurons;
+    value_t *z = slot_z(slot), *a = slot_a(slot);
+    kind_finish_sums(slot, z);
+    if (!ACTIVATION_IS_SOFTMAX) {
+        for (uint32_t j = 0; j < n; j++) {
+            a[j] = activation(z[j]);
+        }
+        forward_finished(slot, VALUE_ZERO);
+        return;
+    }
+    value_t max = largest(z, n);
+    value_t sum = VALUE_ZERO;
+    for (uint32_t j = 0; j < n; j++) {
+        sum += activation(z[j] - max);
+    }
+    uint32_t base = layer.params.softmax_key | (slot << 1);
+    core_send(base, value_to_payload(max));
+    core_send(base | 1, value_to_payload(sum));
+}
+
+static void softmax_finished(uint32_t slot) {
+    const value_t *maxima = slot_softmax_max(slot);
+    const value_t *sums = slot_softmax_sum(slot);
+    value_t max = largest(maxima, layer.params.softmax_cores);
+    value_t sum = VALUE_ZERO;
+    for (uint32_t c = 0; c < layer.params.softmax_cores; c++) {
+        sum += value_mul(sums[c], value_exp(maxima[c] - max));
+    }
+    const value_t *z = slot_z(slot);
+    value_t *a = slot_a(slot);
+    for (uint32_t j = 0; j < core.params.n_neurons; j++) {
+        a[j] = value_div(activation(z[j] - max), sum);
+    }
+    forward_finished(slot, max + value_log(sum));
+}
+
+static void backward_finished(uint32_t slot) {
+    value_t *error = slot_error(slot);
+    const value_t *z = slot_z(slot), *a = slot_a(slot);
+    for (uint32_t j = 0; j < core.params.n_neurons; j++) {
+        error[j] = value_mul(error[j], activation_derivative(z[j], a[j]));
+    }
+    backpropagate(slot);
+}
+
+// FIQ: where each kind of packet is stored.
+
+static bool forward_arrived(const key_entry_t *entry, key_fields_t fields,
+        value_t value) {
+    layer_slot_t *state = &layer.slots[fields.slot];
+    if (state->forward_done) {
+        return false;
+    }
+    bool stored = false;
+    // Several projections from one population share its keys.
+    for (const key_entry_t *e = entry; e < core.keys
+            + core.params.n_key_entries && e->key == entry->key; e++) {
+        const incoming_t *projection = &layer.incoming[e->index];
+        grid_position_t at = key_position(e, fields);
+        uint32_t row = at.row - projection->halo_row0;
+        if (row >= projection->halo_rows || at.col >= projection->pre_width
+                || at.ch >= projection->pre_channels
+                || state->forward_arrived == layer.params.n_inputs) {
+            continue;
+        }
+        uint32_t input = projection->input_offset
+                + row * projection->row_stride
+                + at.col * projection->col_stride + at.ch;
+        slot_inputs(fields.slot)[input] = value;
+        slot_arrivals(fields.slot)[state->forward_arrived++] =
+                (uint16_t) input;
+        stored = true;
+    }
+    core_start_processing();
+    return stored;
+}
+
+static bool softmax_arrived(key_fields_t fields, value_t value) {
+    layer_slot_t *state = &layer.slots[fields.slot];
+    uint32_t cores = layer.params.softmax_cores;
+    if (state->forward_done || fields.core >= cores || fields.index > 1
+            || state->softmax_received == 2 * cores) {
+        return false;
+    }
+    (fields.index == 0 ? slot_softmax_max(fields.slot)
+            : slot_softmax_sum(fields.slot))[fields.core] = value;
+    if (++state->softmax_received == 2 * cores) {
+        core_event(SOFTMAX_DONE, fields.slot);
+    } else {
+        core_start_processing();
+    }
+    return true;
+}
+
+static bool backward_arrived(key_fields_t fields, value_t partial) {
+    layer_slot_t *state = &layer.slots[fields.slot];
+    if (!state->forward_done || fields.index >= core.params.n_neurons
+            || state->backward_received == layer.params.backward_expected) {
+        return false;
+    }
+    slot_error(fields.slot)[fields.index] += partial;
+    if (++state->backward_received == layer.params.backward_expected) {
+        core_event(BACKWARD_DONE, fields.slot);
+    } else {
+        core_start_processing();
+    }
+    return true;
+}
+
+static bool shared_arrived(key_fields_t fields, value_t value) {
+    if (fields.index >= layer.params.n_weights
+            || layer.reduce_received == layer.params.n_weights) {
+        return false;
+    }
+    layer.reduced[fields.index] = value;
+    if (++layer.reduce_received == layer.params.n_weights) {
+        core_event(REDUCE_DONE, 0);
+    } else {
+        core_start_processing();
+    }
+    return true;
+}
+
+bool role_packet(const key_entry_t *entry, uint32_t key, uint32_t payload) {
+    key_fields_t fields = key_fields(entry, key);
+    value_t value = value_from_payload(payload);
+    if (entry->kind == KEY_REDUCE || entry->kind == KEY_TOTAL) {
+        return shared_arrived(fields, value);
+    }
+    if (fields.slot >= core.params.n_slots
+            || layer.slots[fields.slot].step >= core.run.n_steps) {
+        return false;
+    }
+    switch (entry->kind) {
+    case KEY_FORWARD:
+        return forward_arrived(entry, fields, value);
+    case KEY_SOFTMAX:
+        return softmax_arrived(fields, value);
+    case KEY_BACKWARD:
+        return backward_arrived(fields, value);
+    default:
+        return false;
+    }
+}
+
+// Processing.
+
+bool role_next_work(uint32_t *slot, uint32_t *input) {
+    for (uint32_t s = 0; s < core.params.n_slots; s++) {
+        const layer_slot_t *state = &layer.slots[s];
+        if (state->forward_received < state->forward_arrived) {
+            *slot = s;
+            *input = slot_arrivals(s)[state->forward_received];
+            return true;
+        }
+    }
+    return false;
+}
+
+void role_work(uint32_t slot, uint32_t input) {
+    kind_accumulate(slot, input, slot_inputs(slot)[input]);
+    if (++layer.slots[slot].forward_received == layer.params.n_inputs) {
+        sums_finished(slot);
+    }
+}
+
+void role_event(event_t event) {
+    switch (event.what) {
+    case SOFTMAX_DONE:
+        softmax_finished(event.slot);
+        break;
+    case BACKWARD_DONE:
+        backward_finished(event.slot);
+        break;
+    default:
+        update_reduce_done();
+    }
+}
+
+slot_status_t role_slot_status(uint32_t slot) {
+    const layer_slot_t *state = &layer.slots[slot];
+    slot_status_t status = {.step = state->step};
+    if (slot == layer.held_slot) {
+        status.stage = STAGE_REDUCE;
+        status.received = layer.reduce_received;
+        status.expected = layer.params.n_weights;
+    } else if (state->forward_received < layer.params.n_inputs) {
+        status.stage = STAGE_FORWARD;
+        status.received = state->forward_arrived;
+        status.expected = layer.params.n_inputs;
+    } else if (!state->forward_done) {
+        status.stage = STAGE_SOFTMAX;
+        status.received = state->softmax_received;
+        status.expected = 2 * layer.params.softmax_cores;
+    } else {
+        status.stage = STAGE_BACKWARD;
+        status.received = state->backward_received;
+        status.expected = layer.params.backward_expected;
+    }
+    return status;
+}
+
+static void read_regions(data_specification_metadata_t *ds,
+        const uint8_t *params) {
+    layer.params = *(const layer_params_t *) params;
+    params += sizeof(layer_params_t);
+    uint32_t incoming_bytes = layer.params.n_incoming * sizeof(incoming_t);
+    layer.incoming = core_copy_to_dtcm(params, incoming_bytes);
+    layer.backward = core_copy_to_dtcm(params + incoming_bytes,
+            layer.params.n_backward_targets * sizeof(backward_target_t));
+    layer.weights = data_specification_get_region(REGION_WEIGHTS, ds);
+    layer.velocity = data_specification_get_region(REGION_VELOCITY, ds);
+    layer.gradient = data_specification_get_region(REGION_GRADIENT, ds);
+    layer.reduced = data_specification_get_region(REGION_REDUCE, ds);
+    layer.inputs = data_specification_get_region(REGION_INPUTS, ds);
+    layer.targets = data_specification_get_region(REGION_TARGETS, ds);
+    layer.order = data_specification_get_region(REGION_ORDER, ds);
+    layer.metrics = data_specification_get_region(REGION_METRICS, ds);
+    layer.outputs = data_specification_get_region(REGION_OUTPUTS, ds);
+}
+
+void role_initialise(data_specification_metadata_t *ds, const void *params) {
+    read_regions(ds, params);
+    if (layer.params.is_output != LOSS_AT_OUTPUT
+            || (layer.params.softmax_cores > 0) != ACTIVATION_IS_SOFTMAX) {
+        log_error("binary does not fit the population: output %u, softmax "
+                "cores %u", layer.params.is_output,
+                layer.params.softmax_cores);
+        rt_error(RTE_SWERR);
+    }
+    uint32_t n_slots = core.params.n_slots;
+    layer.slots = dtcm_allocate(n_slots * sizeof(layer_slot_t));
+    layer.arrivals = dtcm_allocate(
+            n_slots * layer.params.n_inputs * sizeof(uint16_t));
+    layer.values_per_slot = 3 * core.params.n_neurons
+            + 2 * layer.params.softmax_cores;
+    layer.values = dtcm_allocate(
+            n_slots * layer.values_per_slot * sizeof(value_t));
+    kind_initialise();
+    for (uint32_t s = 0; s < n_slots; s++) {
+        reset_slot(s, s);
+    }
+    for (uint32_t w = 0; w < layer.params.n_weights; w++) {
+        layer.gradient[w] = VALUE_ZERO;
+    }
+    layer.batch_done = 0;
+    layer.reduce_received = 0;
+    layer.held_slot = NO_SLOT;
+}
+
+void role_start(void) {
+    // Samples start as their activations arrive.
+}

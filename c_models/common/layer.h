@@ -1,0 +1,114 @@
+// A trained population's cores (the role behind dense, convolution and
+// pooling kinds): the life of a sample on a core.
+//
+//   layer.c    set-up; activations stored as they arrive and handed to the
+//              kind to multiply in; the activation function and the softmax
+//              exchange; partial errors summed into deltas; acknowledgements
+//   output.c   the loss at an output population, and its recording
+//   update.c   batch ends: shared gradients summed over the population's
+//              cores, then the SGD step
+//   kind.h     what a kind does: sums, bias, partial errors and gradients
+//
+// Up to n_slots samples are in flight; a slot holds one sample's working
+// values in DTCM: the sums z, the activations a and the errors (then
+// deltas), and for a softmax the maximum and exp-sum of every core of the
+// population. Each slot's received activations are kept in SDRAM (for the
+// weight gradient), as are the weights, their gradients and momentum
+// buffers, laid out as the kind's Python class says.
+#ifndef LAYER_H
+#define LAYER_H
+
+#include "activation.h"
+#include "core.h"
+#include "loss.h"
+
+//! Bookkeeping of one in-flight sample.
+typedef struct {
+    uint32_t step;               //!< the sequence step the slot holds
+    uint32_t forward_arrived;    //!< activations stored by the FIQ handler
+    uint32_t forward_received;   //!< activations multiplied in
+    uint32_t softmax_received;   //!< softmax maxima and sums received
+    uint32_t backward_received;  //!< partial errors received
+    uint32_t forward_done;       //!< 1 once the activations are out
+} layer_slot_t;
+
+typedef struct {
+    layer_params_t params;
+    incoming_t *incoming;
+    backward_target_t *backward;
+    value_t *weights;            //!< SDRAM, the kind's layout
+    value_t *velocity;           //!< SDRAM, same layout
+    value_t *gradient;           //!< SDRAM, same layout
+    value_t *reduced;            //!< SDRAM: shared gradients received
+    value_t *inputs;             //!< SDRAM: input_space for each slot
+    const value_t *targets;      //!< output: samples x n_neurons
+    const uint32_t *order;       //!< output: data-set index of each step
+    metrics_record_t *metrics;   //!< output: one record per step
+    value_t *outputs;            //!< output: steps x n_neurons, if recorded
+    layer_slot_t *slots;
+    uint16_t *arrivals;          //!< DTCM: input places by arrival, per slot
+    value_t *values;             //!< DTCM: values_per_slot for each slot
+    uint32_t values_per_slot;
+    uint32_t batch_done;         //!< samples of the batch backpropagated
+    uint32_t reduce_received;    //!< shared gradients received
+    uint32_t held_slot;          //!< a batch's last slot, held for its update
+} layer_t;
+
+extern layer_t layer;
+
+//! Events the FIQ handler raises for processing.
+enum { SOFTMAX_DONE, BACKWARD_DONE, REDUCE_DONE };
+
+static inline value_t *slot_inputs(uint32_t slot) {
+    return layer.inputs + slot * layer.params.input_space;
+}
+
+static inline uint16_t *slot_arrivals(uint32_t slot) {
+    return layer.arrivals + slot * layer.params.n_inputs;
+}
+
+static inline value_t *slot_z(uint32_t slot) {
+    return layer.values + slot * layer.values_per_slot;
+}
+
+static inline value_t *slot_a(uint32_t slot) {
+    return slot_z(slot) + core.params.n_neurons;
+}
+
+static inline value_t *slot_error(uint32_t slot) {
+    return slot_a(slot) + core.params.n_neurons;
+}
+
+static inline value_t *slot_softmax_max(uint32_t slot) {
+    return slot_error(slot) + core.params.n_neurons;
+}
+
+static inline value_t *slot_softmax_sum(uint32_t slot) {
+    return slot_softmax_max(slot) + layer.params.softmax_cores;
+}
+
+//! The incoming projection an input place belongs to.
+static inline const incoming_t *incoming_of(uint32_t input) {
+    uint32_t p = layer.params.n_incoming - 1;
+    while (input < layer.incoming[p].input_offset) {
+        p--;
+    }
+    return &layer.incoming[p];
+}
+
+// output.c
+void output_loss(uint32_t slot, value_t log_norm);
+
+// update.c
+//! A batch of `samples` ended on this core: once the weights are updated
+//! (at once, or when the population's other cores have sent their
+//! gradients) the held slot is released.
+void update_batch_end(uint32_t samples);
+//! Shared gradients from another core are in.
+void update_reduce_done(void);
+
+// layer.c
+//! The held slot's sample is finished now that the update is done.
+void layer_release_held(void);
+
+#endif  // LAYER_H

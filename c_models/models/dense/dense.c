@@ -1,0 +1,108 @@
+// The dense kind: all-to-all projections, each core holding the weights
+// from every pre neuron to its own neurons (weight-stationary, like a
+// synaptic row per spike), plus one-to-one shortcuts. Its weight region is
+// W of each dense projection in turn (n_pre rows of n_neurons), then the
+// biases of the core's neurons.
+//
+// Backward, per pre neuron of a trained projection, ONE packet goes back
+// carrying this core's share of its error, sum_j W[i][j] * delta_j, so a
+// projection costs n_pre x (post cores) packets per sample and no core ever
+// holds a copy of another's weights.
+#include "identity.h"
+#include "kind.h"
+
+static inline value_t *weight_row(value_t *region,
+        const incoming_t *projection, uint32_t pre) {
+    return region + projection->weight_offset
+            + pre * core.params.n_neurons;
+}
+
+static inline value_t *bias_of(value_t *region) {
+    return region + layer.params.n_weights - core.params.n_neurons;
+}
+
+void kind_initialise(void) {
+}
+
+void kind_reset_slot(uint32_t slot) {
+    (void) slot;
+}
+
+void kind_accumulate(uint32_t slot, uint32_t input, value_t x) {
+    if (x == VALUE_ZERO) {
+        return;
+    }
+    const incoming_t *projection = incoming_of(input);
+    value_t *z = slot_z(slot);
+    if (projection->type == PROJECTION_IDENTITY) {
+        identity_accumulate(projection, input, z, x);
+        return;
+    }
+    const value_t *row = weight_row(layer.weights, projection,
+            input - projection->input_offset);
+    for (uint32_t j = 0; j < core.params.n_neurons; j++) {
+        z[j] += value_mul(row[j], x);
+    }
+}
+
+void kind_finish_sums(uint32_t slot, value_t *z) {
+    (void) slot;
+    const value_t *bias = bias_of(layer.weights);
+    for (uint32_t j = 0; j < core.params.n_neurons; j++) {
+        z[j] += bias[j];
+    }
+}
+
+static void send_partials(const backward_target_t *target, uint32_t slot,
+        const value_t *delta) {
+    const incoming_t *projection = &layer.incoming[target->projection];
+    uint32_t n = core.params.n_neurons;
+    uint32_t base = target->key | (slot << target->slot_shift);
+    for (uint32_t i = 0; i < target->n_pre; i++) {
+        const value_t *row = weight_row(layer.weights, projection,
+                target->pre_start + i);
+        value_t partial = VALUE_ZERO;
+        for (uint32_t j = 0; j < n; j++) {
+            partial += value_mul(row[j], delta[j]);
+        }
+        core_send(base | (target->index_offset + i),
+                value_to_payload(partial));
+    }
+}
+
+static void accumulate_gradients(uint32_t slot, const value_t *delta) {
+    uint32_t n = core.params.n_neurons;
+    const value_t *inputs = slot_inputs(slot);
+    for (uint32_t p = 0; p < layer.params.n_incoming; p++) {
+        const incoming_t *projection = &layer.incoming[p];
+        if (projection->type != PROJECTION_DENSE) {
+            continue;
+        }
+        for (uint32_t i = 0; i < projection->n_inputs; i++) {
+            value_t x = inputs[projection->input_offset + i];
+            if (x == VALUE_ZERO) {
+                continue;
+            }
+            value_t *row = weight_row(layer.gradient, projection, i);
+            for (uint32_t j = 0; j < n; j++) {
+                row[j] += value_mul(x, delta[j]);
+            }
+        }
+    }
+    value_t *bias = bias_of(layer.gradient);
+    for (uint32_t j = 0; j < n; j++) {
+        bias[j] += delta[j];
+    }
+}
+
+void kind_backward(uint32_t slot, const value_t *delta) {
+    for (uint32_t t = 0; t < layer.params.n_backward_targets; t++) {
+        const backward_target_t *target = &layer.backward[t];
+        if (layer.incoming[target->projection].type == PROJECTION_IDENTITY) {
+            identity_send_partials(target, slot, delta);
+        } else {
+            send_partials(target, slot, delta);
+        }
+    }
+    accumulate_gradients(slot, delta);
+}

@@ -1,0 +1,107 @@
+// The input kind: a population that streams samples from its SDRAM.
+//
+// Sample after sample in the run's order, each neuron's value goes out once
+// as a multicast packet to the cores that need it. At most n_slots samples
+// are in flight; a slot is reused only when every downstream core has
+// acknowledged its sample, and in training a new batch starts only when the
+// last one is acknowledged everywhere, that is, once every weight has been
+// updated.
+#include <debug.h>
+
+#include "core.h"
+#include "schedule.h"
+
+enum { ACKS_DONE };
+
+typedef struct {
+    uint32_t step;
+    uint32_t acks;
+    uint32_t busy;
+} input_slot_t;
+
+static input_params_t params;
+static const value_t *data;
+static const uint32_t *order;
+static input_slot_t *slots;
+static uint32_t next_step = 0;
+static uint32_t in_flight = 0;
+
+static void send_samples(uint unused0, uint unused1) {
+    (void) unused0;
+    (void) unused1;
+    while (next_step < core.run.n_steps) {
+        uint32_t slot = next_step % core.params.n_slots;
+        if (slots[slot].busy) {
+            break;
+        }
+        if (core.run.mode == MODE_TRAIN && in_flight > 0
+                && step_starts_batch(&core.run, next_step)) {
+            break;  // the weights change at the batch end first
+        }
+        slots[slot] = (input_slot_t) {.step = next_step, .acks = 0, .busy = 1};
+        in_flight++;
+        core_send_forward(slot,
+                data + order[next_step++] * core.params.n_neurons);
+    }
+    core_report_status();
+}
+
+bool role_packet(const key_entry_t *entry, uint32_t key, uint32_t payload) {
+    (void) key;
+    if (entry->kind != KEY_ACK) {
+        return false;
+    }
+    input_slot_t *slot = &slots[payload % core.params.n_slots];
+    if (!slot->busy || slot->step != payload
+            || slot->acks == params.acks_expected) {
+        return false;
+    }
+    if (++slot->acks == params.acks_expected) {
+        core_event(ACKS_DONE, payload % core.params.n_slots);
+    } else {
+        core_start_processing();
+    }
+    return true;
+}
+
+bool role_next_work(uint32_t *slot, uint32_t *item) {
+    (void) slot;
+    (void) item;
+    return false;
+}
+
+void role_work(uint32_t slot, uint32_t item) {
+    (void) slot;
+    (void) item;
+}
+
+void role_event(event_t event) {
+    slots[event.slot].busy = 0;
+    in_flight--;
+    core_step_done();
+    if (core.steps_done < core.run.n_steps) {
+        send_samples(0, 0);
+    }
+}
+
+slot_status_t role_slot_status(uint32_t slot) {
+    const input_slot_t *state = &slots[slot];
+    return (slot_status_t) {
+        .step = state->step,
+        .stage = state->busy ? STAGE_ACKS : STAGE_NONE,
+        .received = state->acks, .expected = params.acks_expected};
+}
+
+void role_initialise(data_specification_metadata_t *ds, const void *role) {
+    params = *(const input_params_t *) role;
+    data = data_specification_get_region(REGION_DATA, ds);
+    order = data_specification_get_region(REGION_ORDER, ds);
+    slots = dtcm_allocate(core.params.n_slots * sizeof(input_slot_t));
+    for (uint32_t s = 0; s < core.params.n_slots; s++) {
+        slots[s] = (input_slot_t) {.step = 0, .acks = 0, .busy = 0};
+    }
+}
+
+void role_start(void) {
+    spin1_schedule_callback(send_samples, 0, 0, 1);
+}

@@ -1,0 +1,366 @@
+"""What every layer kind shares: splitting into whole rows that fit a
+core's DTCM, the memory core.c takes on every core, and (for the trained
+kinds) the role of layer.c: parameters, regions and DTCM of a population
+whose cores run forward, backward and update passes."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from spinnpop.errors import NetworkError, ResourceError
+from spinnpop.graph import traffic
+from spinnpop.hardware import DTCM_HEAP_BYTES, dtcm_block
+from spinnpop.mapping.regions import (BACKWARD_TARGET, CORE_PARAMS,
+                                      FORWARD_SEGMENT, INCOMING, KEY_ENTRY,
+                                      LAYER_PARAMS, METRICS_RECORD,
+                                      RUN_PARAMS, STATUS, Region, RunMode)
+
+NUMERIC = "float32"
+_WORD = 4
+# Structs private to the C, as both the ARM and the host lay them out.
+_EVENT = 8           # event_t
+_LAYER_SLOT = 24     # layer_slot_t
+_ARRIVAL = 2         # an input place, noted as a uint16_t
+#: Places in a core's input store: arrivals are noted as 16-bit numbers.
+MAX_INPUT_SPACE = 1 << 16
+
+
+class Layer:
+    """A population's layout on its cores; ``kind`` names its C model."""
+
+    kind = None
+    #: Whether every core holds the same weights (summed gradients).
+    shares_weights = False
+
+    def __init__(self, node):
+        self.node = node
+
+    @property
+    def binary(self) -> str:
+        """Name of the model its cores run (c_models/Makefile)."""
+        raise NotImplementedError
+
+    def dtcm(self, network, core: int) -> int:
+        """DTCM bytes a core allocates, as the C does."""
+        raise NotImplementedError
+
+    def core_dtcm(self, network, core: int) -> int:
+        """What core.c takes: the segments, the key table, the events."""
+        node = self.node
+        return (dtcm_block(len(traffic.segments(node, core))
+                           * FORWARD_SEGMENT.size)
+                + dtcm_block(traffic.n_key_entries(network, node, core)
+                             * KEY_ENTRY.size)
+                + dtcm_block((2 * network.n_slots + 2) * _EVENT))
+
+    def largest_dtcm(self, network) -> int:
+        return max(self.dtcm(network, c) for c in range(self.node.n_cores))
+
+    def rows_per_core(self, network, n_samples: int) -> int:
+        """The rows a core takes, given the neighbours' splits."""
+        raise NotImplementedError
+
+    def rows_cap(self) -> int | None:
+        """The rows per core that ``neurons_per_core`` allows, if set."""
+        cap = self.node.population.neurons_per_core
+        if cap is None:
+            return None
+        row = self.node.row_size
+        if cap < row:
+            raise ResourceError(
+                f"population {self.node.label!r} is split into whole rows "
+                f"of {row} neurons ({self.node.grid[1]} columns x "
+                f"{self.node.grid[2]} channels); neurons_per_core={cap} "
+                f"holds none: use neurons_per_core >= {row}")
+        return min(cap // row, self.node.grid[0])
+
+    def check_fits(self, network) -> None:
+        """ResourceError if a core does not fit DTCM."""
+
+    def region_sizes(self, network, core: int, shape) -> dict:
+        """Bytes of each region of a core (regions of 0 bytes left out)."""
+        sizes = {Region.RUN: RUN_PARAMS.size, Region.STATUS: STATUS.size,
+                 Region.PARAMS: (CORE_PARAMS.size
+                                 + len(traffic.segments(self.node, core))
+                                 * FORWARD_SEGMENT.size
+                                 + self.role_params_size(network, core)),
+                 Region.KEYS: traffic.n_key_entries(network, self.node, core)
+                 * KEY_ENTRY.size}
+        sizes.update(self.role_region_sizes(network, core, shape))
+        return {region: size for region, size in sizes.items() if size}
+
+    def role_params_size(self, network, core: int) -> int:
+        raise NotImplementedError
+
+    def role_region_sizes(self, network, core: int, shape) -> dict:
+        raise NotImplementedError
+
+    def role_params(self, network, core: int, keys) -> bytes:
+        """The role's (and kind's) parameters, after the core's."""
+        raise NotImplementedError
+
+    def writes(self, core: int, run) -> dict:
+        """{region: array} a core gets before a run (see loading.RunData)."""
+        raise NotImplementedError
+
+    def reads(self, mode: RunMode, momentum: bool) -> list:
+        """Regions read back from each core after a run."""
+        raise NotImplementedError
+
+
+class TrainedLayer(Layer):
+    """A population of the layer.c role: the base of dense, convolution and
+    pooling kinds. A kind says which connectors it takes, how each
+    incoming projection is laid out in a core's input store and weights,
+    and what it allocates beyond layer.c."""
+
+    #: The connector classes it takes.
+    takes = ()
+
+    def __init__(self, node):
+        super().__init__(node)
+        for edge in node.incoming:
+            if not isinstance(edge.connector, self.takes):
+                self.refuse(edge)
+
+    def refuse(self, edge) -> None:
+        others = sorted({type(e.connector).__name__
+                         for e in self.node.incoming})
+        raise NetworkError(
+            f"population {self.node.label!r} has projections of kinds "
+            f"{others} that cannot be combined: a population takes either "
+            "dense (AllToAll) or convolution projections, with one-to-one "
+            "shortcuts, or a single pooling projection")
+
+    @property
+    def binary(self) -> str:
+        node = self.node
+        loss = node.loss.c_name if node.is_output else "none"
+        return (f"{self.kind}-{node.population.celltype.activation}-{loss}"
+                f"-{NUMERIC}")
+
+    # What a kind says about its incoming projections and weights.
+
+    def incoming_layout(self, edge, core: int) -> dict:
+        """The kind's fields of an incoming_t: type, place layout
+        (``padded`` or not), weight offset and window geometry."""
+        raise NotImplementedError
+
+    def n_weights(self, core: int) -> int:
+        """Words in a core's weight region."""
+        raise NotImplementedError
+
+    def kind_dtcm(self, network, core: int) -> int:
+        """What the kind allocates beyond layer.c."""
+        return 0
+
+    def pack_weights(self, core: int, weights: dict,
+                     biases: dict) -> np.ndarray:
+        """A core's weight region (float32) from weights by projection and
+        biases by population (missing ones: zero)."""
+        raise NotImplementedError
+
+    def unpack_weights(self, values: list, weights: dict,
+                       biases: dict) -> None:
+        """The inverse: fills weights and biases from every core's weight
+        region (``values[core]``, float32)."""
+        raise NotImplementedError
+
+    # layer.c's part, the same for every kind.
+
+    def incoming(self, core: int) -> list:
+        """The incoming_t of a core, as dicts, in projection order."""
+        records, offset = [], 0
+        for edge in self.node.incoming:
+            first, stop = edge.receptive_rows(core)
+            rows, width, channels = edge.pre.grid
+            record = dict(type=0, weight_offset=0, kernel_rows=1,
+                          kernel_cols=1, stride_rows=1, stride_cols=1,
+                          pad_top=0, pad_left=0)
+            layout = self.incoming_layout(edge, core)
+            padded = layout.pop("padded", False)
+            record.update(layout)
+            col_stride = (1 << traffic.index_bits(channels) if padded
+                          else channels)
+            row_stride = ((1 << traffic.index_bits(width)) * col_stride
+                          if padded else width * channels)
+            record.update(
+                input_offset=offset, halo_row0=first, halo_rows=stop - first,
+                n_inputs=(stop - first) * width * channels,
+                input_space=(stop - first) * row_stride,
+                row_stride=row_stride, col_stride=col_stride,
+                pre_width=width, pre_channels=channels)
+            offset += record["input_space"]
+            records.append(record)
+        return records
+
+    def n_inputs(self, core: int) -> int:
+        return sum(r["n_inputs"] for r in self.incoming(core))
+
+    def input_space(self, core: int) -> int:
+        return sum(r["input_space"] for r in self.incoming(core))
+
+    def dtcm(self, network, core: int) -> int:
+        node, slots = self.node, network.n_slots
+        n = node.core_size(core)
+        softmax = node.n_cores if node.is_softmax else 0
+        return (self.core_dtcm(network, core)
+                + dtcm_block(len(node.incoming) * INCOMING.size)
+                + dtcm_block(len(traffic.backward_blocks(node, core))
+                             * BACKWARD_TARGET.size)
+                + dtcm_block(slots * _LAYER_SLOT)
+                + dtcm_block(slots * self.n_inputs(core) * _ARRIVAL)
+                + dtcm_block(slots * (3 * n + 2 * softmax) * _WORD)
+                + self.kind_dtcm(network, core))
+
+    def rows_per_core(self, network, n_samples: int) -> int:
+        node = self.node
+
+        def fits(rows):
+            saved = node.slices
+            node.split_rows(rows)
+            try:
+                return self.largest_dtcm(network) <= DTCM_HEAP_BYTES
+            finally:
+                node.slices = saved
+
+        cap = self.rows_cap()
+        if cap is not None and fits(cap):
+            return cap
+        if not fits(1):
+            raise ResourceError(
+                f"population {node.label!r} does not fit a core even with "
+                f"one {'neuron' if node.row_size == 1 else 'row'} per core: "
+                f"its {self.n_inputs(0)} inputs need "
+                f"{self._dtcm_with(network, 1)} bytes of DTCM (> "
+                f"{DTCM_HEAP_BYTES}); use fewer inputs per population, or "
+                "setup(samples_in_flight=1)")
+        # The most rows that fit (more rows never need less DTCM).
+        low, high = 1, node.grid[0] if cap is None else cap
+        while low < high:
+            mid = (low + high + 1) // 2
+            if fits(mid):
+                low = mid
+            else:
+                high = mid - 1
+        if cap is not None:
+            raise ResourceError(
+                f"population {node.label!r}: {cap * node.row_size} neurons "
+                f"per core need {self._dtcm_with(network, cap)} bytes of "
+                f"DTCM, more than a core's {DTCM_HEAP_BYTES}; use "
+                f"neurons_per_core <= {low * node.row_size}")
+        return low
+
+    def _dtcm_with(self, network, rows: int) -> int:
+        saved = self.node.slices
+        self.node.split_rows(rows)
+        try:
+            return self.largest_dtcm(network)
+        finally:
+            self.node.slices = saved
+
+    def check_fits(self, network) -> None:
+        node = self.node
+        for core in range(node.n_cores):
+            if self.input_space(core) > MAX_INPUT_SPACE:
+                raise ResourceError(
+                    f"population {node.label!r} core {core} would store "
+                    f"{self.input_space(core)} inputs per sample; a core "
+                    f"notes at most {MAX_INPUT_SPACE}: use fewer rows per "
+                    "core (neurons_per_core) or smaller inputs")
+            need = self.dtcm(network, core)
+            if need > DTCM_HEAP_BYTES:
+                raise ResourceError(
+                    f"population {node.label!r} cannot be split to fit a "
+                    f"core: {need} bytes of DTCM")
+
+    def role_params_size(self, network, core: int) -> int:
+        return (LAYER_PARAMS.size + len(self.node.incoming) * INCOMING.size
+                + len(traffic.backward_blocks(self.node, core))
+                * BACKWARD_TARGET.size)
+
+    def role_region_sizes(self, network, core: int, shape) -> dict:
+        node, n = self.node, self.node.core_size(core)
+        words = self.n_weights(core) * _WORD
+        sizes = {Region.WEIGHTS: words, Region.VELOCITY: words,
+                 Region.GRADIENT: words,
+                 Region.REDUCE: words if traffic.shares_gradients(node)
+                 else 0,
+                 Region.INPUTS: network.n_slots * self.input_space(core)
+                 * _WORD}
+        if node.is_output:
+            sizes[Region.TARGETS] = shape.n_samples * n * _WORD
+            sizes[Region.ORDER] = shape.n_steps * _WORD
+            sizes[Region.METRICS] = shape.n_steps * METRICS_RECORD.size
+            if shape.record_outputs:
+                sizes[Region.OUTPUTS] = shape.n_steps * n * _WORD
+        return sizes
+
+    def role_params(self, network, core: int, keys) -> bytes:
+        node = self.node
+        own = {partition: keys(node, core, partition)[0]
+               for partition in ("softmax", "ack", "reduce", "total")
+               if partition in self.sent_partitions(network)}
+        targets = []
+        index = {edge: p for p, edge in enumerate(node.incoming)}
+        for block in traffic.backward_blocks(node, core):
+            pre = block.edge.pre
+            targets.append(dict(
+                projection=index[block.edge],
+                key=keys(node, core, traffic.backward_partition(
+                    block.edge, block.pre_core))[0],
+                slot_shift=traffic.index_bits(pre.core_size(block.pre_core)),
+                pre_start=block.pre_start, n_pre=block.n_pre,
+                row0=block.row, n_rows=block.n_rows,
+                index_offset=block.pre_start - pre.slices[block.pre_core][0]))
+        shared = traffic.shares_gradients(node)
+        incoming = self.incoming(core)
+        layout = LAYER_PARAMS.pack(dict(
+            is_output=int(node.is_output),
+            n_inputs=sum(r["n_inputs"] for r in incoming),
+            input_space=sum(r["input_space"] for r in incoming),
+            n_incoming=len(incoming), n_backward_targets=len(targets),
+            backward_expected=traffic.backward_expected(node, core),
+            softmax_cores=node.n_cores if node.is_softmax else 0,
+            softmax_key=own.get("softmax", 0),
+            sends_acks=int("ack" in own), ack_key=own.get("ack", 0),
+            n_weights=self.n_weights(core),
+            shared_cores=node.n_cores if shared else 0, core_index=core,
+            reduce_key=own.get("reduce", 0), total_key=own.get("total", 0)))
+        return (layout + INCOMING.pack(incoming)
+                + BACKWARD_TARGET.pack(targets))
+
+    def sent_partitions(self, network) -> dict:
+        """{partition: [receiving nodes]} of the role's own partitions
+        (forward and backward ones are the mapping's)."""
+        node, sent = self.node, {}
+        if node.is_softmax:
+            sent["softmax"] = [node]
+        if node.upstream_inputs:
+            sent["ack"] = list(node.upstream_inputs)
+        if traffic.shares_gradients(node):
+            sent["reduce"] = [node]
+            sent["total"] = [node]
+        return sent
+
+    def writes(self, core: int, run) -> dict:
+        node = self.node
+        data = {}
+        if self.n_weights(core):
+            data[Region.WEIGHTS] = self.pack_weights(core, run.weights,
+                                                     run.biases)
+            data[Region.VELOCITY] = self.pack_weights(core, run.velocities,
+                                                      run.velocities)
+        if node.is_output:
+            start, stop = node.slices[core]
+            data[Region.TARGETS] = run.targets[node.population][:,
+                                                                start:stop]
+            data[Region.ORDER] = run.order
+        return data
+
+    def reads(self, mode: RunMode, momentum: bool) -> list:
+        regions = []
+        if mode == RunMode.TRAIN and self.n_weights(0):
+            regions += [Region.WEIGHTS] + ([Region.VELOCITY] if momentum
+                                           else [])
+        return regions + ([Region.METRICS] if self.node.is_output else [])

@@ -1,0 +1,103 @@
+"""The convolution kind (c_models/models/conv/): a band of output rows per
+core, every column and channel of them, applying each kernel to
+activations as they arrive; plus one-to-one shortcuts.
+
+Every core holds the whole weight region: each convolution's kernel in
+turn, (kh, kw, c_in, c_out) as Keras lays it out, then one bias per output
+channel. Their gradients are summed over the cores at batch ends, so the
+weights stay identical everywhere.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from spinnpop.connectors import ConvolutionConnector, OneToOneConnector
+from spinnpop.errors import RunError
+from spinnpop.hardware import dtcm_block
+from spinnpop.layers.base import TrainedLayer
+from spinnpop.mapping.regions import ProjectionType
+
+_WINDOW = 28         # window_t
+_TAP = 6             # tap_t
+
+
+def window_dtcm(layer, core: int) -> int:
+    """What window.c takes for a core's window projections: a window_t per
+    incoming projection and the taps of each received row and column."""
+    taps = sum(r["halo_rows"] + r["pre_width"] for r in layer.incoming(core)
+               if r["type"] != ProjectionType.IDENTITY)
+    return (dtcm_block(len(layer.node.incoming) * _WINDOW)
+            + dtcm_block(taps * _TAP))
+
+
+class ConvLayer(TrainedLayer):
+    """A population split into bands of whole rows."""
+
+    kind = "conv"
+    takes = (ConvolutionConnector, OneToOneConnector)
+    shares_weights = True
+
+    def _convolutions(self) -> list:
+        return [e for e in self.node.incoming
+                if isinstance(e.connector, ConvolutionConnector)]
+
+    @staticmethod
+    def _kernel_shape(edge) -> tuple:
+        return edge.connector.weight_shape(edge.pre.population,
+                                           edge.post.population)
+
+    def incoming_layout(self, edge, core: int) -> dict:
+        connector = edge.connector
+        if isinstance(connector, OneToOneConnector):
+            return dict(type=int(ProjectionType.IDENTITY))
+        offset = 0
+        for other in self._convolutions():
+            if other is edge:
+                break
+            offset += math.prod(self._kernel_shape(other))
+        top, left = connector.pads(edge.pre.grid)
+        return dict(type=int(ProjectionType.CONV), padded=True,
+                    weight_offset=offset, kernel_rows=connector.size[0],
+                    kernel_cols=connector.size[1],
+                    stride_rows=connector.strides[0],
+                    stride_cols=connector.strides[1],
+                    pad_top=top, pad_left=left)
+
+    def n_weights(self, core: int) -> int:
+        return (sum(math.prod(self._kernel_shape(e))
+                    for e in self._convolutions()) + self.node.grid[2])
+
+    def kind_dtcm(self, network, core: int) -> int:
+        return window_dtcm(self, core)
+
+    def pack_weights(self, core, weights, biases) -> np.ndarray:
+        parts = []
+        for edge in self._convolutions():
+            kernel = weights.get(edge.projection)
+            parts.append(np.zeros(math.prod(self._kernel_shape(edge)),
+                                  np.float32)
+                         if kernel is None else kernel.ravel())
+        bias = biases.get(self.node.population)
+        parts.append(np.zeros(self.node.grid[2], np.float32) if bias is None
+                     else bias)
+        return np.concatenate(parts).astype(np.float32)
+
+    def unpack_weights(self, values, weights, biases) -> None:
+        first = values[0]
+        for core, region in enumerate(values[1:], start=1):
+            if region.tobytes() != first.tobytes():
+                raise RunError(
+                    f"the weights of population {self.node.label!r} differ "
+                    f"between its cores 0 and {core} after the run; they "
+                    "must stay identical")
+        offset = 0
+        for edge in self._convolutions():
+            shape = self._kernel_shape(edge)
+            size = math.prod(shape)
+            weights[edge.projection] = first[offset:offset + size].reshape(
+                shape).copy()
+            offset += size
+        biases[self.node.population] = first[offset:].copy()
