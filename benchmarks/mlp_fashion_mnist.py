@@ -10,7 +10,7 @@ import numpy as np
 
 import spinnpop as sp
 from spinnpop.datasets import load_fashion_mnist
-from spinnpop.reference import NumpyMLP
+from spinnpop.reference import NumpyNetwork
 
 #: Learning rate by batch size (one-sample steps need smaller ones).
 RATES, MOMENTUM = {1: 0.001, 32: 0.01}, 0.9
@@ -52,7 +52,7 @@ def spinnpop_emulator(x, y, batch_size):
 
 def numpy_reference(x, y, batch_size):
     populations, projections = build()
-    model = NumpyMLP.from_network(populations, projections)
+    model = NumpyNetwork.from_network(populations, projections)
     sp.end()
     targets = np.eye(10, dtype=np.float32)[y]
     start = time.perf_counter()

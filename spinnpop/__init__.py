@@ -8,7 +8,8 @@ mapping the SpiNNaker tool chain makes.
 """
 
 from spinnpop.cells import Input, Linear, ReLU, Sigmoid, Softmax, Tanh
-from spinnpop.connectors import AllToAllConnector
+from spinnpop.connectors import (AllToAllConnector, ConvolutionConnector,
+                                 OneToOneConnector, PoolingConnector)
 from spinnpop.control import end, set_number_of_neurons_per_core, setup
 from spinnpop.errors import (ConfigurationError, DataError, MappingError,
                              NetworkError, NotSetUpError, ResourceError,
@@ -35,7 +36,8 @@ def counters() -> RunCounters:
 
 __all__ = [
     "setup", "end", "set_number_of_neurons_per_core", "Population",
-    "Projection", "AllToAllConnector", "Input", "Linear", "ReLU", "Sigmoid",
+    "Projection", "AllToAllConnector", "ConvolutionConnector",
+    "PoolingConnector", "OneToOneConnector", "Input", "Linear", "ReLU", "Sigmoid",
     "Tanh", "Softmax", "SGD", "History", "train", "predict", "evaluate",
     "counters", "RunCounters", "SpinnpopError", "NotSetUpError",
     "ConfigurationError", "ShapeError", "DataError", "NetworkError",

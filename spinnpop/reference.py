@@ -1,11 +1,14 @@
 """An independent float32 numpy implementation of the networks spinnpop
-trains: the same maths, written as a whole-batch computation on the host,
-sharing nothing with the C models. Tests (and benchmarks) run both from the
-same initial weights and sample order and compare.
+trains: the same maths, written as whole-batch computations on the host
+(convolutions as im2col matrix products), sharing nothing with the C
+models. Tests (and benchmarks) run both from the same initial weights and
+sample order and compare.
 
 Semantics, as spinnpop's API defines them: a population's value is
-activation(sum of its projections + bias); a batch's gradient is the mean
-over its samples; "mse" averages over output units; softmax with
+activation(sum of its projections + bias); a convolution's bias is one
+per output channel and a pooled population has none; max pooling sends
+the error to the first maximum of each window; a batch's gradient is the
+mean over its samples; "mse" averages over output units; softmax with
 cross-entropy back-propagates p - y; SGD(momentum) follows PyTorch.
 """
 
@@ -43,51 +46,188 @@ def _derivative(name: str, z: np.ndarray, a: np.ndarray) -> np.ndarray:
     raise ValueError(name)
 
 
-class NumpyMLP:
-    """A feed-forward network of dense layers.
+def _windows(x: np.ndarray, size: tuple, strides: tuple,
+             pads: tuple, out: tuple) -> np.ndarray:
+    """(B, h_out, w_out, kh, kw, C) views of the windows of x (B, H, W,
+    C) padded with zeros by pads ((top, bottom), (left, right))."""
+    x = np.pad(x, ((0, 0), pads[0], pads[1], (0, 0)))
+    rows = [[x[:, i:i + strides[0] * (out[0] - 1) + 1:strides[0],
+               j:j + strides[1] * (out[1] - 1) + 1:strides[1], :]
+             for j in range(size[1])] for i in range(size[0])]
+    return np.stack([np.stack(row, axis=3) for row in rows], axis=3)
 
-    :param layers: {name: activation} in an order where every layer comes
-        after those feeding it; activation None for an input.
-    :param connections: [(pre, post, W)] with W of shape (n_pre, n_post).
-    :param biases: {name: b} for every non-input layer.
+
+def _unwindow(grad: np.ndarray, shape: tuple, size: tuple, strides: tuple,
+              pads: tuple) -> np.ndarray:
+    """The inverse of _windows for gradients: adds each window's part
+    (B, h_out, w_out, kh, kw, C) back into x's shape (B, H, W, C)."""
+    batch, height, width, channels = shape
+    padded = np.zeros((batch, height + sum(pads[0]), width + sum(pads[1]),
+                       channels), F32)
+    out = grad.shape[1:3]
+    for i in range(size[0]):
+        for j in range(size[1]):
+            padded[:, i:i + strides[0] * (out[0] - 1) + 1:strides[0],
+                   j:j + strides[1] * (out[1] - 1) + 1:strides[1], :] += \
+                grad[:, :, :, i, j, :]
+    return padded[:, pads[0][0]:pads[0][0] + height,
+                  pads[1][0]:pads[1][0] + width]
+
+
+class Connection:
+    """A projection: ``kind`` "dense", "conv", "pool" or "identity";
+    ``weight`` (n_pre, n_post) or (kh, kw, c_in, c_out), else None;
+    ``size``, ``strides``, ``pads`` (Keras' "same" split), ``operation``
+    for windows."""
+
+    def __init__(self, pre, post, kind, weight=None, size=(1, 1),
+                 strides=(1, 1), pads=((0, 0), (0, 0)), operation="max"):
+        self.pre, self.post, self.kind = pre, post, kind
+        self.weight = None if weight is None else np.array(weight, F32)
+        self.size, self.strides, self.pads = size, strides, pads
+        self.operation = operation
+        self.velocity = (None if weight is None
+                         else np.zeros_like(self.weight))
+
+    def forward(self, a: np.ndarray, pre_shape: tuple,
+                post_shape: tuple) -> tuple:
+        """(contribution (B, n_post), what backward needs)."""
+        if self.kind == "dense":
+            return a @ self.weight, a
+        if self.kind == "identity":
+            return a, None
+        x = a.reshape((len(a),) + pre_shape)
+        cols = _windows(x, self.size, self.strides, self.pads,
+                        post_shape[:2])
+        if self.kind == "conv":
+            flat = cols.reshape(-1, np.prod(self.weight.shape[:3]))
+            z = flat @ self.weight.reshape(flat.shape[1], -1)
+            return z.reshape(len(a), -1), (x.shape, flat)
+        windows = cols.reshape(cols.shape[:3] + (-1, cols.shape[-1]))
+        if self.operation == "max":
+            first = windows.argmax(axis=3)     # the first maximum
+            z = np.take_along_axis(windows, first[:, :, :, None],
+                                   axis=3)[:, :, :, 0]
+            return z.reshape(len(a), -1), (x.shape, windows.shape, first)
+        z = windows.mean(axis=3, dtype=F32)
+        return z.reshape(len(a), -1), (x.shape, windows.shape, None)
+
+    def backward(self, delta: np.ndarray, saved, post_shape: tuple) -> tuple:
+        """(gradient of the weights or None, error of the pre (B, n_pre))."""
+        if self.kind == "dense":
+            return saved.T @ delta, delta @ self.weight.T
+        if self.kind == "identity":
+            return None, delta
+        batch = len(delta)
+        d = delta.reshape((batch,) + post_shape)
+        if self.kind == "conv":
+            shape, flat = saved
+            c_out = post_shape[2]
+            grad = (flat.T @ d.reshape(-1, c_out)).reshape(self.weight.shape)
+            back = d.reshape(-1, c_out) @ self.weight.reshape(-1, c_out).T
+            cols = back.reshape(d.shape[:3] + self.weight.shape[:3])
+        else:
+            shape, windows_shape, first = saved
+            if first is None:
+                spread = np.repeat(d[:, :, :, None, :] / F32(windows_shape[3]),
+                                   windows_shape[3], axis=3)
+            else:
+                spread = np.zeros(windows_shape, F32)
+                np.put_along_axis(spread, first[:, :, :, None],
+                                  d[:, :, :, None, :], axis=3)
+            cols = spread.reshape(d.shape[:3] + self.size + (shape[3],))
+            grad = None
+        error = _unwindow(cols, shape, self.size, self.strides, self.pads)
+        return grad, error.reshape(batch, -1)
+
+
+class NumpyNetwork:
+    """A feed-forward network.
+
+    :param layers: {name: (activation, shape)} in an order where every
+        layer comes after those feeding it; activation None for an input.
+    :param connections: [Connection].
+    :param biases: {name: b} for every layer that has a bias.
     """
 
     def __init__(self, layers: dict, connections: list, biases: dict):
         self.layers = dict(layers)
-        self.connections = [(pre, post, np.array(w, F32))
-                            for pre, post, w in connections]
+        self.connections = list(connections)
         self.biases = {k: np.array(v, F32) for k, v in biases.items()}
-        # Momentum buffers, by connection index and by layer name.
-        self.velocity = {i: np.zeros_like(w)
-                         for i, (_, _, w) in enumerate(self.connections)}
-        self.velocity.update((k, np.zeros_like(v))
-                             for k, v in self.biases.items())
+        self.bias_velocity = {k: np.zeros_like(v)
+                              for k, v in self.biases.items()}
 
     @classmethod
-    def from_network(cls, populations, projections) -> "NumpyMLP":
+    def from_network(cls, populations, projections) -> "NumpyNetwork":
         """A copy of a spinnpop network's current weights."""
-        layers = {p.label: p.celltype.activation for p in populations}
-        connections = [(j.pre.label, j.post.label, j.get("weight"))
-                       for j in projections]
-        biases = {p.label: p.get("bias") for p in populations
-                  if p.celltype.activation is not None}
+        from spinnpop.connectors import (AllToAllConnector,
+                                         ConvolutionConnector,
+                                         OneToOneConnector)
+        layers = {p.label: (p.celltype.activation, p.grid)
+                  for p in populations}
+        connections = []
+        for projection in projections:
+            connector = projection.connector
+            pre, post = projection.pre.label, projection.post.label
+            if isinstance(connector, AllToAllConnector):
+                connections.append(Connection(pre, post, "dense",
+                                              projection.get("weight")))
+            elif isinstance(connector, OneToOneConnector):
+                connections.append(Connection(pre, post, "identity"))
+            else:
+                pre_shape = projection.pre.grid
+                out = connector.output_size(pre_shape)
+                top, left = connector.pads(pre_shape)
+                pads = tuple((first, max((o - 1) * s + k - n - first, 0))
+                             for first, o, s, k, n in zip(
+                                 (top, left), out, connector.strides,
+                                 connector.size, pre_shape[:2]))
+                if isinstance(connector, ConvolutionConnector):
+                    connections.append(Connection(
+                        pre, post, "conv", projection.get("weight"),
+                        connector.size, connector.strides, pads))
+                else:
+                    connections.append(Connection(
+                        pre, post, "pool", None, connector.size,
+                        connector.strides, pads, connector.operation))
+        biases = {}
+        for population in populations:
+            if population._bias_shape() is not None:
+                biases[population.label] = population.get("bias")
         return cls(layers, connections, biases)
+
+    def _bias(self, name: str, batch: int) -> np.ndarray:
+        """The bias of a layer spread over its neurons (B, n)."""
+        bias = self.biases.get(name)
+        shape = self.layers[name][1]
+        n = int(np.prod(shape))
+        if bias is None:
+            return np.zeros((batch, n), F32)
+        return np.tile(bias, (batch, n // len(bias)))   # or per channel
 
     def forward(self, inputs: dict) -> tuple:
         """({name: z}, {name: a}) for a batch; ``inputs`` {name: (B, n)}."""
-        z, a = {}, {}
-        for name, activation in self.layers.items():
-            if activation is None:
-                a[name] = np.asarray(inputs[name], F32)
-                continue
-            total = None
-            for pre, post, w in self.connections:
-                if post == name:
-                    term = a[pre] @ w
-                    total = term if total is None else total + term
-            z[name] = total + self.biases[name]
-            a[name] = _activate(activation, z[name])
+        z, a, _ = self._forward(inputs)
         return z, a
+
+    def _forward(self, inputs: dict) -> tuple:
+        """forward's (z, a) and what each connection's backward needs."""
+        z, a, saved = {}, {}, {}
+        for name, (activation, shape) in self.layers.items():
+            if activation is None:
+                a[name] = np.asarray(inputs[name], F32).reshape(
+                    len(inputs[name]), -1)
+                continue
+            batch = len(next(iter(a.values())))
+            total = self._bias(name, batch)
+            for i, c in enumerate(self.connections):
+                if c.post == name:
+                    term, saved[i] = c.forward(a[c.pre], self.layers[c.pre][1],
+                                               shape)
+                    total = term + total
+            z[name] = total
+            a[name] = _activate(activation, total)
+        return z, a, saved
 
     def losses(self, outputs: dict, targets: dict, kinds: dict) -> np.ndarray:
         """Per-sample loss summed over outputs; ``kinds`` {name:
@@ -105,12 +245,12 @@ class NumpyMLP:
                     learning_rate: float, momentum: float) -> np.ndarray:
         """One SGD step on a batch; returns its per-sample losses (taken
         before the step)."""
-        z, a = self.forward(inputs)
+        z, a, saved = self._forward(inputs)
         batch = F32(len(next(iter(inputs.values()))))
         errors = {}  # dLoss/da of hidden layers, summed over their consumers
-        grads = {}
+        grads, bias_grads = {}, {}
         for name in reversed(list(self.layers)):
-            activation = self.layers[name]
+            activation, shape = self.layers[name]
             if activation is None:
                 continue
             if name in kinds:
@@ -123,26 +263,32 @@ class NumpyMLP:
             else:
                 delta = errors[name] * _derivative(activation, z[name],
                                                    a[name])
-            grads[name] = delta.sum(axis=0)
-            for i, (pre, post, w) in enumerate(self.connections):
-                if post != name:
+            if name in self.biases:
+                bias_grads[name] = delta.reshape(
+                    -1, len(self.biases[name])).sum(axis=0)
+            for i, c in enumerate(self.connections):
+                if c.post != name:
                     continue
-                grads[i] = a[pre].T @ delta
-                if self.layers[pre] is not None:
-                    back = delta @ w.T
-                    errors[pre] = back if pre not in errors \
-                        else errors[pre] + back
+                grads[i], back = c.backward(delta, saved[i], shape)
+                if self.layers[c.pre][0] is not None:
+                    errors[c.pre] = back if c.pre not in errors \
+                        else errors[c.pre] + back
         rate, momentum = F32(learning_rate), F32(momentum)
-        for key, grad in grads.items():
+
+        def step(value, grad, velocity):
             g = grad / batch
             if momentum:
-                self.velocity[key] = momentum * self.velocity[key] + g
-                g = self.velocity[key]
-            if isinstance(key, int):
-                pre, post, w = self.connections[key]
-                self.connections[key] = (pre, post, w - rate * g)
-            else:
-                self.biases[key] = self.biases[key] - rate * g
+                velocity[:] = momentum * velocity + g
+                g = velocity
+            return value - rate * g
+
+        for i, grad in grads.items():
+            c = self.connections[i]
+            if grad is not None:
+                c.weight = step(c.weight, grad, c.velocity)
+        for name, grad in bias_grads.items():
+            self.biases[name] = step(self.biases[name], grad,
+                                     self.bias_velocity[name])
         return self.losses(a, targets, kinds)
 
     def train(self, inputs: dict, targets: dict, kinds: dict, order,
@@ -164,5 +310,5 @@ class NumpyMLP:
         return np.concatenate(losses)
 
     def weights(self) -> list:
-        """The weight matrices, in connection order."""
-        return [w for _, _, w in self.connections]
+        """The weights of the connections that have them, in order."""
+        return [c.weight for c in self.connections if c.weight is not None]

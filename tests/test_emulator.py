@@ -70,6 +70,22 @@ def test_packets_follow_tables_and_default_routes(probe):
     engine.close()
 
 
+def test_each_key_takes_its_own_first_matching_entry(probe):
+    """Routes are cached per block of keys that every entry treats alike:
+    a run of keys crossing a more specific entry changes route there."""
+    engine = machine({(0, 0): [(0x180, 0xFFFFFFC0, [3], []),
+                               (0x100, 0xFFFFFF00, [2], [])]}, width=1)
+    add_probe(engine, probe, (0, 0, 1), n_send=256, key=0x100)
+    wide = add_probe(engine, probe, (0, 0, 2), exit_after=192)
+    narrow = add_probe(engine, probe, (0, 0, 3), exit_after=64)
+    engine.start()
+    assert engine.run(1000) == RunState.DONE
+    assert received(engine, wide)[:2].tolist() == [192, 0x1FF]
+    assert received(engine, narrow)[:2].tolist() == [64, 0x1BF]
+    assert engine.chip_counters(0, 0).dropped == 0
+    engine.close()
+
+
 def test_packets_with_nowhere_to_go_are_dropped_and_counted(probe):
     # Key 0x200 has no entry at its own chip; 0x300 goes to an empty
     # processor; 0x400 goes east off the edge of the machine.

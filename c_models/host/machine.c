@@ -88,6 +88,7 @@ void emu_free(emu_t *emu) {
     if (emu_active == emu) {
         emu_active = NULL;
     }
+    router_free_cache(emu);
     for (int c = 0; c < emu->n_cores; c++) {
         free_core(emu->cores[c]);
     }
@@ -97,7 +98,6 @@ void emu_free(emu_t *emu) {
         free(emu->chips[c].entries);
     }
     free(emu->chips);
-    router_free_cache(emu);
     free(emu->classes);
     free(emu->in_flight);
     free(emu);
@@ -111,6 +111,7 @@ int emu_set_routes(emu_t *emu, uint32_t x, uint32_t y, uint32_t n,
         return -1;
     }
     chip_t *chip = &emu->chips[y * emu->width + x];
+    router_free_cache(emu);
     free(chip->entries);
     chip->entries = NULL;
     chip->n_entries = 0;
@@ -234,6 +235,7 @@ int emu_add_traffic_class(emu_t *emu, uint32_t key, uint32_t mask,
     }
     emu->classes = classes;
     emu->classes[emu->n_classes++] = (traffic_class_t) {key, mask, class_id};
+    router_free_cache(emu);
     return 0;
 }
 

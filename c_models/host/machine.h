@@ -61,6 +61,11 @@ typedef struct core {
     void **dtcm_blocks;
     size_t n_dtcm_blocks, dtcm_blocks_capacity;
     emu_core_counters_t counters;
+    // The route of the block of keys this core sent last: sends come in
+    // runs of one block, so most need no lookup.
+    struct route *last_route;
+    uint64_t last_block;         // (key >> last_shift) + 1; 0: none
+    uint32_t last_shift;
     char *log;
     size_t log_length, log_capacity;
 } core_t;
@@ -79,7 +84,7 @@ typedef struct {
 } chip_t;
 
 //! Where a key sent from a chip ends up, resolved once and cached.
-typedef struct {
+typedef struct route {
     uint32_t n_chips, n_cores;
     uint32_t *chips;             // chip indices visited, one per lookup
     uint32_t *cores;             // destination core indices
@@ -123,6 +128,11 @@ struct emu {
     bool failed;
     route_slot_t *route_cache;
     size_t route_cache_capacity, route_cache_used;
+    // Where the key ranges of routing entries and traffic classes start
+    // and end, sorted; keys between two neighbours route alike.
+    uint64_t *bounds;
+    size_t n_bounds;
+    uint32_t max_block_shift;    // at most this, for masks with holes
     drop_rule_t drop_rule;
     traffic_class_t *classes;
     int n_classes;

@@ -7,6 +7,10 @@
 // nowhere to go and is dropped, as is one sent towards an absent chip or
 // processor. The tree a key takes from a chip never changes during a run,
 // so it is resolved once and cached; counters still count every packet.
+// All keys of an aligned block that no routing entry's or traffic class's
+// key range starts or ends inside take the same tree, so the cache holds a
+// tree per such block (a core's block of a partition, typically) rather
+// than per key.
 #include <stdlib.h>
 #include <string.h>
 
@@ -152,8 +156,87 @@ static bool cache_grow(emu_t *emu) {
     return true;
 }
 
-static route_t *cached_route(emu_t *emu, uint32_t source, uint32_t key) {
-    uint64_t tag = (((uint64_t) source << 32) | key) + 1;
+static int compare_bounds(const void *a, const void *b) {
+    uint64_t x = *(const uint64_t *) a, y = *(const uint64_t *) b;
+    return (x > y) - (x < y);
+}
+
+static bool add_range(emu_t *emu, size_t *capacity, uint32_t key,
+        uint32_t mask) {
+    uint64_t *bounds = grow_array(emu->bounds, capacity, emu->n_bounds + 2,
+            sizeof(uint64_t));
+    if (bounds == NULL) {
+        return false;
+    }
+    emu->bounds = bounds;
+    // A mask of ones then zeros covers [key, key + 2^zeros); one with holes
+    // matches keys in several places, so blocks stay within its zeros.
+    uint32_t zeros = mask == 0 ? 32 : (uint32_t) __builtin_ctz(mask);
+    if ((uint64_t) mask + ((uint64_t) 1 << zeros) != ((uint64_t) 1 << 32)
+            && zeros < emu->max_block_shift) {
+        emu->max_block_shift = zeros;
+    }
+    emu->bounds[emu->n_bounds++] = key & mask;
+    emu->bounds[emu->n_bounds++] = (uint64_t) (key & mask)
+            + ((uint64_t) 1 << zeros);
+    return true;
+}
+
+//! The sorted bounds of every key range that routing looks at.
+static bool make_bounds(emu_t *emu) {
+    size_t capacity = 0;
+    emu->max_block_shift = 32;
+    for (uint32_t c = 0; c < emu->width * emu->height; c++) {
+        const chip_t *chip = &emu->chips[c];
+        for (uint32_t e = 0; e < chip->n_entries; e++) {
+            if (!add_range(emu, &capacity, chip->entries[e].key,
+                    chip->entries[e].mask)) {
+                return false;
+            }
+        }
+    }
+    for (int c = 0; c < emu->n_classes; c++) {
+        if (!add_range(emu, &capacity, emu->classes[c].key,
+                emu->classes[c].mask)) {
+            return false;
+        }
+    }
+    if (!add_range(emu, &capacity, 0, 0)) {  // so that the array is not empty
+        return false;
+    }
+    qsort(emu->bounds, emu->n_bounds, sizeof(uint64_t), compare_bounds);
+    return true;
+}
+
+//! log2 of the largest aligned block around `key` with no bound inside.
+static uint32_t block_shift(const emu_t *emu, uint32_t key) {
+    size_t low = 0, high = emu->n_bounds;
+    while (low < high) {  // the first bound above the key
+        size_t mid = (low + high) / 2;
+        if (emu->bounds[mid] <= key) {
+            low = mid + 1;
+        } else {
+            high = mid;
+        }
+    }
+    uint64_t floor = low > 0 ? emu->bounds[low - 1] : 0;
+    uint64_t ceiling = low < emu->n_bounds ? emu->bounds[low]
+            : (uint64_t) 1 << 32;
+    uint32_t shift = 0;
+    while (shift < emu->max_block_shift) {
+        uint64_t start = ((uint64_t) key >> (shift + 1)) << (shift + 1);
+        if (start < floor || start + ((uint64_t) 2 << shift) > ceiling) {
+            break;
+        }
+        shift++;
+    }
+    return shift;
+}
+
+static route_t *cached_route(emu_t *emu, uint32_t source, uint32_t key,
+        uint32_t shift) {
+    uint64_t tag = (((uint64_t) source << 38) | ((uint64_t) shift << 32)
+            | ((uint64_t) key >> shift)) + 1;
     if (emu->route_cache_capacity > 0) {
         size_t i = hash(tag) & (emu->route_cache_capacity - 1);
         while (emu->route_cache[i].tag != 0) {
@@ -181,6 +264,13 @@ static route_t *cached_route(emu_t *emu, uint32_t source, uint32_t key) {
 }
 
 void router_free_cache(emu_t *emu) {
+    for (int c = 0; c < emu->n_cores; c++) {
+        emu->cores[c]->last_route = NULL;
+        emu->cores[c]->last_block = 0;
+    }
+    free(emu->bounds);
+    emu->bounds = NULL;
+    emu->n_bounds = 0;
     for (size_t s = 0; s < emu->route_cache_capacity; s++) {
         route_t *route = emu->route_cache[s].route;
         if (route != NULL) {
@@ -247,10 +337,20 @@ static bool injected_drop(emu_t *emu, uint32_t key) {
 void router_send(emu_t *emu, core_t *source, uint32_t key, uint32_t payload,
         bool has_payload) {
     uint32_t source_chip = source->y * emu->width + source->x;
-    route_t *route = cached_route(emu, source_chip, key);
-    if (route == NULL) {
-        core_log(source, "[ERROR] out of host memory routing a packet\n");
-        core_fail(emu, source, RTE_MALLOC);
+    route_t *route = source->last_route;
+    if (((uint64_t) key >> source->last_shift) + 1 != source->last_block) {
+        route = NULL;
+        if (emu->bounds != NULL || make_bounds(emu)) {
+            uint32_t shift = block_shift(emu, key);
+            route = cached_route(emu, source_chip, key, shift);
+            source->last_shift = shift;
+            source->last_block = ((uint64_t) key >> shift) + 1;
+            source->last_route = route;
+        }
+        if (route == NULL) {
+            core_log(source, "[ERROR] out of host memory routing a packet\n");
+            core_fail(emu, source, RTE_MALLOC);
+        }
     }
     source->counters.sent++;
     if (route->traffic_class >= 0) {

@@ -298,9 +298,12 @@ class TrainedLayer(Layer):
 
     def role_params(self, network, core: int, keys) -> bytes:
         node = self.node
+        last = node.n_cores - 1
+        sends = {"softmax": True, "ack": True, "reduce": core < last,
+                 "total": core == last}
         own = {partition: keys(node, core, partition)[0]
-               for partition in ("softmax", "ack", "reduce", "total")
-               if partition in self.sent_partitions(network)}
+               for partition in self.sent_partitions(network)
+               if sends[partition]}
         targets = []
         index = {edge: p for p, edge in enumerate(node.incoming)}
         for block in traffic.backward_blocks(node, core):
