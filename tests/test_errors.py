@@ -257,3 +257,124 @@ def test_fan_in_beyond_what_a_core_can_index(session):
     sp.Projection(inp, out, sp.AllToAllConnector())
     with pytest.raises(sp.NetworkError, match=r"'wide' has 70000 inputs"):
         train(np.zeros((1, 70_000), np.float32), np.zeros(1, int))
+
+
+def test_convolution_and_pooling_arguments(session):
+    for bad in (0, -1, 2.5, (3,), (3, 0), True, "3"):
+        with pytest.raises(sp.ConfigurationError, match="kernel_size"):
+            sp.ConvolutionConnector(bad)
+        with pytest.raises(sp.ConfigurationError, match="pool_size"):
+            sp.PoolingConnector(bad)
+    with pytest.raises(sp.ConfigurationError, match=r"strides.*\(1, -2\)"):
+        sp.ConvolutionConnector(3, strides=(1, -2))
+    with pytest.raises(sp.ConfigurationError, match="strides"):
+        sp.PoolingConnector(2, strides=0)
+    with pytest.raises(sp.ConfigurationError, match="'valid' or 'same'"):
+        sp.ConvolutionConnector(3, padding="full")
+    with pytest.raises(sp.ConfigurationError, match="'max' or 'average'"):
+        sp.PoolingConnector(2, operation="min")
+
+
+def test_shapes_a_convolution_or_pooling_needs(session):
+    image = sp.Population((6, 6, 2), sp.Input(), label="image")
+    with pytest.raises(sp.NetworkError,
+                       match=r"kernel_size \(7, 7\) is larger than the "
+                             r"input \(6, 6\)"):
+        sp.Projection(image, sp.Population((1, 1, 3), sp.ReLU()),
+                      sp.ConvolutionConnector(7))
+    with pytest.raises(sp.NetworkError,
+                       match=r"'maps' has shape \(6, 6, 3\).*gives "
+                             r"\(4, 4, 3\).*of shape \(4, 4, 3\)"):
+        sp.Projection(image, sp.Population((6, 6, 3), sp.ReLU(),
+                                           label="maps"),
+                      sp.ConvolutionConnector(3))
+    with pytest.raises(sp.NetworkError, match=r"gives \(3, 3, 2\)"):
+        sp.Projection(image, sp.Population((3, 3, 4), sp.Linear()),
+                      sp.PoolingConnector(2))
+    with pytest.raises(sp.NetworkError, match=r"pool_size \(8, 8\).*larger"):
+        sp.Projection(image, sp.Population((1, 1, 2), sp.Linear()),
+                      sp.PoolingConnector(8))
+    with pytest.raises(sp.NetworkError, match=r"\(height, width, channels\)"
+                                              r".*'flat' has shape \(72,\)"):
+        sp.Projection(image, sp.Population(72, sp.ReLU(), label="flat"),
+                      sp.ConvolutionConnector(1))
+    with pytest.raises(sp.NetworkError, match=r"same shape.*\(6, 6, 2\).*"
+                                              r"\(6, 6, 3\)"):
+        sp.Projection(image, sp.Population((6, 6, 3), sp.ReLU()),
+                      sp.OneToOneConnector())
+
+
+def test_convolution_weights_and_biases(session):
+    image = sp.Population((6, 6, 2), sp.Input(), label="image")
+    maps = sp.Population((6, 6, 3), sp.ReLU(), label="maps")
+    pooled = sp.Population((3, 3, 3), sp.Linear(), label="pooled")
+    conv = sp.Projection(image, maps, sp.ConvolutionConnector(
+        3, padding="same"))
+    pool = sp.Projection(maps, pooled, sp.PoolingConnector(2))
+    assert conv.get("weight").shape == (3, 3, 2, 3)
+    limit = np.sqrt(6 / (9 * 2 + 9 * 3))          # Keras' Glorot uniform
+    assert 0.8 * limit < np.abs(conv.get("weight")).max() <= limit
+    with pytest.raises(sp.ShapeError, match=r"\(3, 3, 2, 3\).*\(3, 3, 3, 2\)"):
+        conv.set(weight=np.zeros((3, 3, 3, 2)))
+    assert maps.get("bias").shape == (3,)
+    with pytest.raises(sp.ShapeError, match=r"\(3,\)"):
+        maps.set(bias=np.zeros(108))
+    with pytest.raises(sp.ConfigurationError, match="no weights"):
+        pool.get("weight")
+    with pytest.raises(sp.ConfigurationError, match="fed by pooling"):
+        pooled.get("bias")
+
+
+def test_a_bias_set_before_its_convolution(session):
+    image = sp.Population((4, 4, 1), sp.Input())
+    maps = sp.Population((4, 4, 2), sp.ReLU(), label="maps")
+    maps.set(bias=0.5)                   # one per neuron: no projection yet
+    with pytest.raises(sp.NetworkError, match="make the projections first"):
+        sp.Projection(image, maps, sp.ConvolutionConnector(1))
+
+
+def test_populations_a_kind_cannot_take(session):
+    image = sp.Population((4, 4, 1), sp.Input(), label="image")
+    mixed = sp.Population((4, 4, 2), sp.ReLU(), label="mixed")
+    sp.Projection(image, mixed, sp.ConvolutionConnector(1))
+    sp.Projection(image, mixed, sp.AllToAllConnector())
+    out = sp.Population(2, sp.Softmax())
+    sp.Projection(mixed, out, sp.AllToAllConnector())
+    x, y = np.zeros((3, 16), np.float32), np.zeros(3, int)
+    with pytest.raises(sp.NetworkError, match="'mixed'.*cannot be combined"):
+        train(x, y)
+    sp.setup()
+    image = sp.Population((4, 4, 1), sp.Input())
+    pooled = sp.Population((2, 2, 1), sp.Linear(), label="pooled")
+    for operation in ("max", "average"):
+        sp.Projection(image, pooled, sp.PoolingConnector(
+            2, operation=operation))
+    out = sp.Population(2, sp.Softmax())
+    sp.Projection(pooled, out, sp.AllToAllConnector())
+    with pytest.raises(sp.NetworkError, match="'pooled' is fed by pooling "
+                                              "and by 1 other"):
+        train(x, y)
+    sp.setup()
+    image = sp.Population((4, 4, 1), sp.Input())
+    maps = sp.Population((4, 4, 2), sp.Softmax(), label="maps")
+    sp.Projection(image, maps, sp.ConvolutionConnector(1))
+    with pytest.raises(sp.NetworkError, match="Softmax population 'maps'"):
+        train(x, np.zeros((3, 32)), loss="categorical_crossentropy")
+
+
+def test_shaped_data_and_rows_per_core(session):
+    image = sp.Population((4, 5, 2), sp.Input(), label="image")
+    maps = sp.Population((4, 5, 3), sp.ReLU(), label="maps",
+                         neurons_per_core=10)
+    out = sp.Population(2, sp.Softmax())
+    sp.Projection(image, maps, sp.ConvolutionConnector(3, padding="same"))
+    sp.Projection(maps, out, sp.AllToAllConnector())
+    y = np.zeros(3, int)
+    with pytest.raises(sp.ShapeError, match=r"\(n_samples, 40\) or "
+                                            r"\(n_samples, 4, 5, 2\)"):
+        train(np.zeros((3, 39)), y)
+    with pytest.raises(sp.ShapeError, match=r"\(3, 4, 2, 5\)"):
+        train(np.zeros((3, 4, 2, 5)), y)
+    with pytest.raises(sp.ResourceError, match=r"whole rows of 15 neurons.*"
+                                               r"neurons_per_core >= 15"):
+        train(np.zeros((3, 4, 5, 2)), y)

@@ -57,3 +57,76 @@ def test_matches_pytorch(session, momentum):
         assert_close(projection.get("weight"),
                      layer.weight.detach().numpy().T)
         assert_close(population.get("bias"), layer.bias.detach().numpy())
+
+
+class ChannelsLast(torch.nn.Module):
+    """Keras' Flatten of a channels-first tensor."""
+
+    def forward(self, x):
+        return x.permute(0, 2, 3, 1).reshape(len(x), -1)
+
+
+def test_lenet_matches_pytorch(session):
+    """Convolutions ('same' and 'valid'), max and average pooling, a
+    flatten into dense layers: the same training as torch.nn layers."""
+    image = sp.Population((10, 10, 1), sp.Input(), label="image")
+    c1 = sp.Population((10, 10, 4), sp.ReLU(), label="c1",
+                       neurons_per_core=80)
+    s2 = sp.Population((5, 5, 4), sp.Linear(), label="s2")
+    c3 = sp.Population((3, 3, 6), sp.Tanh(), label="c3")
+    s4 = sp.Population((2, 2, 6), sp.Linear(), label="s4")
+    f5 = sp.Population(8, sp.ReLU(), label="f5")
+    out = sp.Population(3, sp.Softmax(), label="out")
+    conv1 = sp.Projection(image, c1, sp.ConvolutionConnector(
+        5, padding="same"))
+    sp.Projection(c1, s2, sp.PoolingConnector(2))
+    conv3 = sp.Projection(s2, c3, sp.ConvolutionConnector(3))
+    sp.Projection(c3, s4, sp.PoolingConnector(2, 1, "average"))
+    dense5 = sp.Projection(s4, f5, sp.AllToAllConnector())
+    dense6 = sp.Projection(f5, out, sp.AllToAllConnector())
+
+    def conv(projection, padding):
+        kernel = projection.get("weight")
+        layer = torch.nn.Conv2d(kernel.shape[2], kernel.shape[3],
+                                kernel.shape[:2], padding=padding)
+        with torch.no_grad():
+            layer.weight.copy_(torch.from_numpy(kernel).permute(3, 2, 0, 1))
+            layer.bias.zero_()
+        return layer
+
+    def dense(projection):
+        layer = torch.nn.Linear(*projection.shape)
+        with torch.no_grad():
+            layer.weight.copy_(torch.from_numpy(projection.get("weight").T))
+            layer.bias.zero_()
+        return layer
+
+    model = torch.nn.Sequential(
+        conv(conv1, 2), torch.nn.ReLU(), torch.nn.MaxPool2d(2),
+        conv(conv3, 0), torch.nn.Tanh(), torch.nn.AvgPool2d(2, 1),
+        ChannelsLast(), dense(dense5), torch.nn.ReLU(), dense(dense6))
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(19, 10, 10, 1)).astype(np.float32)
+    labels = rng.integers(0, 3, 19)
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.05, momentum=0.9)
+    xs = torch.from_numpy(x).permute(0, 3, 1, 2)
+    ys = torch.from_numpy(labels)
+    for _ in range(2):
+        for first in range(0, len(x), 5):
+            loss = torch.nn.functional.cross_entropy(
+                model(xs[first:first + 5]), ys[first:first + 5])
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+    sp.train(x, labels, epochs=2, batch_size=5,
+             loss="sparse_categorical_crossentropy",
+             optimizer=sp.SGD(0.05, 0.9), shuffle=False, verbose=0)
+    for projection, layer, to_ours in (
+            (conv1, model[0], (2, 3, 1, 0)), (conv3, model[3], (2, 3, 1, 0))):
+        assert_close(projection.get("weight"),
+                     layer.weight.detach().permute(*to_ours).numpy(), 1e-4)
+    assert_close(c1.get("bias"), model[0].bias.detach().numpy(), 1e-4)
+    assert_close(dense5.get("weight"), model[7].weight.detach().numpy().T,
+                 1e-4)
+    assert_close(out.get("bias"), model[9].bias.detach().numpy(), 1e-4)
+    assert len(sp.counters().of(c1)) == 5          # bands of 2 rows

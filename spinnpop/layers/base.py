@@ -117,11 +117,20 @@ class TrainedLayer(Layer):
     #: The connector classes it takes.
     takes = ()
 
+    #: Whether a Softmax population can be of this kind.
+    softmax = False
+
     def __init__(self, node):
         super().__init__(node)
         for edge in node.incoming:
             if not isinstance(edge.connector, self.takes):
                 self.refuse(edge)
+        if node.is_softmax and not self.softmax:
+            raise NetworkError(
+                f"Softmax population {node.label!r} is fed by "
+                f"{type(node.incoming[0].connector).__name__}; a Softmax "
+                "takes dense (AllToAll) projections: put a dense Softmax "
+                "population after it")
 
     def refuse(self, edge) -> None:
         others = sorted({type(e.connector).__name__

@@ -21,6 +21,7 @@ class DenseLayer(TrainedLayer):
 
     kind = "dense"
     takes = (AllToAllConnector, OneToOneConnector)
+    softmax = True
 
     def __init__(self, node):
         super().__init__(node)
