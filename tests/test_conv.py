@@ -270,3 +270,21 @@ def test_packets_per_sample_follow_the_protocol():
     for label in ("c1", "s2", "c3", "out"):
         assert sent(label, "ack") == steps * len(cores[label])
     assert counters.dropped == 0
+
+
+def test_a_core_whose_rows_nobody_needs(session):
+    """A stride-2 'valid' convolution leaves the last row of its input
+    unread: the core holding only that row sends nothing and gets no
+    errors, yet finishes every sample."""
+    image = sp.Population((5, 4, 1), sp.Input(), label="image")
+    first = sp.Population((5, 4, 2), sp.Tanh(), label="first",
+                          neurons_per_core=8)
+    second = sp.Population((2, 2, 3), sp.ReLU(), label="second")
+    populations, projections = classifier(
+        [image, first, second],
+        [sp.Projection(image, first, sp.ConvolutionConnector(1)),
+         sp.Projection(first, second, sp.ConvolutionConnector(2, 2))])
+    x, labels = data(image.shape, 3)
+    train_both(populations, projections, x, labels)
+    last = sp.counters().of(first)[-1]
+    assert last.neurons == (32, 40) and last.sent_by_traffic["forward"] == 0

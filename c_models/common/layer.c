@@ -69,6 +69,15 @@ static void backpropagate(uint32_t slot) {
     step_finished(slot);
 }
 
+static void backward_finished(uint32_t slot) {
+    value_t *error = slot_error(slot);
+    const value_t *z = slot_z(slot), *a = slot_a(slot);
+    for (uint32_t j = 0; j < core.params.n_neurons; j++) {
+        error[j] = value_mul(error[j], activation_derivative(z[j], a[j]));
+    }
+    backpropagate(slot);
+}
+
 static void forward_finished(uint32_t slot, value_t log_norm) {
     layer.slots[slot].forward_done = 1;
     core_send_forward(slot, slot_a(slot));
@@ -81,6 +90,8 @@ static void forward_finished(uint32_t slot, value_t log_norm) {
         }
     } else if (core.run.mode != MODE_TRAIN) {
         step_finished(slot);
+    } else if (layer.params.backward_expected == 0) {
+        backward_finished(slot);   // no core reads these rows: no errors
     }
 }
 
@@ -121,15 +132,6 @@ static void softmax_finished(uint32_t slot) {
         a[j] = value_div(activation(z[j] - max), sum);
     }
     forward_finished(slot, max + value_log(sum));
-}
-
-static void backward_finished(uint32_t slot) {
-    value_t *error = slot_error(slot);
-    const value_t *z = slot_z(slot), *a = slot_a(slot);
-    for (uint32_t j = 0; j < core.params.n_neurons; j++) {
-        error[j] = value_mul(error[j], activation_derivative(z[j], a[j]));
-    }
-    backpropagate(slot);
 }
 
 // FIQ: where each kind of packet is stored.
