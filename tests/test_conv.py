@@ -156,11 +156,12 @@ def test_a_dense_shortcut_and_a_one_dimensional_convolution(session):
     train_both(populations, projections, x, labels)
 
 
-def lenet_like(rows_per_core, seed=0):
+def lenet_like(rows_per_core, seed=0, pooling_cores=True):
     """A small LeNet: image 12x12x1, c1 12x12x4 (5x5 'same'), s2 6x6x4
     (2x2 max), c3 4x4x5 (3x3), a dense softmax of 3. Each population but
-    the image takes ``rows_per_core`` rows per core (None: as many as
-    fit DTCM)."""
+    the image takes ``rows_per_core`` rows per core (None: as many as fit
+    DTCM); s2 has cores of its own if ``pooling_cores``, else c1's cores
+    pool their bands."""
     sp.setup(seed=seed)
 
     def per_core(row_size):
@@ -170,7 +171,8 @@ def lenet_like(rows_per_core, seed=0):
     c1 = sp.Population((12, 12, 4), sp.ReLU(), label="c1",
                        neurons_per_core=per_core(48))
     s2 = sp.Population((6, 6, 4), sp.Linear(), label="s2",
-                       neurons_per_core=per_core(24))
+                       neurons_per_core=per_core(24) if pooling_cores
+                       else None)
     c3 = sp.Population((4, 4, 5), sp.ReLU(), label="c3",
                        neurons_per_core=per_core(20))
     projections = [
@@ -180,10 +182,12 @@ def lenet_like(rows_per_core, seed=0):
     return classifier([image, c1, s2, c3], projections)
 
 
-def trained_lenet(rows_per_core, x, labels, epochs=EPOCHS):
+def trained_lenet(rows_per_core, x, labels, epochs=EPOCHS,
+                  pooling_cores=True):
     """(populations, projections, counters) after training; the session
     is ended."""
-    populations, projections = lenet_like(rows_per_core)
+    populations, projections = lenet_like(rows_per_core,
+                                          pooling_cores=pooling_cores)
     try:
         sp.train(x, labels, epochs=epochs, batch_size=BATCH,
                  loss="sparse_categorical_crossentropy",
@@ -197,9 +201,10 @@ def trained_lenet(rows_per_core, x, labels, epochs=EPOCHS):
         sp.end()
 
 
-@pytest.mark.parametrize("rows_per_core", [1, 2, 3])
+@pytest.mark.parametrize("rows_per_core, pooling_cores", [
+    (1, True), (2, True), (3, True), (2, False), (4, False)])
 def test_splitting_changes_nothing_and_kernels_stay_identical(
-        rows_per_core, monkeypatch):
+        rows_per_core, pooling_cores, monkeypatch):
     x, labels = data((12, 12, 1), 3, n=14)
     _, whole, counters = trained_lenet(None, x, labels)
     assert len(counters.of("c1")) == 1
@@ -212,15 +217,18 @@ def test_splitting_changes_nothing_and_kernels_stay_identical(
         return raw
 
     monkeypatch.setattr(EmulatorBackend, "execute", recording)
-    _, split, counters = trained_lenet(rows_per_core, x, labels)
+    _, split, counters = trained_lenet(rows_per_core, x, labels,
+                                       pooling_cores=pooling_cores)
     assert len(counters.of("c1")) == -(-12 // rows_per_core)
+    assert bool(counters.of("s2")) == pooling_cores
     for got, want in zip(split, whole, strict=True):
         assert_close(got, want, rtol=1e-5)
     mapped, raw = runs[-1]
     for population in (1, 3):            # c1 and c3, in session order
         cores = mapped.core_indices(population)
         regions = {raw.regions[(i, Region.WEIGHTS)] for i in cores}
-        assert len(cores) > 1 and len(regions) == 1
+        assert len(regions) == 1
+    assert len(mapped.core_indices(1)) > 1
 
 
 def test_packets_per_sample_follow_the_protocol():
@@ -288,3 +296,37 @@ def test_a_core_whose_rows_nobody_needs(session):
     train_both(populations, projections, x, labels)
     last = sp.counters().of(first)[-1]
     assert last.neurons == (32, 40) and last.sent_by_traffic["forward"] == 0
+
+
+def test_packets_with_pooling_on_the_convolution_cores():
+    """c1's bands of 2 rows pool themselves: each core sends its pooled
+    row (the pooled population has no cores) and gets back that row's
+    errors; nothing passes between convolution and pooling."""
+    steps, batches = 14, 4
+    x, labels = data((12, 12, 1), 3, n=steps)
+    populations, _, counters = trained_lenet(2, x, labels, epochs=1,
+                                             pooling_cores=False)
+    cores = {p.label: counters.of(p) for p in populations}
+    assert [len(cores[label]) for label in ("image", "c1", "s2", "c3",
+                                            "out")] == [1, 6, 0, 2, 1]
+
+    def sent(label, kind):
+        return sum(c.sent_by_traffic[kind] for c in cores[label])
+
+    assert sent("c1", "forward") == 144 * steps        # s2's values
+    c1_kernel, c3_kernel = 5 * 5 * 1 * 4 + 4, 3 * 3 * 4 * 5 + 5
+    for j, core in enumerate(cores["c1"]):
+        image_rows = min(2 * j + 4, 12) - max(2 * j - 2, 0)
+        # c3's core m (rows 2m, 2m + 1) reads s2 rows 2m .. 2m + 3
+        readers = sum(2 * m <= j < 2 * m + 4 for m in range(2))
+        shared = (j > 0) + (j < 5)
+        assert core.sent_by_traffic["forward"] == 24 * steps
+        assert core.received == steps * (12 * image_rows + 24 * readers) \
+            + batches * shared * c1_kernel
+    for m, core in enumerate(cores["c3"]):
+        assert core.received == steps * (96 + 40) + batches * c3_kernel
+    assert sent("c3", "backward") == steps * 2 * 96
+    assert sent("c1", "backward") == 0
+    assert cores["image"][0].received == steps * 9      # acks
+    assert sent("c1", "reduce") == batches * 6 * c1_kernel
+    assert counters.dropped == 0

@@ -72,6 +72,7 @@ static void backpropagate(uint32_t slot) {
 static void backward_finished(uint32_t slot) {
     value_t *error = slot_error(slot);
     const value_t *z = slot_z(slot), *a = slot_a(slot);
+    kind_own_errors(slot, error);
     for (uint32_t j = 0; j < core.params.n_neurons; j++) {
         error[j] = value_mul(error[j], activation_derivative(z[j], a[j]));
     }
@@ -80,7 +81,7 @@ static void backward_finished(uint32_t slot) {
 
 static void forward_finished(uint32_t slot, value_t log_norm) {
     layer.slots[slot].forward_done = 1;
-    core_send_forward(slot, slot_a(slot));
+    core_send_forward(slot, kind_sent(slot, slot_a(slot)));
     if (LOSS_AT_OUTPUT) {
         output_loss(slot, log_norm);
         if (core.run.mode == MODE_TRAIN) {
@@ -185,7 +186,7 @@ static bool softmax_arrived(key_fields_t fields, value_t value) {
 
 static bool backward_arrived(key_fields_t fields, value_t partial) {
     layer_slot_t *state = &layer.slots[fields.slot];
-    if (!state->forward_done || fields.index >= core.params.n_neurons
+    if (!state->forward_done || fields.index >= layer.params.n_sent
             || state->backward_received == layer.params.backward_expected) {
         return false;
     }
@@ -297,7 +298,8 @@ static void read_regions(data_specification_metadata_t *ds,
     params += sizeof(layer_params_t);
     uint32_t incoming_bytes = layer.params.n_incoming * sizeof(incoming_t);
     layer.incoming = core_copy_to_dtcm(params, incoming_bytes);
-    layer.backward = core_copy_to_dtcm(params + incoming_bytes,
+    layer.backward_params = params + incoming_bytes;
+    layer.backward = core_copy_to_dtcm(layer.backward_params,
             layer.params.n_backward_targets * sizeof(backward_target_t));
     layer.weights = data_specification_get_region(REGION_WEIGHTS, ds);
     layer.velocity = data_specification_get_region(REGION_VELOCITY, ds);
@@ -327,7 +329,8 @@ void role_initialise(data_specification_metadata_t *ds, const void *params) {
             + 2 * layer.params.softmax_cores;
     layer.values = dtcm_allocate(
             n_slots * layer.values_per_slot * sizeof(value_t));
-    kind_initialise();
+    kind_initialise((const uint8_t *) layer.backward_params
+            + layer.params.n_backward_targets * sizeof(backward_target_t));
     for (uint32_t s = 0; s < n_slots; s++) {
         reset_slot(s, s);
     }

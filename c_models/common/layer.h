@@ -36,6 +36,7 @@ typedef struct {
     layer_params_t params;
     incoming_t *incoming;
     backward_target_t *backward;
+    const void *backward_params;  //!< SDRAM: the targets, then the kind's
     value_t *weights;            //!< SDRAM, the kind's layout
     value_t *velocity;           //!< SDRAM, same layout
     value_t *gradient;           //!< SDRAM, same layout

@@ -108,14 +108,14 @@ typedef struct {
 } status_t;
 _Static_assert(sizeof(status_t) == 40, "status_t layout");
 
-//! What every core is: its slice of its population and how it sends it. The population is a grid of rows x width x channels (a flat one has one neuron per row), split into whole rows; the role's parameters follow, then forward_segment_t[n_segments].
+//! What every core is: its slice of its population and how it sends what it sends. A population is a grid of rows x width x channels (a flat one has one neuron per row), split into whole rows; forward_segment_t[n_segments] follow, then the role's parameters.
 typedef struct {
     uint32_t n_neurons;  //!< neurons on this core
     uint32_t slice_start;  //!< first neuron of the slice
     uint32_t population_size;  //!< neurons in the whole population
     uint32_t n_slots;  //!< samples that may be in flight at once
-    uint32_t width;  //!< columns of the population's grid
-    uint32_t channels;  //!< channels of the population's grid
+    uint32_t width;  //!< columns of the grid of the values sent
+    uint32_t channels;  //!< channels of the grid of the values sent
     uint32_t col_bits;  //!< bits of a column in a forward key
     uint32_t ch_bits;  //!< bits of a channel in a forward key
     uint32_t n_segments;  //!< blocks of rows sent, each to the cores that need it
@@ -138,14 +138,17 @@ typedef struct {
 } input_params_t;
 _Static_assert(sizeof(input_params_t) == 4, "input_params_t layout");
 
-//! A trained population's role; incoming_t[n_incoming] and backward_target_t[n_backward_targets] follow it.
+//! A trained population's role; incoming_t[n_incoming], backward_target_t[n_backward_targets] and the kind's parameters follow it.
 typedef struct {
     uint32_t is_output;  //!< 1 if the loss is computed here
+    uint32_t width;  //!< columns of the population's grid
+    uint32_t channels;  //!< channels of the population's grid
+    uint32_t n_sent;  //!< neurons whose values the core sends (fewer than its own if it pools them)
     uint32_t n_inputs;  //!< activations received per sample
     uint32_t input_space;  //!< values each slot's input store holds
     uint32_t n_incoming;  //!< incoming projections
     uint32_t n_backward_targets;  //!< blocks of pre neurons sent partial errors
-    uint32_t backward_expected;  //!< partial errors received per sample
+    uint32_t backward_expected;  //!< partial errors of the sent neurons received per sample
     uint32_t softmax_cores;  //!< cores sharing the softmax (0: none)
     uint32_t softmax_key;  //!< base key of the softmax partition
     uint32_t sends_acks;  //!< 1 if an input population is upstream
@@ -156,7 +159,7 @@ typedef struct {
     uint32_t reduce_key;  //!< base key of the running sum to the next
     uint32_t total_key;  //!< base key of the total (last core)
 } layer_params_t;
-_Static_assert(sizeof(layer_params_t) == 60, "layer_params_t layout");
+_Static_assert(sizeof(layer_params_t) == 72, "layer_params_t layout");
 
 //! An incoming projection of a core. Its activations are stored at input_offset + (row - halo_row0) * row_stride + column * col_stride + channel; its weights start at weight_offset.
 typedef struct {
@@ -179,6 +182,16 @@ typedef struct {
     uint32_t pad_left;  //!< columns of zeros left of it
 } incoming_t;
 _Static_assert(sizeof(incoming_t) == 68, "incoming_t layout");
+
+//! A convolution core's own parameters: the pooling it does on its band, if any (windows of pool_rows x pool_cols, moved by as much).
+typedef struct {
+    uint32_t pool;  //!< enum projection_type: POOL_MAX or POOL_AVERAGE; 0: none
+    uint32_t pool_rows;  //!< window rows
+    uint32_t pool_cols;  //!< window columns
+    uint32_t pooled_rows;  //!< pooled rows of the band
+    uint32_t pooled_width;  //!< pooled columns
+} conv_params_t;
+_Static_assert(sizeof(conv_params_t) == 20, "conv_params_t layout");
 
 //! Pre neurons of one pre core (whole rows of its grid) that get this core's partial errors.
 typedef struct {

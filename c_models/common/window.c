@@ -13,7 +13,7 @@ static uint32_t log2_of(uint32_t power_of_two) {
 }
 
 uint32_t band_rows(void) {
-    uint32_t per_row = core.params.width * core.params.channels;
+    uint32_t per_row = layer.params.width * layer.params.channels;
     uint32_t rows = 0;
     for (uint32_t n = 0; n < core.params.n_neurons; n += per_row) {
         rows++;
@@ -22,7 +22,7 @@ uint32_t band_rows(void) {
 }
 
 uint32_t band_row0(void) {
-    uint32_t per_row = core.params.width * core.params.channels;
+    uint32_t per_row = layer.params.width * layer.params.channels;
     uint32_t row = 0;
     for (uint32_t n = 0; n < core.params.slice_start; n += per_row) {
         row++;
@@ -89,7 +89,7 @@ void windows_initialise(uint32_t type, uint32_t other_type) {
         window->cols = next;
         make_taps(window_taps + next, projection->pre_width,
                 projection->pad_left, projection->kernel_cols,
-                projection->stride_cols, 0, core.params.width, 0);
+                projection->stride_cols, 0, layer.params.width, 0);
         next += projection->pre_width;
     }
 }

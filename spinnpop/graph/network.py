@@ -6,6 +6,12 @@ cycles, softmax only at outputs, projections that a layer kind can take,
 losses that fit), each population gets its layer kind (spinnpop.layers),
 and :meth:`Network.prepare` splits every population into core-sized
 slices of whole rows.
+
+A pooled population can have no cores of its own: when a convolution's
+only consumer is plain pooling whose windows do not overlap, the
+convolution's cores pool their own bands and send the pooled values (as
+DESIGN.md's packet budget has it). The convolution *hosts* the pooled
+population: they share cores, core by core.
 """
 
 from __future__ import annotations
@@ -28,6 +34,15 @@ class Node:
         self.upstream_inputs = []
         self._slices = []
         self.layer = None
+        #: The node whose cores compute this one's values, if not its own.
+        self.host = None
+        #: The node whose values this one's cores compute too.
+        self.hosted = None
+
+    @property
+    def sent(self) -> "Node":
+        """The population whose values this node's cores send."""
+        return self.hosted or self
 
     @property
     def slices(self) -> list:
@@ -68,10 +83,13 @@ class Node:
         return stop - start
 
     def split_rows(self, rows_per_core: int) -> None:
-        """Slices of ``rows_per_core`` whole rows (the last may be short)."""
+        """Slices of ``rows_per_core`` whole rows (the last may be short),
+        and the hosted population's rows under each."""
         rows, step = self.grid[0], self.row_size
         self.slices = [(r * step, min(r + rows_per_core, rows) * step)
                        for r in range(0, rows, rows_per_core)]
+        if self.hosted is not None:
+            self.hosted.slices = self.layer.hosted_slices()
 
     def __repr__(self):
         return f"Node({self.label!r})"
@@ -85,6 +103,8 @@ class Edge:
         self.connector = projection.connector
         self.pre, self.post = pre, post
         self.index = index
+        #: Whether both ends run on the same cores (see Node.host).
+        self.internal = False
 
     @property
     def trained(self) -> bool:
@@ -139,6 +159,13 @@ class Network:
             node.upstream_inputs = list(upstream)
         for node in self.nodes:
             node.layer = layer_for(node)
+        for node in self.nodes:
+            pooled = node.layer.can_host()
+            if pooled is not None:
+                node.hosted, pooled.host = pooled, node
+                node.outgoing[0].internal = True
+        #: The nodes that have cores of their own.
+        self.placed = [n for n in self.nodes if n.host is None]
 
     def prepare(self, losses: dict, n_samples: int) -> "Network":
         """Sets each output's loss (checking it fits) and splits every
@@ -158,11 +185,12 @@ class Network:
 
     def downstream_cores(self, input_node: Node) -> int:
         """Cores acknowledging each sample to ``input_node``'s cores."""
-        return sum(n.n_cores for n in self.downstream_of(input_node))
+        return sum(n.n_cores for n in self.downstream_of(input_node)
+                   if n.host is None)
 
     @property
     def n_cores(self) -> int:
-        return sum(n.n_cores for n in self.nodes)
+        return sum(n.n_cores for n in self.placed)
 
     def _check_topology(self) -> None:
         if not self.nodes:
@@ -209,7 +237,8 @@ class Network:
         the splits are settled together."""
         for node in self.inputs:
             node.split_rows(node.layer.rows_per_core(self, n_samples))
-        layers = [n for n in reversed(self.order) if not n.is_input]
+        layers = [n for n in reversed(self.order)
+                  if not n.is_input and n.host is None]
         for node in layers:
             node.split_rows(node.grid[0])
         for _ in range(len(layers) + 2):
@@ -218,7 +247,7 @@ class Network:
                 node.split_rows(node.layer.rows_per_core(self, n_samples))
             if before == [n.slices for n in layers]:
                 break
-        for node in self.nodes:
+        for node in self.placed:
             node.layer.check_fits(self)
 
     def signature(self) -> tuple:

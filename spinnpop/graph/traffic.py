@@ -12,6 +12,9 @@ splits: what the DTCM budgets count and what the mapping routes.
 - Softmax values go to every core of the population, acknowledgements to
   the input populations upstream, and the gradients of shared weights
   along the population's cores and back.
+
+Projections inside a core (a convolution to the pooling it hosts) carry
+no traffic.
 """
 
 from __future__ import annotations
@@ -74,6 +77,8 @@ def segments(node, core: int) -> list:
     first, stop = node.rows(core)
     cuts, needs = {first, stop}, []
     for edge in node.outgoing:
+        if edge.internal:
+            continue
         for post_core in range(edge.post.n_cores):
             start, end = edge.overlap(post_core, core)
             if start < end:
@@ -150,7 +155,7 @@ def backward_blocks(node, core: int) -> list:
     """The Blocks a core sends partial errors for, in incoming order."""
     blocks = []
     for edge in node.incoming:
-        if not edge.trained:
+        if not edge.trained or edge.internal:
             continue
         for pre_core in range(edge.pre.n_cores):
             start, stop = edge.overlap(core, pre_core)
@@ -162,6 +167,8 @@ def backward_blocks(node, core: int) -> list:
 @_per_split
 def backward_senders(edge, pre_core: int) -> list:
     """Post cores sending partial errors to ``pre_core`` over ``edge``."""
+    if edge.internal:
+        return []
     return [c for c in range(edge.post.n_cores)
             if edge.overlap(c, pre_core)[0] < edge.overlap(c, pre_core)[1]]
 
@@ -171,6 +178,8 @@ def backward_expected(node, core: int) -> int:
     """Partial errors a core receives per sample."""
     total = 0
     for edge in node.outgoing:
+        if edge.internal:
+            continue
         for post_core in range(edge.post.n_cores):
             start, stop = edge.overlap(post_core, core)
             total += max(stop - start, 0) * node.row_size
@@ -182,15 +191,20 @@ def shares_gradients(node) -> bool:
     return node.layer.shares_weights and node.n_cores > 1
 
 
+def acknowledging(network, input_node) -> list:
+    """The populations with cores that acknowledge an input's samples."""
+    return [n for n in network.downstream_of(input_node) if n.host is None]
+
+
 def n_key_entries(network, node, core: int) -> int:
-    """Entries in a core's key table."""
+    """Entries in a core's key table (of a node with cores)."""
     if node.is_input:
-        return len(network.downstream_of(node))
+        return len(acknowledging(network, node))
     entries = 0
     for edge in node.incoming:
         entries += (1 if whole_population(edge, core)
                     else len(forward_sources(edge, core)))
-    entries += sum(1 for edge in node.outgoing
+    entries += sum(1 for edge in node.sent.outgoing
                    if edge.trained and backward_senders(edge, core))
     entries += int(node.is_softmax)
     if shares_gradients(node):

@@ -44,10 +44,15 @@ class Layer:
         """DTCM bytes a core allocates, as the C does."""
         raise NotImplementedError
 
+    def can_host(self):
+        """The node whose values this one's cores could compute too (see
+        graph.network), or None."""
+        return None
+
     def core_dtcm(self, network, core: int) -> int:
         """What core.c takes: the segments, the key table, the events."""
         node = self.node
-        return (dtcm_block(len(traffic.segments(node, core))
+        return (dtcm_block(len(traffic.segments(node.sent, core))
                            * FORWARD_SEGMENT.size)
                 + dtcm_block(traffic.n_key_entries(network, node, core)
                              * KEY_ENTRY.size)
@@ -60,19 +65,27 @@ class Layer:
         """The rows a core takes, given the neighbours' splits."""
         raise NotImplementedError
 
+    #: Rows per core come in multiples of this.
+    row_step = 1
+
     def rows_cap(self) -> int | None:
         """The rows per core that ``neurons_per_core`` allows, if set."""
         cap = self.node.population.neurons_per_core
         if cap is None:
             return None
-        row = self.node.row_size
-        if cap < row:
+        unit = self.node.row_size * self.row_step
+        if cap < unit:
+            rows = (f"whole rows of {self.node.row_size} neurons "
+                    f"({self.node.grid[1]} columns x {self.node.grid[2]} "
+                    "channels)")
+            if self.row_step > 1:
+                rows += (f", {self.row_step} at a time (the pooling on its "
+                         "cores)")
             raise ResourceError(
-                f"population {self.node.label!r} is split into whole rows "
-                f"of {row} neurons ({self.node.grid[1]} columns x "
-                f"{self.node.grid[2]} channels); neurons_per_core={cap} "
-                f"holds none: use neurons_per_core >= {row}")
-        return min(cap // row, self.node.grid[0])
+                f"population {self.node.label!r} is split into {rows}; "
+                f"neurons_per_core={cap} holds none: use neurons_per_core "
+                f">= {unit}")
+        return min(cap // unit * self.row_step, self.node.grid[0])
 
     def check_fits(self, network) -> None:
         """ResourceError if a core does not fit DTCM."""
@@ -81,7 +94,8 @@ class Layer:
         """Bytes of each region of a core (regions of 0 bytes left out)."""
         sizes = {Region.RUN: RUN_PARAMS.size, Region.STATUS: STATUS.size,
                  Region.PARAMS: (CORE_PARAMS.size
-                                 + len(traffic.segments(self.node, core))
+                                 + len(traffic.segments(self.node.sent,
+                                                        core))
                                  * FORWARD_SEGMENT.size
                                  + self.role_params_size(network, core)),
                  Region.KEYS: traffic.n_key_entries(network, self.node, core)
@@ -163,6 +177,10 @@ class TrainedLayer(Layer):
         """What the kind allocates beyond layer.c."""
         return 0
 
+    def kind_params(self, core: int) -> bytes:
+        """The kind's own parameters, after the backward targets."""
+        return b""
+
     def pack_weights(self, core: int, weights: dict,
                      biases: dict) -> np.ndarray:
         """A core's weight region (float32) from weights by projection and
@@ -233,10 +251,11 @@ class TrainedLayer(Layer):
             finally:
                 node.slices = saved
 
+        step = self.row_step
         cap = self.rows_cap()
         if cap is not None and fits(cap):
             return cap
-        if not fits(1):
+        if not fits(step):
             raise ResourceError(
                 f"population {node.label!r} does not fit a core even with "
                 f"one {'neuron' if node.row_size == 1 else 'row'} per core: "
@@ -245,13 +264,14 @@ class TrainedLayer(Layer):
                 f"{DTCM_HEAP_BYTES}); use fewer inputs per population, or "
                 "setup(samples_in_flight=1)")
         # The most rows that fit (more rows never need less DTCM).
-        low, high = 1, node.grid[0] if cap is None else cap
+        low, high = 1, -(-(node.grid[0] if cap is None else cap) // step)
         while low < high:
             mid = (low + high + 1) // 2
-            if fits(mid):
+            if fits(mid * step):
                 low = mid
             else:
                 high = mid - 1
+        low *= step
         if cap is not None:
             raise ResourceError(
                 f"population {node.label!r}: {cap * node.row_size} neurons "
@@ -286,7 +306,7 @@ class TrainedLayer(Layer):
     def role_params_size(self, network, core: int) -> int:
         return (LAYER_PARAMS.size + len(self.node.incoming) * INCOMING.size
                 + len(traffic.backward_blocks(self.node, core))
-                * BACKWARD_TARGET.size)
+                * BACKWARD_TARGET.size + len(self.kind_params(core)))
 
     def role_region_sizes(self, network, core: int, shape) -> dict:
         node, n = self.node, self.node.core_size(core)
@@ -327,12 +347,14 @@ class TrainedLayer(Layer):
                 index_offset=block.pre_start - pre.slices[block.pre_core][0]))
         shared = traffic.shares_gradients(node)
         incoming = self.incoming(core)
+        _, width, channels = node.grid
         layout = LAYER_PARAMS.pack(dict(
-            is_output=int(node.is_output),
+            is_output=int(node.is_output), width=width, channels=channels,
+            n_sent=node.sent.core_size(core),
             n_inputs=sum(r["n_inputs"] for r in incoming),
             input_space=sum(r["input_space"] for r in incoming),
             n_incoming=len(incoming), n_backward_targets=len(targets),
-            backward_expected=traffic.backward_expected(node, core),
+            backward_expected=traffic.backward_expected(node.sent, core),
             softmax_cores=node.n_cores if node.is_softmax else 0,
             softmax_key=own.get("softmax", 0),
             sends_acks=int("ack" in own), ack_key=own.get("ack", 0),
@@ -340,12 +362,15 @@ class TrainedLayer(Layer):
             shared_cores=node.n_cores if shared else 0, core_index=core,
             reduce_key=own.get("reduce", 0), total_key=own.get("total", 0)))
         return (layout + INCOMING.pack(incoming)
-                + BACKWARD_TARGET.pack(targets))
+                + BACKWARD_TARGET.pack(targets) + self.kind_params(core))
 
     def sent_partitions(self, network) -> dict:
         """{partition: [receiving nodes]} of the role's own partitions
-        (forward and backward ones are the mapping's)."""
+        (forward and backward ones are the mapping's); a hosted node's
+        host sends them."""
         node, sent = self.node, {}
+        if node.host is not None:
+            return sent
         if node.is_softmax:
             sent["softmax"] = [node]
         if node.upstream_inputs:

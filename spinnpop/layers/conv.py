@@ -6,6 +6,11 @@ Every core holds the whole weight region: each convolution's kernel in
 turn, (kh, kw, c_in, c_out) as Keras lays it out, then one bias per output
 channel. Their gradients are summed over the cores at batch ends, so the
 weights stay identical everywhere.
+
+When the convolution's only consumer is plain pooling (a Linear
+population) whose windows do not overlap, its cores pool their own bands
+(which then start on window boundaries) and send the pooled values: the
+pooled population has no cores of its own.
 """
 
 from __future__ import annotations
@@ -14,14 +19,18 @@ import math
 
 import numpy as np
 
-from spinnpop.connectors import ConvolutionConnector, OneToOneConnector
+from spinnpop.cells import Linear
+from spinnpop.connectors import (ConvolutionConnector, OneToOneConnector,
+                                 PoolingConnector)
 from spinnpop.errors import RunError
 from spinnpop.hardware import dtcm_block
 from spinnpop.layers.base import TrainedLayer
-from spinnpop.mapping.regions import ProjectionType
+from spinnpop.mapping.regions import CONV_PARAMS, ProjectionType
 
 _WINDOW = 28         # window_t
 _TAP = 6             # tap_t
+_WORD = 4
+_WINNER = 2          # a max-pooling winner's place, uint16_t
 
 
 def window_dtcm(layer, core: int) -> int:
@@ -39,6 +48,59 @@ class ConvLayer(TrainedLayer):
     kind = "conv"
     takes = (ConvolutionConnector, OneToOneConnector)
     shares_weights = True
+
+    def can_host(self):
+        """Its pooled population, if the cores can pool: plain pooling
+        (a Linear, hidden population) of windows that do not overlap, its
+        only consumer; not if the pooled population was given its own
+        neurons_per_core, or this one's allows no whole window of rows."""
+        node = self.node
+        if len(node.outgoing) != 1:
+            return None
+        edge = node.outgoing[0]
+        pooled, connector = edge.post, edge.connector
+        cap = node.population.neurons_per_core
+        if (isinstance(connector, PoolingConnector)
+                and len(pooled.incoming) == 1 and pooled.outgoing
+                and isinstance(pooled.population.celltype, Linear)
+                and connector.strides == connector.size
+                and pooled.population.neurons_per_core is None
+                and (cap is None
+                     or cap >= node.row_size * connector.strides[0])):
+            return pooled
+        return None
+
+    @property
+    def _pooling(self):
+        return (None if self.node.hosted is None
+                else self.node.outgoing[0].connector)
+
+    @property
+    def row_step(self) -> int:
+        pooling = self._pooling
+        return 1 if pooling is None else pooling.strides[0]
+
+    def hosted_slices(self) -> list:
+        """The pooled rows under each band (a band starts on a window)."""
+        pooled, step = self.node.hosted, self.row_step
+        rows = pooled.grid[0]
+        return [(min(a // step, rows) * pooled.row_size,
+                 min(b // step, rows) * pooled.row_size)
+                for a, b in (self.node.rows(c)
+                             for c in range(self.node.n_cores))]
+
+    def kind_params(self, core: int) -> bytes:
+        pooling = self._pooling
+        if pooling is None:
+            return CONV_PARAMS.pack(dict(pool=0, pool_rows=1, pool_cols=1,
+                                         pooled_rows=0, pooled_width=0))
+        pooled = self.node.hosted
+        first, stop = pooled.rows(core)
+        return CONV_PARAMS.pack(dict(
+            pool=int(ProjectionType.POOL_MAX if pooling.operation == "max"
+                     else ProjectionType.POOL_AVERAGE),
+            pool_rows=pooling.size[0], pool_cols=pooling.size[1],
+            pooled_rows=stop - first, pooled_width=pooled.grid[1]))
 
     def _convolutions(self) -> list:
         return [e for e in self.node.incoming
@@ -71,7 +133,14 @@ class ConvLayer(TrainedLayer):
                     for e in self._convolutions()) + self.node.grid[2])
 
     def kind_dtcm(self, network, core: int) -> int:
-        return window_dtcm(self, core)
+        pooling, slots = self._pooling, network.n_slots
+        if pooling is None:
+            return window_dtcm(self, core)
+        pooled = self.node.hosted.core_size(core)
+        winners = pooled * _WINNER if pooling.operation == "max" else 0
+        return (window_dtcm(self, core)
+                + dtcm_block(slots * pooled * _WORD)
+                + dtcm_block(slots * winners))
 
     def pack_weights(self, core, weights, biases) -> np.ndarray:
         parts = []

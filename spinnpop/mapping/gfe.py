@@ -66,7 +66,7 @@ class MappingContext:
     def keys(self, node, core, partition: str) -> tuple:
         """(key, mask) of a core's partition, or of the whole population's
         with core None."""
-        vertex = self.vertices[node]
+        vertex = self.vertices[node.host or node]
         if core is not None:
             vertex = next(v for v in vertex.machine_vertices
                           if v.core == core)
@@ -79,18 +79,19 @@ class MappingContext:
         each core's keys are the population's base key plus the core's
         number above its own bits; PACMAN's zoned allocation does that
         when every core sends, and this makes sure."""
-        for node in network.nodes:
-            for partition, _ in layout.sent_partitions(network, node):
-                sending = layout.sending_cores(network, node, partition)
+        for node in network.placed:
+            for partition, sender, _ in layout.core_partitions(network,
+                                                               node):
+                sending = layout.sending_cores(network, sender, partition)
                 if len(sending) < node.n_cores:
                     continue
-                base = self.keys(node, None, partition)[0]
+                base = self.keys(sender, None, partition)[0]
                 for core in sending:
-                    key, mask = self.keys(node, core, partition)
+                    key, mask = self.keys(sender, core, partition)
                     shift = (~mask & 0xFFFFFFFF).bit_length()
                     if key != base | core << shift:
                         raise MappingError(
-                            f"PACMAN gave core {core} of {node.label!r} key "
+                            f"PACMAN gave core {core} of {sender.label!r} key "
                             f"{key:#x} in {partition!r}, not the expected "
                             f"{base | core << shift:#x}")
 
@@ -161,13 +162,13 @@ def map_network(network: Network, shape: layout.RunShape, n_boards: int,
 
 
 def _add_graph(network: Network, context: MappingContext) -> None:
-    for node in network.nodes:
+    for node in network.placed:
         vertex = PopulationVertex(node, context)
         context.vertices[node] = vertex
         FecDataView.add_vertex(vertex)
-    for node in network.nodes:
-        for partition, targets in layout.sent_partitions(network, node):
-            for target in targets:
+    for node in network.placed:
+        for partition, _, targets in layout.core_partitions(network, node):
+            for target in dict.fromkeys(t.host or t for t in targets):
                 FecDataView.add_edge(ApplicationEdge(
                     context.vertices[node], context.vertices[target]),
                     partition)
@@ -216,9 +217,9 @@ def _extract(network: Network, context: MappingContext) -> MappedNetwork:
             placement.x, placement.y, placement.p, index[node], core,
             start, stop, node.layer.binary,
             contents.get((placement.x, placement.y, placement.p), {})))
-        for partition, _ in layout.sent_partitions(network, node):
-            if core in layout.sending_cores(network, node, partition):
-                key, mask = context.keys(node, core, partition)
+        for partition, source, _ in layout.core_partitions(network, node):
+            if core in layout.sending_cores(network, source, partition):
+                key, mask = context.keys(source, core, partition)
                 traffic.append((key, mask, Traffic.of(partition), sender))
     return MappedNetwork(
         width=machine.width, height=machine.height,

@@ -49,6 +49,14 @@ def _backward_edge(network, partition: str):
     return network.edges[int(edge)], int(pre_core)
 
 
+def core_partitions(network, node) -> list:
+    """(partition, sending node, receiving nodes) for everything the cores
+    of ``node`` send: its own partitions and its hosted node's."""
+    return [(partition, sender, targets)
+            for sender in dict.fromkeys((node, node.sent))
+            for partition, targets in sent_partitions(network, sender)]
+
+
 def sent_partitions(network, node) -> list:
     """(partition, receiving nodes) for everything ``node`` sends."""
     sent = []
@@ -60,7 +68,7 @@ def sent_partitions(network, node) -> list:
                 posts.update((post, None) for post, _ in pieces[k].receivers)
         sent.append((traffic.forward_partition(k), list(posts)))
     for edge in node.incoming:
-        if edge.trained:
+        if edge.trained and not edge.internal:
             sent.extend((traffic.backward_partition(edge, c), [edge.pre])
                         for c in range(edge.pre.n_cores)
                         if traffic.backward_senders(edge, c))
@@ -94,8 +102,13 @@ def sources(network, source, partition: str, target, target_core: int):
                 if (target, target_core) in
                 traffic.segments(source, c)[k].receivers]
     if kind == _BACKWARD:
-        return senders if _backward_edge(network, partition)[1] == \
-            target_core else []
+        edge, pre_core = _backward_edge(network, partition)
+        return senders if (target, target_core) == (edge.pre, pre_core) \
+            else []
+    if kind == ACK:
+        return senders if target in source.upstream_inputs else []
+    if target is not source:
+        return []
     if kind == REDUCE:
         return [target_core - 1] if target_core > 0 else []
     if kind == TOTAL:
@@ -144,7 +157,7 @@ def key_table(network, node, core: int, keys) -> bytes:
         entries.append(entry)
 
     if node.is_input:
-        for other in network.downstream_of(node):
+        for other in traffic.acknowledging(network, node):
             add(other, None, ACK, KeyKind.ACK, 0)
     for p, edge in enumerate(node.incoming):
         pre = edge.pre
@@ -160,10 +173,10 @@ def key_table(network, node, core: int, keys) -> bytes:
             partition = traffic.forward_partition(k)
             add(pre, pre_core, partition, KeyKind.FORWARD,
                 _position_bits(pre, partition), row0=piece.row, **bits)
-    for edge in node.outgoing:
+    for edge in node.sent.outgoing:
         if edge.trained and traffic.backward_senders(edge, core):
             add(edge.post, None, traffic.backward_partition(edge, core),
-                KeyKind.BACKWARD, index_bits(node.core_size(core)))
+                KeyKind.BACKWARD, index_bits(node.sent.core_size(core)))
     if node.is_softmax:
         add(node, None, SOFTMAX, KeyKind.SOFTMAX, 1)
     if traffic.shares_gradients(node):
@@ -178,19 +191,20 @@ def key_table(network, node, core: int, keys) -> bytes:
 
 
 def params(network, node, core: int, keys) -> bytes:
-    """The parameter region of a core: its own, its forward segments, then
-    its role's."""
+    """The parameter region of a core: its own, its forward segments (of
+    the values it sends), then its role's."""
     start, stop = node.slices[core]
-    _, width, channels = node.grid
-    pieces = traffic.segments(node, core)
-    first_row = node.rows(core)[0]
+    sent = node.sent
+    _, width, channels = sent.grid
+    pieces = traffic.segments(sent, core)
+    first_row = sent.rows(core)[0]
     segments = []
     for k, piece in enumerate(pieces):
         partition = traffic.forward_partition(k)
         segments.append(dict(
-            key=keys(node, core, partition)[0],
-            slot_shift=_position_bits(node, partition),
-            first=(piece.row - first_row) * node.row_size,
+            key=keys(sent, core, partition)[0],
+            slot_shift=_position_bits(sent, partition),
+            first=(piece.row - first_row) * sent.row_size,
             n_rows=piece.n_rows))
     layout = CORE_PARAMS.pack(dict(
         n_neurons=stop - start, slice_start=start, population_size=node.size,

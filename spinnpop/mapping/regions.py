@@ -179,17 +179,17 @@ STATUS = Struct("status_t", "Progress a core reports, read after a run.", (
 ))
 
 CORE_PARAMS = Struct("core_params_t", "What every core is: its slice of "
-                     "its population and how it sends it. The population "
-                     "is a grid of rows x width x channels (a flat one has "
-                     "one neuron per row), split into whole rows; the "
-                     "role's parameters follow, then "
-                     "forward_segment_t[n_segments].", (
+                     "its population and how it sends what it sends. A "
+                     "population is a grid of rows x width x channels (a "
+                     "flat one has one neuron per row), split into whole "
+                     "rows; forward_segment_t[n_segments] follow, then the "
+                     "role's parameters.", (
     ("n_neurons", "uint32_t", "neurons on this core"),
     ("slice_start", "uint32_t", "first neuron of the slice"),
     ("population_size", "uint32_t", "neurons in the whole population"),
     ("n_slots", "uint32_t", "samples that may be in flight at once"),
-    ("width", "uint32_t", "columns of the population's grid"),
-    ("channels", "uint32_t", "channels of the population's grid"),
+    ("width", "uint32_t", "columns of the grid of the values sent"),
+    ("channels", "uint32_t", "channels of the grid of the values sent"),
     ("col_bits", "uint32_t", "bits of a column in a forward key"),
     ("ch_bits", "uint32_t", "bits of a channel in a forward key"),
     ("n_segments", "uint32_t", "blocks of rows sent, each to the cores "
@@ -211,15 +211,21 @@ INPUT_PARAMS = Struct("input_params_t", "An input core's role.", (
 ))
 
 LAYER_PARAMS = Struct("layer_params_t", "A trained population's role; "
-                      "incoming_t[n_incoming] and "
-                      "backward_target_t[n_backward_targets] follow it.", (
+                      "incoming_t[n_incoming], "
+                      "backward_target_t[n_backward_targets] and the "
+                      "kind's parameters follow it.", (
     ("is_output", "uint32_t", "1 if the loss is computed here"),
+    ("width", "uint32_t", "columns of the population's grid"),
+    ("channels", "uint32_t", "channels of the population's grid"),
+    ("n_sent", "uint32_t", "neurons whose values the core sends (fewer "
+                           "than its own if it pools them)"),
     ("n_inputs", "uint32_t", "activations received per sample"),
     ("input_space", "uint32_t", "values each slot's input store holds"),
     ("n_incoming", "uint32_t", "incoming projections"),
     ("n_backward_targets", "uint32_t", "blocks of pre neurons sent partial "
                                        "errors"),
-    ("backward_expected", "uint32_t", "partial errors received per sample"),
+    ("backward_expected", "uint32_t", "partial errors of the sent neurons "
+                                      "received per sample"),
     ("softmax_cores", "uint32_t", "cores sharing the softmax (0: none)"),
     ("softmax_key", "uint32_t", "base key of the softmax partition"),
     ("sends_acks", "uint32_t", "1 if an input population is upstream"),
@@ -255,6 +261,18 @@ INCOMING = Struct("incoming_t", "An incoming projection of a core. Its "
     ("pad_left", "uint32_t", "columns of zeros left of it"),
 ))
 
+CONV_PARAMS = Struct("conv_params_t", "A convolution core's own "
+                     "parameters: the pooling it does on its band, if any "
+                     "(windows of pool_rows x pool_cols, moved by as "
+                     "much).", (
+    ("pool", "uint32_t", "enum projection_type: POOL_MAX or POOL_AVERAGE; "
+                         "0: none"),
+    ("pool_rows", "uint32_t", "window rows"),
+    ("pool_cols", "uint32_t", "window columns"),
+    ("pooled_rows", "uint32_t", "pooled rows of the band"),
+    ("pooled_width", "uint32_t", "pooled columns"),
+))
+
 BACKWARD_TARGET = Struct("backward_target_t", "Pre neurons of one pre core "
                          "(whole rows of its grid) that get this core's "
                          "partial errors.", (
@@ -277,8 +295,8 @@ METRICS_RECORD = Struct("metrics_record_t",
 ))
 
 STRUCTS = (KEY_ENTRY, RUN_PARAMS, STATUS, CORE_PARAMS, FORWARD_SEGMENT,
-           INPUT_PARAMS, LAYER_PARAMS, INCOMING, BACKWARD_TARGET,
-           METRICS_RECORD)
+           INPUT_PARAMS, LAYER_PARAMS, INCOMING, CONV_PARAMS,
+           BACKWARD_TARGET, METRICS_RECORD)
 ENUMS = ((Region, "region", "REGION"), (KeyKind, "key_kind", "KEY"),
          (RunMode, "run_mode", "MODE"), (CoreState, "core_state", "STATE"),
          (Stage, "stage", "STAGE"),

@@ -34,17 +34,21 @@ class PopulationSplitter(SplitterFixedLegacy):
         population = self.governed_app_vertex
         cores = self._cores()
         return [cores[c] for c in layout.sending_cores(
-            population.context.network, population.node, partition_id)]
+            population.context.network, population.senders[partition_id],
+            partition_id)]
 
     def get_source_specific_in_coming_vertices(self, source_vertex,
                                                partition_id):
         target = self.governed_app_vertex
         network = target.context.network
+        source = source_vertex.senders[partition_id]
         sending = source_vertex.splitter._cores()
         pairs = []
         for core, vertex in enumerate(self._cores()):
-            senders = layout.sources(network, source_vertex.node,
-                                     partition_id, target.node, core)
+            senders = sorted({c for node in target.nodes
+                              for c in layout.sources(network, source,
+                                                      partition_id, node,
+                                                      core)})
             if senders:
                 pairs.append((vertex, [sending[c] for c in senders]))
         return pairs
@@ -56,8 +60,8 @@ class PopulationSplitter(SplitterFixedLegacy):
 
 
 class PopulationVertex(ApplicationVertex, LegacyPartitionerAPI):
-    """A population: ``context`` is the mapping's (network, run shape, key
-    lookup)."""
+    """A population with cores (and the population it hosts, if any):
+    ``context`` is the mapping's (network, run shape, key lookup)."""
 
     def __init__(self, node, context):
         super().__init__(node.label,
@@ -65,6 +69,11 @@ class PopulationVertex(ApplicationVertex, LegacyPartitionerAPI):
                          splitter=PopulationSplitter())
         self.node = node
         self.context = context
+        #: The populations its cores compute.
+        self.nodes = list(dict.fromkeys((node, node.sent)))
+        #: The population each partition it sends carries.
+        self.senders = {partition: sender for partition, sender, _ in
+                        layout.core_partitions(context.network, node)}
 
     @property
     def n_atoms(self) -> int:
@@ -108,8 +117,9 @@ class CoreVertex(MachineVertex, AbstractGeneratesDataSpecification,
 
     def get_n_keys_for_partition(self, partition_id: str) -> int:
         population = self.population
-        return layout.n_keys(population.context.network, population.node,
-                             self.core, partition_id)
+        return layout.n_keys(population.context.network,
+                             population.senders[partition_id], self.core,
+                             partition_id)
 
     def get_binary_file_name(self) -> str:
         return f"{self.population.node.layer.binary}.aplx"

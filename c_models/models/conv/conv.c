@@ -8,12 +8,23 @@
 //
 // Backward, per pre neuron in this band's receptive field, ONE packet goes
 // to the core that owns it, carrying this band's share of its error.
+//
+// With pooling on the core (a plain pooling whose windows do not overlap,
+// and bands that start on window boundaries), the core sends the pooled
+// values of its band instead of its activations, and the errors it gets
+// back are the pooled neurons': max pooling gives each to its window's
+// first largest activation, average pooling shares it over the window.
 #include "identity.h"
 #include "kind.h"
 #include "window.h"
 
+static conv_params_t params;
+static value_t *pooled;       // per slot: the pooled values sent
+static uint16_t *winners;     // max pooling, per slot: each one's neuron
+static value_t scale;         // average pooling: 1 / window size
+
 static inline uint32_t out_channels(void) {
-    return core.params.channels;
+    return layer.params.channels;
 }
 
 //! The kernel weights from pre channel `ch` at kernel place (kr, kc).
@@ -29,8 +40,18 @@ static inline value_t *bias_of(value_t *region) {
     return region + layer.params.n_weights - out_channels();
 }
 
-void kind_initialise(void) {
+void kind_initialise(const void *kind_params) {
+    params = *(const conv_params_t *) kind_params;
     windows_initialise(PROJECTION_CONV, PROJECTION_CONV);
+    if (params.pool != 0) {
+        uint32_t values = core.params.n_slots * layer.params.n_sent;
+        pooled = dtcm_allocate(values * sizeof(value_t));
+        if (params.pool == PROJECTION_POOL_MAX) {
+            winners = dtcm_allocate(values * sizeof(uint16_t));
+        }
+        scale = value_div(VALUE_ONE, value_from_uint(
+                params.pool_rows * params.pool_cols));
+    }
 }
 
 void kind_reset_slot(uint32_t slot) {
@@ -51,7 +72,7 @@ void kind_accumulate(uint32_t slot, uint32_t input, value_t x) {
     place_t at = window_place(window, input);
     tap_t rows = window_row_taps(window, at.row);
     tap_t cols = window_col_taps(window, at.col);
-    uint32_t n_out = out_channels(), width = core.params.width;
+    uint32_t n_out = out_channels(), width = layer.params.width;
     for (uint32_t r = 0; r < rows.count; r++) {
         uint32_t kr = rows.kernel - r * projection->stride_rows;
         value_t *z_row = z + (rows.first + r) * width * n_out;
@@ -78,6 +99,95 @@ void kind_finish_sums(uint32_t slot, value_t *z) {
     }
 }
 
+//! The band's own neuron at row r, column c of pooled output (pr, pc, ch)'s
+//! window.
+static inline uint32_t window_neuron(uint32_t pr, uint32_t pc, uint32_t ch,
+        uint32_t r, uint32_t c) {
+    return ((pr * params.pool_rows + r) * layer.params.width
+            + pc * params.pool_cols + c) * out_channels() + ch;
+}
+
+//! The first largest activation of a window: its neuron.
+static uint32_t window_winner(const value_t *a, uint32_t pr, uint32_t pc,
+        uint32_t ch) {
+    uint32_t best = window_neuron(pr, pc, ch, 0, 0);
+    for (uint32_t r = 0; r < params.pool_rows; r++) {
+        for (uint32_t c = 0; c < params.pool_cols; c++) {
+            uint32_t own = window_neuron(pr, pc, ch, r, c);
+            if (a[own] > a[best]) {
+                best = own;
+            }
+        }
+    }
+    return best;
+}
+
+static value_t window_mean(const value_t *a, uint32_t pr, uint32_t pc,
+        uint32_t ch) {
+    value_t sum = VALUE_ZERO;
+    for (uint32_t r = 0; r < params.pool_rows; r++) {
+        for (uint32_t c = 0; c < params.pool_cols; c++) {
+            sum += a[window_neuron(pr, pc, ch, r, c)];
+        }
+    }
+    return value_mul(sum, scale);
+}
+
+const value_t *kind_sent(uint32_t slot, const value_t *a) {
+    if (params.pool == 0) {
+        return a;
+    }
+    bool max = params.pool == PROJECTION_POOL_MAX;
+    value_t *out = pooled + slot * layer.params.n_sent;
+    uint16_t *winner = max ? winners + slot * layer.params.n_sent : NULL;
+    uint32_t j = 0;
+    for (uint32_t pr = 0; pr < params.pooled_rows; pr++) {
+        for (uint32_t pc = 0; pc < params.pooled_width; pc++) {
+            for (uint32_t ch = 0; ch < out_channels(); ch++, j++) {
+                if (max) {
+                    uint32_t best = window_winner(a, pr, pc, ch);
+                    winner[j] = (uint16_t) best;
+                    out[j] = a[best];
+                } else {
+                    out[j] = window_mean(a, pr, pc, ch);
+                }
+            }
+        }
+    }
+    return out;
+}
+
+void kind_own_errors(uint32_t slot, value_t *error) {
+    if (params.pool == 0) {
+        return;
+    }
+    // The pooled values are sent: their place holds the pooled errors.
+    value_t *sent = pooled + slot * layer.params.n_sent;
+    for (uint32_t j = 0; j < layer.params.n_sent; j++) {
+        sent[j] = error[j];
+    }
+    for (uint32_t j = 0; j < core.params.n_neurons; j++) {
+        error[j] = VALUE_ZERO;
+    }
+    uint32_t j = 0;
+    for (uint32_t pr = 0; pr < params.pooled_rows; pr++) {
+        for (uint32_t pc = 0; pc < params.pooled_width; pc++) {
+            for (uint32_t ch = 0; ch < out_channels(); ch++, j++) {
+                if (params.pool == PROJECTION_POOL_MAX) {
+                    error[winners[slot * layer.params.n_sent + j]] = sent[j];
+                    continue;
+                }
+                value_t share = value_mul(sent[j], scale);
+                for (uint32_t r = 0; r < params.pool_rows; r++) {
+                    for (uint32_t c = 0; c < params.pool_cols; c++) {
+                        error[window_neuron(pr, pc, ch, r, c)] = share;
+                    }
+                }
+            }
+        }
+    }
+}
+
 //! This band's share of the error of the pre neuron at received row `row`,
 //! column `col`, channel `ch`.
 static value_t partial_error(const window_t *window, uint32_t row,
@@ -85,7 +195,7 @@ static value_t partial_error(const window_t *window, uint32_t row,
     const incoming_t *projection = window_projection(window);
     tap_t rows = window_row_taps(window, row);
     tap_t cols = window_col_taps(window, col);
-    uint32_t n_out = out_channels(), width = core.params.width;
+    uint32_t n_out = out_channels(), width = layer.params.width;
     value_t partial = VALUE_ZERO;
     for (uint32_t r = 0; r < rows.count; r++) {
         uint32_t kr = rows.kernel - r * projection->stride_rows;
@@ -127,7 +237,7 @@ static void add_gradient(const window_t *window, place_t at, value_t x,
     const incoming_t *projection = window_projection(window);
     tap_t rows = window_row_taps(window, at.row);
     tap_t cols = window_col_taps(window, at.col);
-    uint32_t n_out = out_channels(), width = core.params.width;
+    uint32_t n_out = out_channels(), width = layer.params.width;
     for (uint32_t r = 0; r < rows.count; r++) {
         uint32_t kr = rows.kernel - r * projection->stride_rows;
         const value_t *d_row = delta + (rows.first + r) * width * n_out;

@@ -21,7 +21,8 @@ static inline value_t *bias_of(value_t *region) {
     return region + layer.params.n_weights - core.params.n_neurons;
 }
 
-void kind_initialise(void) {
+void kind_initialise(const void *params) {
+    (void) params;
 }
 
 void kind_reset_slot(uint32_t slot) {
@@ -51,6 +52,16 @@ void kind_finish_sums(uint32_t slot, value_t *z) {
     for (uint32_t j = 0; j < core.params.n_neurons; j++) {
         z[j] += bias[j];
     }
+}
+
+const value_t *kind_sent(uint32_t slot, const value_t *a) {
+    (void) slot;
+    return a;
+}
+
+void kind_own_errors(uint32_t slot, value_t *error) {
+    (void) slot;
+    (void) error;
 }
 
 static void send_partials(const backward_target_t *target, uint32_t slot,

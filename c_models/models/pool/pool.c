@@ -22,7 +22,8 @@ static inline bool is_max(void) {
     return window_projection(window)->type == PROJECTION_POOL_MAX;
 }
 
-void kind_initialise(void) {
+void kind_initialise(const void *params) {
+    (void) params;
     const incoming_t *projection = &layer.incoming[0];
     if (layer.params.n_incoming != 1
             || (projection->type != PROJECTION_POOL_MAX
@@ -57,7 +58,7 @@ void kind_accumulate(uint32_t slot, uint32_t input, value_t x) {
     place_t at = window_place(window, input);
     tap_t rows = window_row_taps(window, at.row);
     tap_t cols = window_col_taps(window, at.col);
-    uint32_t channels = core.params.channels, width = core.params.width;
+    uint32_t channels = layer.params.channels, width = layer.params.width;
     value_t *z = slot_z(slot);
     uint16_t *winner = max ? slot_winners(slot) : NULL;
     for (uint32_t r = 0; r < rows.count; r++) {
@@ -84,13 +85,23 @@ void kind_finish_sums(uint32_t slot, value_t *z) {
     }
 }
 
+const value_t *kind_sent(uint32_t slot, const value_t *a) {
+    (void) slot;
+    return a;
+}
+
+void kind_own_errors(uint32_t slot, value_t *error) {
+    (void) slot;
+    (void) error;
+}
+
 //! This band's share of the error of the pre neuron at input place
 //! `input` (received row `row`, column `col`, channel `ch`).
 static value_t partial_error(uint32_t slot, uint32_t input, place_t at,
         const value_t *delta) {
     tap_t rows = window_row_taps(window, at.row);
     tap_t cols = window_col_taps(window, at.col);
-    uint32_t channels = core.params.channels, width = core.params.width;
+    uint32_t channels = layer.params.channels, width = layer.params.width;
     const uint16_t *winner = is_max() ? slot_winners(slot) : NULL;
     value_t partial = VALUE_ZERO;
     for (uint32_t r = 0; r < rows.count; r++) {
