@@ -1,5 +1,9 @@
 """spinnpop's benchmarks (``make bench``): each prints its measurements
-and the ratios against its peers, all measured in this run."""
+and the ratios against its peers, all measured in this run.
+
+    python benchmarks/run.py [--only mlp|lenet] [--epochs N]
+                             [--networks "LeNet-5" ...] [--mnist PATH]
+"""
 
 from __future__ import annotations
 
@@ -10,22 +14,18 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
+import lenet_family  # noqa: E402
 import mlp_fashion_mnist  # noqa: E402
 
+from spinnpop.datasets import load_fashion_mnist, load_mnist  # noqa: E402
 from spinnpop.hardware import DTCM_HEAP_BYTES  # noqa: E402
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--samples", type=int, default=10_000,
-                        help="training samples (one epoch)")
-    args = parser.parse_args()
-    print(f"{platform.processor() or platform.machine()}, "
-          f"{os.cpu_count()} cores, Python {platform.python_version()}")
-    print(f"\n784-128-10 MLP on Fashion-MNIST, {args.samples} samples, one "
+def mlp(samples: int) -> None:
+    print(f"\n784-128-10 MLP on Fashion-MNIST, {samples} samples, one "
           f"epoch, SGD(lr={mlp_fashion_mnist.RATES} by batch size, momentum="
           f"{mlp_fashion_mnist.MOMENTUM}), same initial weights and order")
-    rows = mlp_fashion_mnist.run(args.samples)
+    rows = mlp_fashion_mnist.run(samples)
     speed = {(name, batch): rate for name, batch, rate, _ in rows}
     print(f"{'peer':<20}{'batch':>6}{'samples/s':>12}{'mean loss':>11}")
     for name, batch, rate, loss in rows:
@@ -42,6 +42,54 @@ def main() -> None:
           f"chip(s); largest DTCM heap {use['dtcm']} of "
           f"{DTCM_HEAP_BYTES} bytes; {use['packets']:.0f} packets per "
           "sample")
+
+
+def lenet(data, name: str, epochs: int, networks) -> None:
+    print(f"\nThe LeNet family (LeCun et al. 1998; ReLU, max pooling) on "
+          f"{name}: {len(data[0][0])} training and {len(data[1][0])} test "
+          f"samples, {epochs} epoch(s), SGD(lr={lenet_family.RATE}, the last "
+          f"epoch's / {lenet_family.DECAY}, momentum={lenet_family.MOMENTUM}),"
+          f" batch {lenet_family.BATCH}, same initial weights and order in "
+          f"both; batch-1 speed over {lenet_family.BATCH1_SAMPLES} samples")
+    print(lenet_family.TABLE_HEADER)
+    results = lenet_family.run(data, epochs, networks)
+    print("\nratios (spinnpop emulator over PyTorch CPU), accuracy "
+          "difference in percentage points:")
+    for r in results:
+        ours, theirs = "spinnpop emulator", "PyTorch CPU"
+        print(f"  {r.name:<21} batch 1: "
+              f"{r.speed[(ours, 1)] / r.speed[(theirs, 1)]:.2f}, batch 32: "
+              f"{r.speed[(ours, 32)] / r.speed[(theirs, 32)]:.2f}, "
+              f"emulator b32 over PyTorch b1: "
+              f"{r.speed[(ours, 32)] / r.speed[(theirs, 1)]:.2f}; accuracy "
+              f"{100 * (r.accuracy[ours] - r.accuracy[theirs]):+.2f}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--only", choices=("mlp", "lenet"))
+    parser.add_argument("--samples", type=int, default=10_000,
+                        help="training samples of the MLP speed benchmark")
+    parser.add_argument("--epochs", type=int, default=3,
+                        help="epochs of the LeNet family's training")
+    parser.add_argument("--networks", nargs="+",
+                        choices=list(lenet_family.NETWORKS)
+                        + ["boosted LeNet-4"],
+                        help="a subset of the LeNet family")
+    parser.add_argument("--mnist", metavar="PATH",
+                        help="also run the LeNet family on MNIST: a folder "
+                             "of its IDX files or a Keras mnist.npz")
+    args = parser.parse_args()
+    print(f"{platform.processor() or platform.machine()}, "
+          f"{os.cpu_count()} cores, Python {platform.python_version()}")
+    if args.only != "lenet":
+        mlp(args.samples)
+    if args.only != "mlp":
+        lenet(load_fashion_mnist(), "Fashion-MNIST", args.epochs,
+              args.networks)
+        if args.mnist:
+            lenet(load_mnist(args.mnist), "MNIST", args.epochs,
+                  args.networks)
 
 
 if __name__ == "__main__":

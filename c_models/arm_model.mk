@@ -1,7 +1,7 @@
 # One model for SpiNNaker, built by SpiNNFrontEndCommon's fec.mk (installed
 # into $(SPINN_DIRS)/make with spinnaker_tools); `make aplx` calls this once
-# per model with APP, SOURCES (relative to c_models/), PARTS (the -include
-# flags choosing numeric type, activation and loss) and APLX_OUT.
+# per model with APP, SOURCES (relative to models/ or common/), PARTS (the
+# -include flags choosing numeric type, activation and loss) and APLX_OUT.
 ROOT := $(abspath $(dir $(lastword $(MAKEFILE_LIST))))
 BUILD_DIR := $(ROOT)/build/arm/$(APP)/
 APP_OUTPUT_DIR := $(APLX_OUT)

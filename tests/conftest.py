@@ -34,6 +34,32 @@ def mlp(sizes, activations, neurons_per_core=None, seed=0):
     return populations, projections
 
 
+def every_kind(shape=(9, 8, 2), pooling=("average", "max")):
+    """A network of every kind, split over cores: two convolutions and a
+    one-to-one shortcut, pooling on the second convolution's cores
+    (``pooling[0]``) and overlapping pooling on cores of its own
+    (``pooling[1]``) into a sigmoid; returns the populations."""
+    rows, width, channels = shape
+    image = sp.Population(shape, sp.Input(), label="image")
+    c1 = sp.Population((rows, width, 3), sp.ReLU(), label="c1",
+                       neurons_per_core=2 * width * 3)
+    c2 = sp.Population((rows, width, 3), sp.Tanh(), label="c2",
+                       neurons_per_core=3 * width * 3)
+    s3 = sp.Population((rows // 2, width // 2, 3), sp.Linear(), label="s3")
+    s4 = sp.Population((rows // 2 - 1, width // 2 - 1, 3), sp.Sigmoid(),
+                       label="s4", neurons_per_core=(width // 2 - 1) * 3)
+    out = sp.Population(4, sp.Softmax(), label="out")
+    same = sp.ConvolutionConnector(3, padding="same")
+    for pre, post, connector in (
+            (image, c1, same), (c1, c2, same),
+            (c1, c2, sp.OneToOneConnector()),
+            (c2, s3, sp.PoolingConnector(2, operation=pooling[0])),
+            (s3, s4, sp.PoolingConnector(2, 1, pooling[1])),
+            (s4, out, sp.AllToAllConnector())):
+        sp.Projection(pre, post, connector)
+    return [image, c1, c2, s3, s4, out]
+
+
 def reference(populations, projections):
     return NumpyNetwork.from_network(populations, projections)
 

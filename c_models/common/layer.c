@@ -53,10 +53,50 @@ void layer_release_held(void) {
     step_finished(slot);
 }
 
+// Defaults of the hooks a kind may leave out (kind.h).
+
+__attribute__((weak)) const value_t *kind_sent(uint32_t slot,
+        const value_t *a) {
+    (void) slot;
+    return a;
+}
+
+__attribute__((weak)) void kind_own_errors(uint32_t slot, value_t *error) {
+    (void) slot;
+    (void) error;
+}
+
+__attribute__((weak)) void kind_add_gradients(uint32_t slot,
+        const value_t *delta) {
+    (void) slot;
+    (void) delta;
+}
+
+//! Partial errors to a one-to-one shortcut's pre neurons: the deltas of
+//! the neurons they feed (its inputs are stored in the order of the core's
+//! own neurons, and the shapes are the same).
+static void shortcut_partials(const backward_target_t *target, uint32_t slot,
+        const value_t *delta) {
+    const value_t *own = delta + (target->pre_start - core.params.slice_start);
+    uint32_t base = target->key | (slot << target->slot_shift);
+    for (uint32_t i = 0; i < target->n_pre; i++) {
+        core_send(base | (target->index_offset + i), value_to_payload(own[i]));
+    }
+}
+
 static void backpropagate(uint32_t slot) {
     // The partial errors use the weights this sample went forward with, so
     // they go before the update that may follow.
-    kind_backward(slot, slot_error(slot));
+    const value_t *delta = slot_error(slot);
+    for (uint32_t t = 0; t < layer.params.n_backward_targets; t++) {
+        const backward_target_t *target = &layer.backward[t];
+        if (layer.incoming[target->projection].type == PROJECTION_IDENTITY) {
+            shortcut_partials(target, slot, delta);
+        } else {
+            kind_send_partials(target, slot, delta);
+        }
+    }
+    kind_add_gradients(slot, delta);
     // Samples of a batch may finish here in any order, but no sample of the
     // next batch starts before this one is done everywhere.
     uint32_t batch_size = batch_size_at(&core.run, layer.slots[slot].step);
@@ -250,7 +290,14 @@ bool role_next_work(uint32_t *slot, uint32_t *input) {
 }
 
 void role_work(uint32_t slot, uint32_t input) {
-    kind_accumulate(slot, input, slot_inputs(slot)[input]);
+    const incoming_t *projection = incoming_of(input);
+    value_t x = slot_inputs(slot)[input];
+    if (projection->type != PROJECTION_IDENTITY) {
+        kind_accumulate(slot, projection, input, x);
+    } else if (x != VALUE_ZERO) {
+        // A shortcut's input is the neuron it feeds, weight 1.
+        slot_z(slot)[input - projection->input_offset] += x;
+    }
     if (++layer.slots[slot].forward_received == layer.params.n_inputs) {
         sums_finished(slot);
     }

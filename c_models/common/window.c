@@ -12,22 +12,17 @@ static uint32_t log2_of(uint32_t power_of_two) {
     return bits;
 }
 
-uint32_t band_rows(void) {
+//! The first grid row of this core's band, and its rows (counted, not
+//! divided).
+static void band(uint32_t *row0, uint32_t *rows) {
     uint32_t per_row = layer.params.width * layer.params.channels;
-    uint32_t rows = 0;
-    for (uint32_t n = 0; n < core.params.n_neurons; n += per_row) {
-        rows++;
-    }
-    return rows;
-}
-
-uint32_t band_row0(void) {
-    uint32_t per_row = layer.params.width * layer.params.channels;
-    uint32_t row = 0;
+    *row0 = *rows = 0;
     for (uint32_t n = 0; n < core.params.slice_start; n += per_row) {
-        row++;
+        (*row0)++;
     }
-    return row;
+    for (uint32_t n = 0; n < core.params.n_neurons; n += per_row) {
+        (*rows)++;
+    }
 }
 
 //! Fills taps[0..n) for positions 0..n-1 (plus position0) of a padded pre
@@ -69,7 +64,8 @@ void windows_initialise(uint32_t type, uint32_t other_type) {
     }
     windows = dtcm_allocate(layer.params.n_incoming * sizeof(window_t));
     window_taps = dtcm_allocate(n_taps * sizeof(tap_t));
-    uint32_t next = 0, row0 = band_row0(), rows = band_rows();
+    uint32_t next = 0, row0, rows;
+    band(&row0, &rows);
     for (uint32_t p = 0; p < layer.params.n_incoming; p++) {
         const incoming_t *projection = &layer.incoming[p];
         if (!is_window(projection, type, other_type)) {

@@ -72,8 +72,4 @@ static inline uint32_t window_input(const window_t *window, uint32_t row,
 //! `other_type`) for this core's band of output rows.
 void windows_initialise(uint32_t type, uint32_t other_type);
 
-//! The band's first output row, and its rows.
-uint32_t band_row0(void);
-uint32_t band_rows(void);
-
 #endif  // WINDOW_H

@@ -1,6 +1,6 @@
 // The convolution kind: a band of output rows (every column and channel of
 // them) per core, applying each kernel to activations as they arrive (no
-// synaptic matrix: the kernel is the weights), plus one-to-one shortcuts.
+// synaptic matrix: the kernel is the weights).
 // Its weight region is the kernel of each convolution in turn, laid out
 // (kernel rows, kernel columns, in channels, out channels) as Keras has it,
 // then one bias per out channel. Every core of the population holds the
@@ -14,7 +14,6 @@
 // values of its band instead of its activations, and the errors it gets
 // back are the pooled neurons': max pooling gives each to its window's
 // first largest activation, average pooling shares it over the window.
-#include "identity.h"
 #include "kind.h"
 #include "window.h"
 
@@ -58,16 +57,12 @@ void kind_reset_slot(uint32_t slot) {
     (void) slot;
 }
 
-void kind_accumulate(uint32_t slot, uint32_t input, value_t x) {
+void kind_accumulate(uint32_t slot, const incoming_t *projection,
+        uint32_t input, value_t x) {
     if (x == VALUE_ZERO) {
         return;
     }
-    const incoming_t *projection = incoming_of(input);
     value_t *z = slot_z(slot);
-    if (projection->type == PROJECTION_IDENTITY) {
-        identity_accumulate(projection, input, z, x);
-        return;
-    }
     const window_t *window = &windows[projection - layer.incoming];
     place_t at = window_place(window, input);
     tap_t rows = window_row_taps(window, at.row);
@@ -213,7 +208,7 @@ static value_t partial_error(const window_t *window, uint32_t row,
     return partial;
 }
 
-static void send_partials(const backward_target_t *target, uint32_t slot,
+void kind_send_partials(const backward_target_t *target, uint32_t slot,
         const value_t *delta) {
     const window_t *window = &windows[target->projection];
     const incoming_t *projection = window_projection(window);
@@ -253,7 +248,7 @@ static void add_gradient(const window_t *window, place_t at, value_t x,
     }
 }
 
-static void accumulate_gradients(uint32_t slot, const value_t *delta) {
+void kind_add_gradients(uint32_t slot, const value_t *delta) {
     const value_t *inputs = slot_inputs(slot);
     for (uint32_t p = 0; p < layer.params.n_incoming; p++) {
         const window_t *window = &windows[p];
@@ -281,16 +276,4 @@ static void accumulate_gradients(uint32_t slot, const value_t *delta) {
             bias[o] += delta[j + o];
         }
     }
-}
-
-void kind_backward(uint32_t slot, const value_t *delta) {
-    for (uint32_t t = 0; t < layer.params.n_backward_targets; t++) {
-        const backward_target_t *target = &layer.backward[t];
-        if (layer.incoming[target->projection].type == PROJECTION_IDENTITY) {
-            identity_send_partials(target, slot, delta);
-        } else {
-            send_partials(target, slot, delta);
-        }
-    }
-    accumulate_gradients(slot, delta);
 }

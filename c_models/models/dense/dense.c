@@ -1,6 +1,6 @@
 // The dense kind: all-to-all projections, each core holding the weights
 // from every pre neuron to its own neurons (weight-stationary, like a
-// synaptic row per spike), plus one-to-one shortcuts. Its weight region is
+// synaptic row per spike). Its weight region is
 // W of each dense projection in turn (n_pre rows of n_neurons), then the
 // biases of the core's neurons.
 //
@@ -8,7 +8,6 @@
 // carrying this core's share of its error, sum_j W[i][j] * delta_j, so a
 // projection costs n_pre x (post cores) packets per sample and no core ever
 // holds a copy of another's weights.
-#include "identity.h"
 #include "kind.h"
 
 static inline value_t *weight_row(value_t *region,
@@ -29,16 +28,12 @@ void kind_reset_slot(uint32_t slot) {
     (void) slot;
 }
 
-void kind_accumulate(uint32_t slot, uint32_t input, value_t x) {
+void kind_accumulate(uint32_t slot, const incoming_t *projection,
+        uint32_t input, value_t x) {
     if (x == VALUE_ZERO) {
         return;
     }
-    const incoming_t *projection = incoming_of(input);
     value_t *z = slot_z(slot);
-    if (projection->type == PROJECTION_IDENTITY) {
-        identity_accumulate(projection, input, z, x);
-        return;
-    }
     const value_t *row = weight_row(layer.weights, projection,
             input - projection->input_offset);
     for (uint32_t j = 0; j < core.params.n_neurons; j++) {
@@ -54,17 +49,7 @@ void kind_finish_sums(uint32_t slot, value_t *z) {
     }
 }
 
-const value_t *kind_sent(uint32_t slot, const value_t *a) {
-    (void) slot;
-    return a;
-}
-
-void kind_own_errors(uint32_t slot, value_t *error) {
-    (void) slot;
-    (void) error;
-}
-
-static void send_partials(const backward_target_t *target, uint32_t slot,
+void kind_send_partials(const backward_target_t *target, uint32_t slot,
         const value_t *delta) {
     const incoming_t *projection = &layer.incoming[target->projection];
     uint32_t n = core.params.n_neurons;
@@ -81,7 +66,7 @@ static void send_partials(const backward_target_t *target, uint32_t slot,
     }
 }
 
-static void accumulate_gradients(uint32_t slot, const value_t *delta) {
+void kind_add_gradients(uint32_t slot, const value_t *delta) {
     uint32_t n = core.params.n_neurons;
     const value_t *inputs = slot_inputs(slot);
     for (uint32_t p = 0; p < layer.params.n_incoming; p++) {
@@ -104,16 +89,4 @@ static void accumulate_gradients(uint32_t slot, const value_t *delta) {
     for (uint32_t j = 0; j < n; j++) {
         bias[j] += delta[j];
     }
-}
-
-void kind_backward(uint32_t slot, const value_t *delta) {
-    for (uint32_t t = 0; t < layer.params.n_backward_targets; t++) {
-        const backward_target_t *target = &layer.backward[t];
-        if (layer.incoming[target->projection].type == PROJECTION_IDENTITY) {
-            identity_send_partials(target, slot, delta);
-        } else {
-            send_partials(target, slot, delta);
-        }
-    }
-    accumulate_gradients(slot, delta);
 }

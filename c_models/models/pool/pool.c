@@ -50,7 +50,9 @@ void kind_reset_slot(uint32_t slot) {
     }
 }
 
-void kind_accumulate(uint32_t slot, uint32_t input, value_t x) {
+void kind_accumulate(uint32_t slot, const incoming_t *projection,
+        uint32_t input, value_t x) {
+    (void) projection;
     bool max = is_max();
     if (!max && x == VALUE_ZERO) {
         return;
@@ -85,16 +87,6 @@ void kind_finish_sums(uint32_t slot, value_t *z) {
     }
 }
 
-const value_t *kind_sent(uint32_t slot, const value_t *a) {
-    (void) slot;
-    return a;
-}
-
-void kind_own_errors(uint32_t slot, value_t *error) {
-    (void) slot;
-    (void) error;
-}
-
 //! This band's share of the error of the pre neuron at input place
 //! `input` (received row `row`, column `col`, channel `ch`).
 static value_t partial_error(uint32_t slot, uint32_t input, place_t at,
@@ -118,22 +110,19 @@ static value_t partial_error(uint32_t slot, uint32_t input, place_t at,
     return partial;
 }
 
-void kind_backward(uint32_t slot, const value_t *delta) {
+void kind_send_partials(const backward_target_t *target, uint32_t slot,
+        const value_t *delta) {
     const incoming_t *projection = window_projection(window);
-    for (uint32_t t = 0; t < layer.params.n_backward_targets; t++) {
-        const backward_target_t *target = &layer.backward[t];
-        uint32_t base = target->key | (slot << target->slot_shift);
-        uint32_t index = target->index_offset;
-        place_t at;
-        for (uint32_t r = 0; r < target->n_rows; r++) {
-            at.row = target->row0 + r - projection->halo_row0;
-            for (at.col = 0; at.col < projection->pre_width; at.col++) {
-                for (at.ch = 0; at.ch < projection->pre_channels; at.ch++) {
-                    uint32_t input = window_input(window, at.row, at.col,
-                            at.ch);
-                    core_send(base | index++, value_to_payload(
-                            partial_error(slot, input, at, delta)));
-                }
+    uint32_t base = target->key | (slot << target->slot_shift);
+    uint32_t index = target->index_offset;
+    place_t at;
+    for (uint32_t r = 0; r < target->n_rows; r++) {
+        at.row = target->row0 + r - projection->halo_row0;
+        for (at.col = 0; at.col < projection->pre_width; at.col++) {
+            for (at.ch = 0; at.ch < projection->pre_channels; at.ch++) {
+                uint32_t input = window_input(window, at.row, at.col, at.ch);
+                core_send(base | index++, value_to_payload(
+                        partial_error(slot, input, at, delta)));
             }
         }
     }
