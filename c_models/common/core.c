@@ -61,13 +61,13 @@ void core_event(uint32_t what, uint32_t slot) {
         if (tail >= core.events_capacity) {
             tail -= core.events_capacity;
         }
-        core.events[tail] = (event_t) {what, slot};
+        core.events[tail] = (core_event_t) {what, slot};
         core.events_count++;
     }
     core_start_processing();
 }
 
-static bool event_pop(event_t *event) {
+static bool event_pop(core_event_t *event) {
     if (core.events_count == 0) {
         return false;
     }
@@ -113,7 +113,7 @@ typedef enum { NO_WORK, ROLE_WORK, EVENT_WORK } work_t;
 //! The next thing to process: the role's own work first, then events.
 //! With the FIQ held off, running out of both ends processing, so that the
 //! next packet to arrive starts it again.
-static work_t take_work(uint32_t *slot, uint32_t *item, event_t *event) {
+static work_t take_work(uint32_t *slot, uint32_t *item, core_event_t *event) {
     uint cpsr = spin1_fiq_disable();
     work_t work = role_next_work(slot, item) ? ROLE_WORK
             : event_pop(event) ? EVENT_WORK : NO_WORK;
@@ -128,7 +128,7 @@ static void process(uint unused0, uint unused1) {
     (void) unused0;
     (void) unused1;
     uint32_t slot, item;
-    event_t event;
+    core_event_t event;
     for (work_t work; (work = take_work(&slot, &item, &event)) != NO_WORK;) {
         if (work == ROLE_WORK) {
             role_work(slot, item);
@@ -182,7 +182,7 @@ void c_main(void) {
     // Per slot at most: the softmax exchange and the backward pass (or
     // the acknowledgements) complete, plus a batch end's two reductions.
     core.events_capacity = 2 * core.params.n_slots + 2;
-    core.events = dtcm_allocate(core.events_capacity * sizeof(event_t));
+    core.events = dtcm_allocate(core.events_capacity * sizeof(core_event_t));
     core.events_head = core.events_count = 0;
     core.processing = false;
     core.steps_done = 0;

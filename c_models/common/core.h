@@ -27,7 +27,7 @@
 typedef struct {
     uint32_t what;    //!< role-defined
     uint32_t slot;
-} event_t;
+} core_event_t;
 
 //! What a slot's sample waits for, as the status reports it.
 typedef struct {
@@ -43,7 +43,7 @@ typedef struct {
     key_entry_t *keys;
     run_params_t run;
     status_t *status;
-    event_t *events;             //!< a ring of events_capacity
+    core_event_t *events;             //!< a ring of events_capacity
     uint32_t events_capacity, events_head, events_count;
     bool processing;             //!< a processing callback is queued
     uint32_t steps_done;
@@ -63,7 +63,7 @@ bool role_packet(const key_entry_t *entry, uint32_t key, uint32_t payload);
 //! With the FIQ held off: the next piece of the role's own work, if any.
 bool role_next_work(uint32_t *slot, uint32_t *item);
 void role_work(uint32_t slot, uint32_t item);
-void role_event(event_t event);
+void role_event(core_event_t event);
 //! What a slot waits for, for the status.
 slot_status_t role_slot_status(uint32_t slot);
 

@@ -303,7 +303,7 @@ void role_work(uint32_t slot, uint32_t input) {
     }
 }
 
-void role_event(event_t event) {
+void role_event(core_event_t event) {
     switch (event.what) {
     case SOFTMAX_DONE:
         softmax_finished(event.slot);

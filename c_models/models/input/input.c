@@ -75,7 +75,7 @@ void role_work(uint32_t slot, uint32_t item) {
     (void) item;
 }
 
-void role_event(event_t event) {
+void role_event(core_event_t event) {
     slots[event.slot].busy = 0;
     in_flight--;
     core_step_done();
