@@ -136,9 +136,9 @@ class TrainedLayer(Layer):
 
     def __init__(self, node):
         super().__init__(node)
-        for edge in node.incoming:
-            if not isinstance(edge.connector, self.takes):
-                self.refuse(edge)
+        if any(not isinstance(edge.connector, self.takes)
+               for edge in node.incoming):
+            self._refuse()
         if node.is_softmax and not self.softmax:
             raise NetworkError(
                 f"Softmax population {node.label!r} is fed by "
@@ -146,7 +146,7 @@ class TrainedLayer(Layer):
                 "takes dense (AllToAll) projections: put a dense Softmax "
                 "population after it")
 
-    def refuse(self, edge) -> None:
+    def _refuse(self) -> None:
         others = sorted({type(e.connector).__name__
                          for e in self.node.incoming})
         raise NetworkError(
@@ -247,7 +247,9 @@ class TrainedLayer(Layer):
             saved = node.slices
             node.split_rows(rows)
             try:
-                return self.largest_dtcm(network) <= DTCM_HEAP_BYTES
+                return (self.largest_dtcm(network) <= DTCM_HEAP_BYTES
+                        and max(self.input_space(c) for c in
+                                range(node.n_cores)) <= MAX_INPUT_SPACE)
             finally:
                 node.slices = saved
 
@@ -256,12 +258,15 @@ class TrainedLayer(Layer):
         if cap is not None and fits(cap):
             return cap
         if not fits(step):
+            need = self._dtcm_with(network, step)
+            what = (f"its {self.n_inputs(0)} inputs need {need} bytes of "
+                    f"DTCM (> {DTCM_HEAP_BYTES})" if need > DTCM_HEAP_BYTES
+                    else f"a core would store more than {MAX_INPUT_SPACE} "
+                         "inputs per sample")
             raise ResourceError(
                 f"population {node.label!r} does not fit a core even with "
                 f"one {'neuron' if node.row_size == 1 else 'row'} per core: "
-                f"its {self.n_inputs(0)} inputs need "
-                f"{self._dtcm_with(network, 1)} bytes of DTCM (> "
-                f"{DTCM_HEAP_BYTES}); use fewer inputs per population, or "
+                f"{what}; use fewer inputs per population, or "
                 "setup(samples_in_flight=1)")
         # The most rows that fit (more rows never need less DTCM).
         low, high = 1, -(-(node.grid[0] if cap is None else cap) // step)
