@@ -325,9 +325,9 @@ TABLE_HEADER = (f"{'network':<21}{'accuracy %':>17}{'samples/s, batch 1':>21}"
 
 
 def table_row(r: Result) -> str:
-    peers = ("spinnpop emulator", "PyTorch CPU")
+    ours, theirs = "spinnpop emulator", "PyTorch CPU"
     return (f"{r.name:<21}"
-            f"{100 * r.accuracy[peers[0]]:>9.2f}{100 * r.accuracy[peers[1]]:>7.2f}"
-            f"{r.speed[(peers[0], 1)]:>11.0f}{r.speed[(peers[1], 1)]:>8.0f}"
-            f"{r.speed[(peers[0], 32)]:>12.0f}{r.speed[(peers[1], 32)]:>8.0f}"
+            f"{100 * r.accuracy[ours]:>9.2f}{100 * r.accuracy[theirs]:>7.2f}"
+            f"{r.speed[(ours, 1)]:>11.0f}{r.speed[(theirs, 1)]:>8.0f}"
+            f"{r.speed[(ours, 32)]:>12.0f}{r.speed[(theirs, 32)]:>8.0f}"
             f"{r.packets:>11.0f}{r.cores:>7d}")

@@ -37,9 +37,9 @@ def counters() -> RunCounters:
 __all__ = [
     "setup", "end", "set_number_of_neurons_per_core", "Population",
     "Projection", "AllToAllConnector", "ConvolutionConnector",
-    "PoolingConnector", "OneToOneConnector", "Input", "Linear", "ReLU", "Sigmoid",
-    "Tanh", "Softmax", "SGD", "History", "train", "predict", "evaluate",
-    "counters", "RunCounters", "SpinnpopError", "NotSetUpError",
+    "PoolingConnector", "OneToOneConnector", "Input", "Linear", "ReLU",
+    "Sigmoid", "Tanh", "Softmax", "SGD", "History", "train", "predict",
+    "evaluate", "counters", "RunCounters", "SpinnpopError", "NotSetUpError",
     "ConfigurationError", "ShapeError", "DataError", "NetworkError",
     "ResourceError", "MappingError", "RunError", "StallError",
 ]
