@@ -8,9 +8,10 @@ import pytest
 
 import spinnpop as sp
 from spinnpop.backends.emulator.backend import EmulatorBackend
+from spinnpop.control import current_state
 from spinnpop.mapping.regions import Region
 
-from conftest import assert_close, assert_matches, reference
+from conftest import assert_close, assert_matches, every_kind, reference
 
 N, EPOCHS, BATCH = 11, 2, 4      # the last batch of each epoch is short
 RTOL = 1e-4
@@ -330,3 +331,34 @@ def test_packets_with_pooling_on_the_convolution_cores():
     assert cores["image"][0].received == steps * 9      # acks
     assert sent("c1", "reduce") == batches * 6 * c1_kernel
     assert counters.dropped == 0
+
+
+@pytest.mark.parametrize("options", [dict(reorder_seed=1),
+                                     dict(reorder_seed=2),
+                                     dict(samples_in_flight=1),
+                                     dict(samples_in_flight=3)],
+                         ids=["reordered 1", "reordered 2", "1 in flight",
+                              "3 in flight"])
+def test_any_delivery_order_and_pipeline_depth(options):
+    """Convolutions split over cores (kernel sums passed along them),
+    pooling on their cores and on its own: packets delivered in random
+    order, or fewer or more samples in flight, change only the rounding."""
+    x, labels = data((9, 8, 2), 4, n=13)
+
+    def run(**setup):
+        sp.setup(seed=4, **setup)
+        try:
+            populations = every_kind()
+            sp.train(x, labels, epochs=EPOCHS, batch_size=BATCH,
+                     loss="sparse_categorical_crossentropy",
+                     optimizer=sp.SGD(0.1, 0.9), verbose=0)
+            state = current_state()
+            return ([p.get("weight") for p in state.projections
+                     if p.shape is not None]
+                    + [p.get("bias") for p in populations
+                       if p._bias_shape() is not None])
+        finally:
+            sp.end()
+
+    for got, want in zip(run(**options), run(), strict=True):
+        assert_close(got, want, rtol=1e-5)
