@@ -1,11 +1,13 @@
 // float32: the maths of a float32 numpy or PyTorch reference. The ARM968
-// has no FPU, so ARM builds run it in software.
+// has no FPU, so ARM builds run it in software; exp, log and tanh are the
+// models' own (float32_maths.h), so that host and ARM give the same bits.
 #ifndef NUMERIC_IMPL_H
 #define NUMERIC_IMPL_H
 
-#include <math.h>
 #include <stdint.h>
 #include <string.h>
+
+#include "float32_maths.h"
 
 typedef float value_t;
 
@@ -14,9 +16,9 @@ typedef float value_t;
 
 static inline value_t value_mul(value_t a, value_t b) { return a * b; }
 static inline value_t value_div(value_t a, value_t b) { return a / b; }
-static inline value_t value_exp(value_t x) { return expf(x); }
-static inline value_t value_log(value_t x) { return logf(x); }
-static inline value_t value_tanh(value_t x) { return tanhf(x); }
+static inline value_t value_exp(value_t x) { return float32_exp(x); }
+static inline value_t value_log(value_t x) { return float32_log(x); }
+static inline value_t value_tanh(value_t x) { return float32_tanh(x); }
 static inline value_t value_from_uint(uint32_t n) { return (value_t) n; }
 
 static inline uint32_t value_to_payload(value_t v) {

@@ -130,6 +130,9 @@ uint spin1_send_mc_packet(uint key, uint data, uint load) {
 
 void *spin1_malloc(uint bytes) {
     core_t *core = running_core();
+    if (bytes == 0) {
+        return NULL;  // sark_xalloc refuses an empty block
+    }
     uint32_t charge = ((bytes + 3) & ~3u) + DTCM_BLOCK_HEADER;
     if (core->dtcm_bytes + charge > emu_active->dtcm_heap_bytes) {
         return NULL;
@@ -141,7 +144,7 @@ void *spin1_malloc(uint bytes) {
         return NULL;
     }
     core->dtcm_blocks = blocks;
-    void *block = malloc(bytes > 0 ? bytes : 1);
+    void *block = malloc(bytes);
     if (block == NULL) {
         return NULL;
     }

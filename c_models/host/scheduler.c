@@ -101,8 +101,24 @@ static void core_turn(emu_t *emu, core_t *core) {
     }
 }
 
-int emu_start(emu_t *emu) {
-    emu_active = emu;
+// Subnormal floats (below 1.2e-38) take x86 a hundred times longer, and
+// momentum buffers of weights that never see an input decay into them; so
+// while the cores run they are flushed to zero, as TensorFlow does on x86.
+// Results change only below that size. The caller's mode is restored.
+#if defined(__SSE__)
+#define FLUSH_SUBNORMALS 0x8040  // MXCSR flush-to-zero | denormals-are-zero
+static unsigned int flush_subnormals(void) {
+    unsigned int saved = _mm_getcsr();
+    _mm_setcsr(saved | FLUSH_SUBNORMALS);
+    return saved;
+}
+static void restore_float_mode(unsigned int saved) { _mm_setcsr(saved); }
+#else
+static unsigned int flush_subnormals(void) { return 0; }
+static void restore_float_mode(unsigned int saved) { (void) saved; }
+#endif
+
+static int start_cores(emu_t *emu) {
     // volatile: both live across the setjmp() that rt_error() returns to.
     volatile int failures = 0;
     for (volatile int c = 0; c < emu->n_cores; c++) {
@@ -124,6 +140,14 @@ int emu_start(emu_t *emu) {
     for (int c = 0; c < emu->n_cores; c++) {
         core_make_ready(emu, emu->cores[c]);
     }
+    return failures;
+}
+
+int emu_start(emu_t *emu) {
+    emu_active = emu;
+    unsigned int saved = flush_subnormals();
+    int failures = start_cores(emu);
+    restore_float_mode(saved);
     return failures;
 }
 
@@ -173,23 +197,6 @@ static bool shuffle_step(emu_t *emu) {
     emu->ready[emu->ready_head] = chosen;
     return true;
 }
-
-// Subnormal floats (below 1.2e-38) take x86 a hundred times longer, and
-// momentum buffers of weights that never see an input decay into them; so
-// while the cores run they are flushed to zero, as TensorFlow does on x86.
-// Results change only below that size. The caller's mode is restored.
-#if defined(__SSE__)
-#define FLUSH_SUBNORMALS 0x8040  // MXCSR flush-to-zero | denormals-are-zero
-static unsigned int flush_subnormals(void) {
-    unsigned int saved = _mm_getcsr();
-    _mm_setcsr(saved | FLUSH_SUBNORMALS);
-    return saved;
-}
-static void restore_float_mode(unsigned int saved) { _mm_setcsr(saved); }
-#else
-static unsigned int flush_subnormals(void) { return 0; }
-static void restore_float_mode(unsigned int saved) { (void) saved; }
-#endif
 
 static int run_turns(emu_t *emu, uint64_t max_callbacks) {
     if (setjmp(emu->failure_exit) != 0) {

@@ -1,0 +1,135 @@
+// exp, log and tanh in float32 for the models, the same bits on the host
+// and on the ARM968: built only from IEEE single-precision +, -, *, / (each
+// correctly rounded everywhere, contractions off) and exponent
+// manipulation, where glibc's and newlib's own functions differ in the
+// last bit for some inputs. Accuracy: within 2 ulp of the exact result
+// over the ranges the models use (tested against float64).
+#ifndef FLOAT32_MATHS_H
+#define FLOAT32_MATHS_H
+
+#include <stdint.h>
+#include <string.h>
+
+static inline float float32_from_bits(uint32_t bits) {
+    float x;
+    memcpy(&x, &bits, sizeof(x));
+    return x;
+}
+
+static inline uint32_t float32_bits(float x) {
+    uint32_t bits;
+    memcpy(&bits, &x, sizeof(bits));
+    return bits;
+}
+
+//! 2^n for n in [-126, 127].
+static inline float float32_pow2(int32_t n) {
+    return float32_from_bits((uint32_t) (n + 127) << 23);
+}
+
+//! e^r - 1 for |r| <= ln(2) / 2 (Taylor to r^8: 2e-10 relative at most).
+static inline float float32_expm1_small(float r) {
+    float p = 1.0f / 40320.0f;
+    p = p * r + 1.0f / 5040.0f;
+    p = p * r + 1.0f / 720.0f;
+    p = p * r + 1.0f / 120.0f;
+    p = p * r + 1.0f / 24.0f;
+    p = p * r + 1.0f / 6.0f;
+    p = p * r + 0.5f;
+    return (p * r) * r + r;
+}
+
+//! x = n ln 2 + r with |r| <= ln(2) / 2: n, and r (ln 2 split so that
+//! n * LN2_HIGH is exact).
+static inline int32_t float32_reduce(float x, float *r) {
+    const float LN2_HIGH = 0.693145751953125f, LN2_LOW = 1.42860677e-6f;
+    float t = x * 1.44269504f;
+    int32_t n = (int32_t) (t < 0.0f ? t - 0.5f : t + 0.5f);
+    *r = (x - (float) n * LN2_HIGH) - (float) n * LN2_LOW;
+    return n;
+}
+
+static inline float float32_exp(float x) {
+    if (x != x) {
+        return x;
+    }
+    if (x > 88.72283f) {
+        return float32_from_bits(0x7F800000u);  // +inf
+    }
+    if (x < -103.97208f) {
+        return 0.0f;
+    }
+    float r;
+    int32_t n = float32_reduce(x, &r);
+    float e = float32_expm1_small(r) + 1.0f;
+    if (n < -126) {  // a subnormal result: scale in two steps
+        return (e * float32_pow2(n + 64)) * float32_pow2(-64);
+    }
+    if (n > 127) {
+        return (e * float32_pow2(n - 1)) * 2.0f;
+    }
+    return e * float32_pow2(n);
+}
+
+//! e^x - 1 for x in [-30, 30], without the cancellation of exp(x) - 1:
+//! 2^n (e^r - 1) + (2^n - 1), the second term exact.
+static inline float float32_expm1(float x) {
+    float r;
+    int32_t n = float32_reduce(x, &r);
+    float m = float32_expm1_small(r);
+    if (n == 0) {
+        return m;
+    }
+    float scale = float32_pow2(n);
+    return m * scale + (scale - 1.0f);
+}
+
+static inline float float32_log(float x) {
+    uint32_t bits = float32_bits(x);
+    if (x != x || bits == 0x7F800000u) {
+        return x;                                      // NaN, +inf
+    }
+    if (x <= 0.0f) {
+        return x == 0.0f ? float32_from_bits(0xFF800000u)   // -inf
+                : float32_from_bits(0x7FC00000u);          // NaN
+    }
+    int32_t e = 0;
+    if (bits < 0x00800000u) {  // subnormal: make it normal first
+        x *= float32_pow2(25);
+        bits = float32_bits(x);
+        e = -25;
+    }
+    // x = m 2^e with m in [sqrt(1/2), sqrt(2))
+    e += (int32_t) (bits >> 23) - 127;
+    float m = float32_from_bits((bits & 0x007FFFFFu) | 0x3F800000u);
+    if (m > 1.41421356f) {
+        m *= 0.5f;
+        e++;
+    }
+    // log m = 2 atanh(s), s = (m - 1) / (m + 1)
+    float f = m - 1.0f;
+    float s = f / (2.0f + f), s2 = s * s;
+    float p = 2.0f / 11.0f;
+    p = p * s2 + 2.0f / 9.0f;
+    p = p * s2 + 2.0f / 7.0f;
+    p = p * s2 + 2.0f / 5.0f;
+    p = p * s2 + 2.0f / 3.0f;
+    float log_m = (p * s2) * s + 2.0f * s;
+    const float LN2_HIGH = 0.693145751953125f, LN2_LOW = 1.42860677e-6f;
+    return ((float) e * LN2_LOW + log_m) + (float) e * LN2_HIGH;
+}
+
+static inline float float32_tanh(float x) {
+    if (x != x) {
+        return x;
+    }
+    float a = x < 0.0f ? -x : x;
+    float t = 1.0f;
+    if (a < 9.01f) {  // tanh a = -m / (m + 2), m = e^-2a - 1
+        float m = float32_expm1(-2.0f * a);
+        t = -m / (m + 2.0f);
+    }
+    return x < 0.0f ? -t : t;
+}
+
+#endif  // FLOAT32_MATHS_H
