@@ -23,11 +23,12 @@ class State:
     backend, and what the last run measured."""
 
     def __init__(self, seed: int, n_boards: int, samples_in_flight: int,
-                 reorder_seed):
+                 reorder_seed, preemption_seed):
         self.seed = seed
         self.n_boards = n_boards
         self.samples_in_flight = samples_in_flight
         self.reorder_seed = reorder_seed
+        self.preemption_seed = preemption_seed
         self.rng = np.random.default_rng(seed)
         self.populations = []
         self.projections = []
@@ -80,7 +81,7 @@ def check_same_session(obj, state: State, what: str) -> None:
 
 
 _EMULATOR_OPTIONS = {"n_boards": 1, "samples_in_flight": 2,
-                     "reorder_seed": None}
+                     "reorder_seed": None, "preemption_seed": None}
 
 
 def setup(backend: str = "emulator", seed: int = 0, **options) -> None:
@@ -96,7 +97,12 @@ def setup(backend: str = "emulator", seed: int = 0, **options) -> None:
         ``reorder_seed`` (None): if given, packets arrive after random
         delays and in random order (any order the machine's routers and
         packet reinjection could produce), reproducibly from the seed;
-        results then differ from in-order runs only by float rounding.
+        results then differ from in-order runs only by float rounding;
+        ``preemption_seed`` (None): if given, also as a chip does it, a
+        core's packet interrupt cuts into its callbacks (wherever they call
+        the SpiNNaker API, unless they have masked it) and sending fails
+        while its 16-packet outgoing queue is full, reproducibly from the
+        seed.
     """
     global _state
     if backend not in _BACKENDS:
@@ -115,8 +121,9 @@ def setup(backend: str = "emulator", seed: int = 0, **options) -> None:
     settings = dict(_EMULATOR_OPTIONS, **options)
     checks = [("seed", seed, 0), ("n_boards", settings["n_boards"], 1),
               ("samples_in_flight", settings["samples_in_flight"], 1)]
-    if settings["reorder_seed"] is not None:
-        checks.append(("reorder_seed", settings["reorder_seed"], 0))
+    for name in ("reorder_seed", "preemption_seed"):
+        if settings[name] is not None:
+            checks.append((name, settings[name], 0))
     for name, value, low in checks:
         if (not isinstance(value, numbers.Integral)
                 or isinstance(value, bool) or value < low):
@@ -126,8 +133,8 @@ def setup(backend: str = "emulator", seed: int = 0, **options) -> None:
     end()
     _state = State(int(seed), int(settings["n_boards"]),
                    int(settings["samples_in_flight"]),
-                   None if settings["reorder_seed"] is None
-                   else int(settings["reorder_seed"]))
+                   *(None if settings[name] is None else int(settings[name])
+                     for name in ("reorder_seed", "preemption_seed")))
 
 
 def end() -> None:

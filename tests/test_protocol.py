@@ -6,7 +6,7 @@ import pytest
 
 import spinnpop as sp
 
-from conftest import assert_close, data, mlp
+from conftest import assert_close, data, every_kind, mlp
 
 N, EPOCHS, BATCH = 23, 2, 6
 
@@ -128,3 +128,53 @@ def test_reordering_is_real_and_reproducible():
                for a, b in zip(in_order, shuffled))
     again = trained_with(reorder_seed=1)
     assert all(a.tobytes() == b.tobytes() for a, b in zip(shuffled, again))
+
+
+def trained_and_counted(network, x, labels, **options):
+    """(weights and biases, counters) of a training with setup options."""
+    sp.setup(seed=5, **options)
+    try:
+        populations, projections = network()
+        sp.train(x, labels, epochs=EPOCHS, batch_size=BATCH,
+                 loss="sparse_categorical_crossentropy",
+                 optimizer=sp.SGD(0.3, momentum=0.9), verbose=0)
+        return ([p.get("weight") for p in projections if p.shape is not None]
+                + [p.get("bias") for p in populations
+                   if p._bias_shape() is not None]), sp.counters()
+    finally:
+        sp.end()
+
+
+def every_kind_network():
+    from spinnpop.control import current_state
+    populations = every_kind()
+    return populations, current_state().projections
+
+
+@pytest.mark.parametrize("network, shape", [
+    (lambda: mlp([6, 9, 7, 4], ["tanh", "relu", "softmax"],
+                 neurons_per_core=3), (6,)),
+    (every_kind_network, (9, 8, 2))], ids=["dense", "every kind"])
+@pytest.mark.parametrize("seed", [1, 2])
+def test_interrupts_inside_callbacks_and_full_send_queues(network, shape,
+                                                          seed):
+    """As on a chip: packet interrupts cut into callbacks (wherever they
+    call the SpiNNaker API, unless masked) and sends fail while a core's
+    16-packet outgoing queue is full. Training differs only by rounding,
+    every core sends and receives what it does in order, and no packet is
+    lost or misread."""
+    rng = np.random.default_rng(seed)
+    x = rng.normal(0, 1, (N,) + shape).astype(np.float32)
+    labels = rng.integers(0, 4, N)
+    calm, in_order = trained_and_counted(network, x, labels)
+    rough, counters = trained_and_counted(network, x, labels,
+                                          preemption_seed=seed)
+    for got, want in zip(rough, calm, strict=True):
+        assert_close(got, want, rtol=1e-5)
+    assert [(c.sent, c.received) for c in counters.cores] == [
+        (c.sent, c.received) for c in in_order.cores]
+    assert sum(c.send_failures for c in counters.cores) > 0
+    assert sum(c.preemptions for c in counters.cores) > 0
+    assert counters.dropped == 0
+    assert all(c.protocol_errors == c.unknown_keys == 0
+               for c in counters.cores)

@@ -32,6 +32,8 @@ typedef struct {
     uint64_t received;        //!< packets delivered to this core
     uint64_t dropped;         //!< packets for this core it could not take
     uint64_t callbacks;       //!< callbacks run (packet, user, scheduled)
+    uint64_t send_failures;   //!< sends refused: the outgoing queue was full
+    uint64_t preemptions;     //!< packet interrupts inside a callback
     uint64_t sent_by_class[EMU_TRAFFIC_CLASSES];
     uint32_t state;           //!< enum emu_core_state
     uint32_t exit_code;       //!< spin1_exit() or rt_error() code
@@ -72,6 +74,11 @@ int emu_add_traffic_class(emu_t *emu, uint32_t key, uint32_t mask,
 //! cores take turns in random order: any delivery order the machine could
 //! produce (reinjection included), reproducible from the seed.
 void emu_reorder(emu_t *emu, uint64_t seed);
+
+//! With reordering on: cores' sends queue up to the hardware's 16 packets
+//! (a send fails when they are full) and a core's packet interrupt may cut
+//! into its callbacks wherever they call into the SpiNNaker API.
+void emu_preempt(emu_t *emu);
 
 //! Drops `count` packets matching key/mask after letting `skip` through.
 void emu_drop_packets(emu_t *emu, uint32_t key, uint32_t mask,

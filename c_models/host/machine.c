@@ -77,6 +77,7 @@ static void free_core(core_t *core) {
         }
         free(core->ds);
     }
+    free(core->held);
     free(core->log);
     free(core);
 }
@@ -246,6 +247,10 @@ void emu_reorder(emu_t *emu, uint64_t seed) {
     state = (state ^ (state >> 27)) * 0x94d049bb133111ebULL;
     state ^= state >> 31;
     emu->reorder_state = seed == 0 ? 0 : (state != 0 ? state : 1);
+}
+
+void emu_preempt(emu_t *emu) {
+    emu->preempt = true;
 }
 
 void emu_drop_packets(emu_t *emu, uint32_t key, uint32_t mask,

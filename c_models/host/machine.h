@@ -20,6 +20,8 @@
 #define TASK_QUEUE_SIZE 16
 #define N_TASK_QUEUES 4
 #define USER_EVENT_QUEUE_SIZE 4
+// The comms controller and spin1's outgoing queue of 15.
+#define OUT_QUEUE_SIZE 16
 #define DS_MAGIC 0xAD130AD6
 #define DS_VERSION 0x00010000
 // sark's heap puts a two-word header before every block.
@@ -31,6 +33,19 @@ typedef struct {
     uint arg0, arg1;
     bool user_event;             // counts against USER_EVENT_QUEUE_SIZE
 } task_t;
+
+//! A packet on its way to a core, held by the router.
+typedef struct {
+    int core;
+    uint32_t key, payload;
+    bool has_payload;
+} delivery_t;
+
+//! A packet a core has sent that the router has not taken yet.
+typedef struct {
+    uint32_t key, payload;
+    bool has_payload;
+} outgoing_t;
 
 //! A bounded FIFO of callbacks; like spin1's, it holds size - 1.
 typedef struct {
@@ -61,6 +76,12 @@ typedef struct core {
     void **dtcm_blocks;
     size_t n_dtcm_blocks, dtcm_blocks_capacity;
     emu_core_counters_t counters;
+    bool fiq_disabled;           // spin1_fiq_disable() without a restore
+    delivery_t *held;            // packets for it while its FIQ is masked
+    size_t n_held, held_capacity;
+    uint32_t in_flight;          // packets for it in emu->in_flight
+    outgoing_t out[OUT_QUEUE_SIZE];  // preemption mode: sent, not taken
+    uint32_t out_head, out_count;
     // The route of the block of keys this core sent last: sends come in
     // runs of one block, so most need no lookup.
     struct route *last_route;
@@ -108,13 +129,6 @@ typedef struct {
     uint32_t key, mask, class_id;
 } traffic_class_t;
 
-//! A packet on its way to a core, when deliveries are reordered.
-typedef struct {
-    int core;
-    uint32_t key, payload;
-    bool has_payload;
-} delivery_t;
-
 struct emu {
     uint32_t width, height;
     uint32_t sdram_per_chip, dtcm_heap_bytes;
@@ -137,6 +151,7 @@ struct emu {
     traffic_class_t *classes;
     int n_classes;
     uint64_t reorder_state;      // xorshift state; 0: deliver in order
+    bool preempt;                // FIQs inside callbacks, bounded sends
     delivery_t *in_flight;
     size_t n_in_flight, in_flight_capacity;
     char error[512];
@@ -150,6 +165,9 @@ void *grow_array(void *items, size_t *capacity, size_t needed,
         size_t item_size);
 
 // scheduler.c
+uint64_t next_random(emu_t *emu);
+//! Where a running core's FIQ handler may cut in (preemption mode).
+void core_preemption_point(emu_t *emu, core_t *core);
 void core_make_ready(emu_t *emu, core_t *core);
 bool queue_push(task_queue_t *queue, task_t task);
 void core_invoke(emu_t *emu, core_t *core, callback_t cback, uint arg0,
@@ -162,6 +180,15 @@ void router_send(emu_t *emu, core_t *source, uint32_t key, uint32_t payload,
 void router_deliver(emu_t *emu, core_t *core, uint32_t key, uint32_t payload,
         bool has_payload);
 void router_free_cache(emu_t *emu);
+//! A core sends a packet: at once, or (preemption mode) into its outgoing
+//! queue; false if that is full (the router then takes one, as time
+//! passing would).
+bool router_offer(emu_t *emu, core_t *source, uint32_t key,
+        uint32_t payload, bool has_payload);
+//! The router takes every packet waiting in the cores' outgoing queues.
+void router_take_all(emu_t *emu);
+//! Delivers the packets held for a core while its FIQ was masked.
+void router_release_held(emu_t *emu, core_t *core);
 
 // model_loader.c
 int model_load_instance(emu_t *emu, core_t *core, const char *model_path);

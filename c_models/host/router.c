@@ -286,6 +286,18 @@ void router_free_cache(emu_t *emu) {
     emu->route_cache_capacity = emu->route_cache_used = 0;
 }
 
+//! The packet waits at the router until the core unmasks its FIQ.
+static bool hold_for(core_t *core, delivery_t delivery) {
+    delivery_t *held = grow_array(core->held, &core->held_capacity,
+            core->n_held + 1, sizeof(delivery_t));
+    if (held == NULL) {
+        return false;
+    }
+    core->held = held;
+    core->held[core->n_held++] = delivery;
+    return true;
+}
+
 //! The packet arrives at a core's communications controller.
 void router_deliver(emu_t *emu, core_t *core, uint32_t key, uint32_t payload,
         bool has_payload) {
@@ -295,9 +307,23 @@ void router_deliver(emu_t *emu, core_t *core, uint32_t key, uint32_t payload,
         core->counters.dropped++;
         return;
     }
+    if (handler.priority < 0 && core->fiq_disabled) {
+        if (!hold_for(core, (delivery_t) {core->index, key, payload,
+                has_payload})) {
+            core_log(core, "[ERROR] out of host memory for a packet\n");
+            core_fail(emu, core, RTE_MALLOC);
+        }
+        return;
+    }
     if (handler.priority < 0) {
         core->counters.received++;
+        bool masked = core->fiq_disabled;
+        core->fiq_disabled = true;        // a FIQ masks FIQs while it runs
         core_invoke(emu, core, handler.cback, key, payload);
+        core->fiq_disabled = masked;
+        if (!masked && core->n_held > 0) {
+            router_release_held(emu, core);
+        }
         return;
     }
     task_queue_t *queue = handler.priority == 0
@@ -310,6 +336,17 @@ void router_deliver(emu_t *emu, core_t *core, uint32_t key, uint32_t payload,
     core_make_ready(emu, core);
 }
 
+void router_release_held(emu_t *emu, core_t *core) {
+    // In the order they came (the FIQ handler never masks itself, so
+    // none are held meanwhile).
+    size_t n = core->n_held;
+    core->n_held = 0;
+    for (size_t h = 0; h < n; h++) {
+        router_deliver(emu, core, core->held[h].key, core->held[h].payload,
+                core->held[h].has_payload);
+    }
+}
+
 static bool hold_in_flight(emu_t *emu, delivery_t delivery) {
     delivery_t *held = grow_array(emu->in_flight, &emu->in_flight_capacity,
             emu->n_in_flight + 1, sizeof(delivery_t));
@@ -318,6 +355,7 @@ static bool hold_in_flight(emu_t *emu, delivery_t delivery) {
     }
     emu->in_flight = held;
     emu->in_flight[emu->n_in_flight++] = delivery;
+    emu->cores[delivery.core]->in_flight++;
     return true;
 }
 
@@ -378,6 +416,38 @@ void router_send(emu_t *emu, core_t *source, uint32_t key, uint32_t payload,
                 (int) route->cores[c], key, payload, has_payload})) {
             core_log(source, "[ERROR] out of host memory for a packet\n");
             core_fail(emu, source, RTE_MALLOC);
+        }
+    }
+}
+
+static void router_take(emu_t *emu, core_t *core) {
+    outgoing_t packet = core->out[core->out_head];
+    core->out_head = (core->out_head + 1) % OUT_QUEUE_SIZE;
+    core->out_count--;
+    router_send(emu, core, packet.key, packet.payload, packet.has_payload);
+}
+
+bool router_offer(emu_t *emu, core_t *source, uint32_t key,
+        uint32_t payload, bool has_payload) {
+    if (!emu->preempt) {
+        router_send(emu, source, key, payload, has_payload);
+        return true;
+    }
+    if (source->out_count == OUT_QUEUE_SIZE) {
+        source->counters.send_failures++;
+        router_take(emu, source);
+        return false;
+    }
+    source->out[(source->out_head + source->out_count) % OUT_QUEUE_SIZE] =
+            (outgoing_t) {key, payload, has_payload};
+    source->out_count++;
+    return true;
+}
+
+void router_take_all(emu_t *emu) {
+    for (int c = 0; c < emu->n_cores; c++) {
+        while (emu->cores[c]->out_count > 0) {
+            router_take(emu, emu->cores[c]);
         }
     }
 }

@@ -102,6 +102,7 @@ uint spin1_schedule_callback(callback_t cback, uint arg0, uint arg1,
 
 uint spin1_trigger_user_event(uint arg0, uint arg1) {
     core_t *core = running_core();
+    core_preemption_point(emu_active, core);
     handler_t handler = core->handlers[USER_EVENT];
     if (core->user_events_pending >= USER_EVENT_QUEUE_SIZE - 1) {
         return FAILURE;
@@ -124,8 +125,26 @@ uint spin1_trigger_user_event(uint arg0, uint arg1) {
 }
 
 uint spin1_send_mc_packet(uint key, uint data, uint load) {
-    router_send(emu_active, running_core(), key, data, load == WITH_PAYLOAD);
-    return SUCCESS;
+    core_t *core = running_core();
+    core_preemption_point(emu_active, core);
+    return router_offer(emu_active, core, key, data, load == WITH_PAYLOAD)
+            ? SUCCESS : FAILURE;
+}
+
+uint spin1_fiq_disable(void) {
+    core_t *core = running_core();
+    uint was = core->fiq_disabled;
+    core->fiq_disabled = true;
+    return was;
+}
+
+void spin1_mode_restore(uint state) {
+    core_t *core = running_core();
+    core->fiq_disabled = state != 0;
+    if (!core->fiq_disabled) {
+        router_release_held(emu_active, core);
+        core_preemption_point(emu_active, core);
+    }
 }
 
 void *spin1_malloc(uint bytes) {

@@ -155,16 +155,38 @@ static int run_state(const emu_t *emu) {
     if (emu->failed) {
         return EMU_FAILED;
     }
+    bool moving = emu->ready_count > 0 || emu->n_in_flight > 0;
+    for (int c = 0; c < emu->n_cores; c++) {
+        moving = moving || emu->cores[c]->out_count > 0;
+    }
     for (int c = 0; c < emu->n_cores; c++) {
         if (emu->cores[c]->state != EMU_CORE_EXITED) {
-            return emu->ready_count > 0 || emu->n_in_flight > 0
-                    ? EMU_RUNNING : EMU_STALLED;
+            return moving ? EMU_RUNNING : EMU_STALLED;
         }
     }
     return EMU_DONE;
 }
 
-static uint64_t next_random(emu_t *emu) {
+void core_preemption_point(emu_t *emu, core_t *core) {
+    // One time in four, one of the core's packets in flight arrives now.
+    if (!emu->preempt || core->fiq_disabled || core->in_flight == 0
+            || next_random(emu) % 4 != 0) {
+        return;
+    }
+    for (size_t i = 0; i < emu->n_in_flight; i++) {
+        if (emu->in_flight[i].core == core->index) {
+            delivery_t packet = emu->in_flight[i];
+            emu->in_flight[i] = emu->in_flight[--emu->n_in_flight];
+            core->in_flight--;
+            core->counters.preemptions++;
+            router_deliver(emu, core, packet.key, packet.payload,
+                    packet.has_payload);
+            return;
+        }
+    }
+}
+
+uint64_t next_random(emu_t *emu) {
     uint64_t x = emu->reorder_state;  // xorshift64
     x ^= x << 13;
     x ^= x >> 7;
@@ -182,6 +204,7 @@ static bool shuffle_step(emu_t *emu) {
         size_t i = next_random(emu) % emu->n_in_flight;
         delivery_t packet = emu->in_flight[i];
         emu->in_flight[i] = emu->in_flight[--emu->n_in_flight];
+        emu->cores[packet.core]->in_flight--;
         router_deliver(emu, emu->cores[packet.core], packet.key,
                 packet.payload, packet.has_payload);
         return true;
@@ -204,6 +227,9 @@ static int run_turns(emu_t *emu, uint64_t max_callbacks) {
         return EMU_FAILED;
     }
     for (uint64_t turn = 0; turn < max_callbacks && !emu->failed; turn++) {
+        if (emu->preempt) {
+            router_take_all(emu);  // between callbacks the queues empty
+        }
         if (emu->reorder_state != 0) {
             if (!shuffle_step(emu)) {
                 break;

@@ -20,9 +20,18 @@ class CoreCounters:
     received: int = 0
     #: Packets the core could not take (its queue full, say).
     dropped: int = 0
-    #: Packets the model's own receive ring had no room for.
+    #: Events the model's own event ring had no room for.
     overflows: int = 0
+    #: Packets the core could not use: a key it does not know, or a sample
+    #: not in flight (a protocol error).
+    unknown_keys: int = 0
+    protocol_errors: int = 0
     callbacks: int = 0
+    #: Sends refused because the core's outgoing queue was full (it then
+    #: tries again, as on the chip).
+    send_failures: int = 0
+    #: Packet interrupts that cut into a callback.
+    preemptions: int = 0
     dtcm_bytes: int = 0
     #: Packets sent, by kind of traffic ("forward", "backward", ...).
     sent_by_traffic: dict = field(default_factory=dict)
@@ -72,8 +81,13 @@ class RunCounters:
             target.sent += counts.sent
             target.received += counts.received
             target.dropped += counts.dropped
-            target.overflows += int(raw.statuses[index]["ring_overflows"])
+            status = raw.statuses[index]
+            target.overflows += int(status["ring_overflows"])
+            target.unknown_keys += int(status["unknown_keys"])
+            target.protocol_errors += int(status["protocol_errors"])
             target.callbacks += counts.callbacks
+            target.send_failures += counts.send_failures
+            target.preemptions += counts.preemptions
             target.dtcm_bytes = max(target.dtcm_bytes, counts.dtcm_bytes)
             for kind in Traffic:
                 name = kind.name.lower()

@@ -1,6 +1,7 @@
 // A model for testing the emulator itself: it sends n_send packets
-// (keys key + i) once started, counts what it receives and exits after
-// exit_after packets (at once if 0).
+// (keys key + i) once started, retrying while the outgoing queue is full
+// (with `masked`, inside a section with its FIQ masked), counts what it
+// receives and exits after exit_after packets (at once if 0).
 #include <data_specification.h>
 #include <spin1_api.h>
 
@@ -9,10 +10,13 @@ typedef struct {
     uint32_t key;
     uint32_t priority;     // of the packet callback, plus one
     uint32_t exit_after;
+    uint32_t masked;       // 1: send with the FIQ masked
 } probe_params_t;
 
 static probe_params_t params;
-static uint32_t *received;   // [0]: packets, [1]: last key, [2]: last payload
+// [0]: packets, [1]: last key, [2]: last payload, [3]: sends refused,
+// [4]: packets received while the FIQ was masked
+static uint32_t *received;
 
 static void packet(uint key, uint payload) {
     received[1] = key;
@@ -25,8 +29,16 @@ static void packet(uint key, uint payload) {
 static void start(uint unused0, uint unused1) {
     (void) unused0;
     (void) unused1;
+    uint state = params.masked ? spin1_fiq_disable() : 0;
+    uint32_t before = received[0];
     for (uint32_t i = 0; i < params.n_send; i++) {
-        spin1_send_mc_packet(params.key + i, i, WITH_PAYLOAD);
+        while (!spin1_send_mc_packet(params.key + i, i, WITH_PAYLOAD)) {
+            received[3]++;
+        }
+    }
+    if (params.masked) {
+        received[4] = received[0] - before;
+        spin1_mode_restore(state);
     }
     if (params.exit_after == 0) {
         spin1_exit(0);

@@ -40,11 +40,13 @@ else:
     raise AssertionError("the lost packet went unnoticed")
 
 # Every kind, split over cores, with each pooling both on a convolution's
-# cores and on its own.
+# cores and on its own; the second time with packet interrupts inside
+# callbacks and bounded send queues.
 x = rng.normal(size=(10, 6, 6, 2)).astype(np.float32)
 y = rng.integers(0, 4, 10)
-for pooling in (("average", "max"), ("max", "average")):
-    sp.setup(seed=2)
+for pooling, options in ((("average", "max"), {}),
+                         (("max", "average"), {"preemption_seed": 1})):
+    sp.setup(seed=2, **options)
     every_kind((6, 6, 2), pooling)
     history = sp.train(x, y, epochs=2, batch_size=4,
                        loss="sparse_categorical_crossentropy",

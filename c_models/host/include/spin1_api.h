@@ -53,10 +53,11 @@ void *spin1_malloc(uint bytes);
 //! Stops the core with an error; never returns (sark.h).
 void rt_error(uint code, ...) __attribute__((noreturn));
 
-// The emulator never preempts a core between two of its own instructions:
-// interrupts run only inside calls into this API (a packet sent to oneself),
-// so masking them has nothing to do on the host.
-static inline uint spin1_fiq_disable(void) { return 0; }
-static inline void spin1_mode_restore(uint value) { (void) value; }
+//! Masks the packet interrupt (FIQ); returns the state to restore. The
+//! emulator runs a core's FIQ handler only inside its calls into this API
+//! (with setup(preemption_seed=...), at pseudo-random ones): a masked
+//! core's packets wait, as the router holds them.
+uint spin1_fiq_disable(void);
+void spin1_mode_restore(uint state);
 
 #endif  // __SPIN1_API_H__

@@ -43,10 +43,15 @@ class EmulatorBackend:
 
     :param reorder_seed: if not None, every run delivers packets after
         random delays in random order, reproducibly from this seed.
+    :param preemption_seed: if not None, packets are also delivered inside
+        callbacks (the FIQ cutting in wherever a core calls the SpiNNaker
+        API) and sends fail when a core's 16-packet outgoing queue is full,
+        reproducibly from this seed.
     """
 
-    def __init__(self, reorder_seed=None):
+    def __init__(self, reorder_seed=None, preemption_seed=None):
         self.reorder_seed = reorder_seed
+        self.preemption_seed = preemption_seed
         #: A PacketLoss to apply to the next run (fault injection in tests).
         self.packet_loss = None
 
@@ -95,6 +100,10 @@ class EmulatorBackend:
             engine.add_traffic_class(key, mask, int(kind))
         if self.reorder_seed is not None:
             engine.reorder(self.reorder_seed + 1)
+        if self.preemption_seed is not None:
+            if self.reorder_seed is None:
+                engine.reorder(self.preemption_seed + 1)
+            engine.preempt()
         loss, self.packet_loss = self.packet_loss, None
         if loss is not None:
             sender = next(i for i, c in enumerate(mapped.cores)

@@ -30,6 +30,8 @@ class CoreState(enum.IntEnum):
 class CoreCounters(ctypes.Structure):
     _fields_ = [("sent", ctypes.c_uint64), ("received", ctypes.c_uint64),
                 ("dropped", ctypes.c_uint64), ("callbacks", ctypes.c_uint64),
+                ("send_failures", ctypes.c_uint64),
+                ("preemptions", ctypes.c_uint64),
                 ("sent_by_class", ctypes.c_uint64 * TRAFFIC_CLASSES),
                 ("state", ctypes.c_uint32), ("exit_code", ctypes.c_uint32),
                 ("dtcm_bytes", ctypes.c_uint32), ("pad", ctypes.c_uint32)]
@@ -73,6 +75,7 @@ def _load_library() -> ctypes.CDLL:
                 ("emu_add_traffic_class", i, [p, u32, u32, u32]),
                 ("emu_drop_packets", None, [p, u32, u32, u32, u32]),
                 ("emu_reorder", None, [p, u64]),
+                ("emu_preempt", None, [p]),
                 ("emu_start", i, [p]),
                 ("emu_run", i, [p, u64]),
                 ("emu_core_counters", None,
@@ -136,6 +139,11 @@ class Engine:
         """Deliver packets after random delays, in random order, and give
         cores turns in random order (reproducibly from ``seed``)."""
         self._lib.emu_reorder(self._emu, seed)
+
+    def preempt(self) -> None:
+        """With reordering: bounded outgoing queues, and packet interrupts
+        inside callbacks at pseudo-random calls into the SpiNNaker API."""
+        self._lib.emu_preempt(self._emu)
 
     def drop_packets(self, key: int, mask: int, skip: int,
                      count: int) -> None:
