@@ -34,8 +34,9 @@ bench: native
 	    $(BIN)/pip install --quiet torch==2.13.0
 	$(BIN)/python benchmarks/run.py
 
-aplx:
-	$(MAKE) -C c_models aplx
+# The tools' make files convert log calls with SpiNNUtilities' python.
+aplx: $(VENV)/installed
+	PATH=$(CURDIR)/$(BIN):$$PATH $(MAKE) -C c_models aplx
 
 clean:
 	$(MAKE) -C c_models clean

@@ -2,9 +2,9 @@
 
 #: DTCM the models may take with spin1_malloc, of the core's 64 KiB. sark's
 #: heap runs from the end of the static data to the stacks (2 KiB,
-#: sark.lnk); the ARM builds of the models have at most 3.3 KB of static
-#: data and bss (arm-none-eabi-size), so the heap is about 58.7 KB, of
-#: which this leaves 2.7 KB to sark's own blocks.
+#: sark.lnk); the ARM builds of the models have at most 2.2 KB of static
+#: data and bss (arm-none-eabi-size), so the heap is about 59.8 KB, of
+#: which this leaves 3.8 KB to sark's own blocks.
 DTCM_HEAP_BYTES = 56 * 1024
 #: sark's heap puts a two-word header before every block.
 DTCM_BLOCK_HEADER = 8
