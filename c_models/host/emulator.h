@@ -63,7 +63,19 @@ int emu_set_routes(emu_t *emu, uint32_t x, uint32_t y, uint32_t n,
 int emu_add_core(emu_t *emu, uint32_t x, uint32_t y, uint32_t p,
         const char *model_path);
 
-//! Reserves a zeroed region of a core's SDRAM; returns its address.
+//! Allocates a block of a chip's SDRAM, as SC&MP does for the tool chain;
+//! returns its SpiNNaker address, or 0 (see emu_last_error()).
+uint32_t emu_malloc_sdram(emu_t *emu, uint32_t x, uint32_t y, uint32_t size);
+//! Host memory of SDRAM [address, address + size) of a chip (in one block),
+//! or NULL.
+void *emu_sdram(emu_t *emu, uint32_t x, uint32_t y, uint32_t address,
+        uint32_t size);
+//! Sets a processor's user0 register: where its data specification is.
+int emu_set_user0(emu_t *emu, uint32_t x, uint32_t y, uint32_t p,
+        uint32_t value);
+
+//! Without the tool chain: reserves a zeroed region of a core's SDRAM
+//! (and its data specification header, the first time); returns it.
 void *emu_add_region(emu_t *emu, int core, uint32_t region, uint32_t size);
 
 //! Counts packets sent with (key & mask) == key under traffic class id.

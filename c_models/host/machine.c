@@ -65,18 +65,16 @@ emu_t *emu_new(uint32_t width, uint32_t height, uint32_t sdram_per_chip,
     return emu;
 }
 
+chip_t *core_chip(const emu_t *emu, const core_t *core) {
+    return &emu->chips[core->y * emu->width + core->x];
+}
+
 static void free_core(core_t *core) {
     model_unload_instance(core);
     for (size_t b = 0; b < core->n_dtcm_blocks; b++) {
         free(core->dtcm_blocks[b]);
     }
     free(core->dtcm_blocks);
-    if (core->ds != NULL) {
-        for (int r = 0; r < N_REGIONS; r++) {
-            free(core->ds->regions[r].pointer);
-        }
-        free(core->ds);
-    }
     free(core->held);
     free(core->log);
     free(core);
@@ -97,6 +95,7 @@ void emu_free(emu_t *emu) {
     free(emu->ready);
     for (uint32_t c = 0; c < emu->width * emu->height; c++) {
         free(emu->chips[c].entries);
+        sdram_free(&emu->chips[c]);
     }
     free(emu->chips);
     free(emu->classes);
@@ -167,15 +166,10 @@ int emu_add_core(emu_t *emu, uint32_t x, uint32_t y, uint32_t p,
         emu->cores_capacity = capacity;
     }
     core_t *core = calloc(1, sizeof(core_t));
-    size_t header = sizeof(data_specification_metadata_t)
-            + N_REGIONS * sizeof(region_desc_t);
-    if (core == NULL || (core->ds = calloc(1, header)) == NULL) {
-        free(core);
+    if (core == NULL) {
         set_error(emu, "out of memory for a core");
         return -1;
     }
-    core->ds->magic_number = DS_MAGIC;
-    core->ds->version = DS_VERSION;
     core->x = x;
     core->y = y;
     core->p = p;
@@ -190,6 +184,46 @@ int emu_add_core(emu_t *emu, uint32_t x, uint32_t y, uint32_t p,
     return core->index;
 }
 
+uint32_t emu_malloc_sdram(emu_t *emu, uint32_t x, uint32_t y,
+        uint32_t size) {
+    if (x >= emu->width || y >= emu->height
+            || !emu->chips[y * emu->width + x].present) {
+        set_error(emu, "no chip (%u, %u)", x, y);
+        return 0;
+    }
+    chip_t *chip = &emu->chips[y * emu->width + x];
+    uint32_t address = sdram_allocate(emu, chip, size);
+    if (address == 0) {
+        set_error(emu, "chip (%u, %u) SDRAM exhausted: %u + %u bytes > %u",
+                x, y, chip->sdram_used, size, emu->sdram_per_chip);
+    }
+    return address;
+}
+
+void *emu_sdram(emu_t *emu, uint32_t x, uint32_t y, uint32_t address,
+        uint32_t size) {
+    if (x >= emu->width || y >= emu->height) {
+        set_error(emu, "no chip (%u, %u)", x, y);
+        return NULL;
+    }
+    void *memory = sdram_host(&emu->chips[y * emu->width + x], address, size);
+    if (memory == NULL) {
+        set_error(emu, "chip (%u, %u) has no SDRAM block holding %u bytes "
+                "at 0x%08x", x, y, size, address);
+    }
+    return memory;
+}
+
+int emu_set_user0(emu_t *emu, uint32_t x, uint32_t y, uint32_t p,
+        uint32_t value) {
+    if (x >= emu->width || y >= emu->height || p >= CORES_PER_CHIP) {
+        set_error(emu, "no processor (%u, %u, %u)", x, y, p);
+        return -1;
+    }
+    emu->chips[y * emu->width + x].user0[p] = value;
+    return 0;
+}
+
 void *emu_add_region(emu_t *emu, int core_index, uint32_t region,
         uint32_t size) {
     if (core_index < 0 || core_index >= emu->n_cores || region >= N_REGIONS) {
@@ -197,28 +231,31 @@ void *emu_add_region(emu_t *emu, int core_index, uint32_t region,
         return NULL;
     }
     core_t *core = emu->cores[core_index];
-    chip_t *chip = &emu->chips[core->y * emu->width + core->x];
-    if (core->ds->regions[region].pointer != NULL) {
+    chip_t *chip = core_chip(emu, core);
+    uint32_t *user0 = &chip->user0[core->p];
+    size_t header = sizeof(data_specification_metadata_t)
+            + N_REGIONS * sizeof(region_desc_t);
+    if (*user0 == 0) {
+        *user0 = emu_malloc_sdram(emu, core->x, core->y, header);
+        if (*user0 == 0) {
+            return NULL;
+        }
+        data_specification_metadata_t *ds = sdram_host(chip, *user0, header);
+        ds->magic_number = DS_MAGIC;
+        ds->version = DS_VERSION;
+    }
+    data_specification_metadata_t *ds = sdram_host(chip, *user0, header);
+    if (ds->regions[region].pointer != 0) {
         set_error(emu, "region %u of core (%u, %u, %u) exists", region,
                 core->x, core->y, core->p);
         return NULL;
     }
-    if (chip->sdram_used + size > emu->sdram_per_chip) {
-        set_error(emu, "chip (%u, %u) SDRAM exhausted: %llu + %u bytes > %u",
-                core->x, core->y, (unsigned long long) chip->sdram_used, size,
-                emu->sdram_per_chip);
+    uint32_t address = emu_malloc_sdram(emu, core->x, core->y, size);
+    if (address == 0) {
         return NULL;
     }
-    // Regions are whole words, as the data specification writes them.
-    void *memory = calloc(1, ((size_t) size + 3) & ~(size_t) 3);
-    if (memory == NULL) {
-        set_error(emu, "out of host memory for %u bytes of SDRAM", size);
-        return NULL;
-    }
-    chip->sdram_used += size;
-    core->ds->regions[region].pointer = memory;
-    core->region_size[region] = size;
-    return memory;
+    ds->regions[region].pointer = address;
+    return sdram_host(chip, address, size);
 }
 
 int emu_add_traffic_class(emu_t *emu, uint32_t key, uint32_t mask,

@@ -24,6 +24,8 @@
 #define OUT_QUEUE_SIZE 16
 #define DS_MAGIC 0xAD130AD6
 #define DS_VERSION 0x00010000
+// Where SDRAM starts in a core's address space.
+#define SDRAM_BASE 0x60000000u
 // sark's heap puts a two-word header before every block.
 #define DTCM_BLOCK_HEADER 8
 
@@ -70,8 +72,6 @@ typedef struct core {
     task_queue_t tasks[N_TASK_QUEUES];
     uint user_events_pending;
     bool in_ready_list;
-    data_specification_metadata_t *ds;
-    uint32_t region_size[N_REGIONS];
     uint32_t dtcm_bytes;
     void **dtcm_blocks;
     size_t n_dtcm_blocks, dtcm_blocks_capacity;
@@ -95,11 +95,20 @@ typedef struct {
     uint32_t key, mask, route;
 } route_entry_t;
 
+//! A block of a chip's SDRAM.
+typedef struct {
+    uint32_t address, size;
+    uint8_t *memory;
+} sdram_block_t;
+
 typedef struct {
     bool present;
     route_entry_t *entries;
     uint32_t n_entries;
-    uint64_t sdram_used;
+    uint32_t sdram_used;
+    sdram_block_t *blocks;       // in address order
+    size_t n_blocks, blocks_capacity;
+    uint32_t user0[CORES_PER_CHIP];  // each processor's user0 register
     int cores[CORES_PER_CHIP];   // core index by processor, -1 if none
     emu_chip_counters_t counters;
 } chip_t;
@@ -163,6 +172,16 @@ extern emu_t *emu_active;
 // machine.c
 void *grow_array(void *items, size_t *capacity, size_t needed,
         size_t item_size);
+chip_t *core_chip(const emu_t *emu, const core_t *core);
+
+// sdram.c
+//! A block of `size` bytes of the chip's SDRAM: its address, or 0 if the
+//! chip has no room.
+uint32_t sdram_allocate(emu_t *emu, chip_t *chip, uint32_t size);
+//! Host memory of [address, address + size), or NULL if that is not all
+//! in one allocated block.
+void *sdram_host(const chip_t *chip, uint32_t address, uint32_t size);
+void sdram_free(chip_t *chip);
 
 // scheduler.c
 uint64_t next_random(emu_t *emu);

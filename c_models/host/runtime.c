@@ -173,8 +173,52 @@ void *spin1_malloc(uint bytes) {
     return block;
 }
 
+//! What the FEC C library does: a simple sum over each region the tool
+//! chain wrote, checked once.
+static void verify_checksum(core_t *core, data_specification_metadata_t *ds,
+        uint32_t region) {
+    region_desc_t *desc = &ds->regions[region];
+    if (desc->pointer == 0 || desc->n_words == 0) {
+        return;
+    }
+    const uint32_t *data = sdram_host(core_chip(emu_active, core),
+            desc->pointer, 4 * desc->n_words);
+    uint32_t sum = 0;
+    for (uint32_t i = 0; data != NULL && i < desc->n_words; i++) {
+        sum += data[i];
+    }
+    if (data == NULL || sum != desc->checksum) {
+        log_error("[ERROR] Region %u with %u words starting at 0x%08x: "
+                "checksum %u does not match computed sum %u", region,
+                desc->n_words, desc->pointer, desc->checksum, sum);
+        rt_error(RTE_SWERR);
+    }
+    desc->checksum = 0;
+    desc->n_words = 0;
+}
+
 data_specification_metadata_t *data_specification_get_data_address(void) {
-    return running_core()->ds;
+    core_t *core = running_core();
+    chip_t *chip = core_chip(emu_active, core);
+    data_specification_metadata_t *ds = sdram_host(chip, chip->user0[core->p],
+            sizeof(data_specification_metadata_t)
+            + N_REGIONS * sizeof(region_desc_t));
+    if (ds == NULL) {
+        log_error("no data specification at user0 0x%08x",
+                chip->user0[core->p]);
+        rt_error(RTE_SWERR);
+    }
+    for (uint32_t region = 0; region < N_REGIONS; region++) {
+        verify_checksum(core, ds, region);
+    }
+    return ds;
+}
+
+void *data_specification_get_region(
+        uint32_t region, data_specification_metadata_t *ds_regions) {
+    uint32_t address = ds_regions->regions[region].pointer;
+    return address == 0 ? NULL : sdram_host(
+            core_chip(emu_active, running_core()), address, 0);
 }
 
 bool data_specification_read_header(

@@ -1,5 +1,6 @@
-// Host build of SpiNNFrontEndCommon's data_specification.h: the same header
-// layout with host-sized pointers; the emulator writes it for every core.
+// Host build of SpiNNFrontEndCommon's data_specification.h: the header at
+// a core's user0 has the ARM's layout (32-bit SpiNNaker addresses), as the
+// tool chain writes it; the emulator translates addresses into host memory.
 #ifndef _DATA_SPECIFICATION_H_
 #define _DATA_SPECIFICATION_H_
 
@@ -7,7 +8,7 @@
 #include <stdint.h>
 
 typedef struct region_desc_t {
-    void *pointer;
+    uint32_t pointer;     // a SpiNNaker SDRAM address (0: no region)
     uint32_t checksum;
     uint32_t n_words;
 } region_desc_t;
@@ -18,12 +19,11 @@ typedef struct data_specification_metadata_t {
     region_desc_t regions[];
 } data_specification_metadata_t;
 
+//! The header at the core's user0, each region's checksum verified.
 data_specification_metadata_t *data_specification_get_data_address(void);
 bool data_specification_read_header(data_specification_metadata_t *ds_regions);
-
-static inline void *data_specification_get_region(
-        uint32_t region, data_specification_metadata_t *ds_regions) {
-    return ds_regions->regions[region].pointer;
-}
+//! The region in host memory (NULL if absent).
+void *data_specification_get_region(
+        uint32_t region, data_specification_metadata_t *ds_regions);
 
 #endif  // _DATA_SPECIFICATION_H_
