@@ -38,7 +38,6 @@ class State:
         self.last_run = None
         self.runs = 0
         self._backend = None
-        self._mapper = None
 
     @property
     def backend(self):
@@ -47,20 +46,10 @@ class State:
             self._backend = make_backend(self)
         return self._backend
 
-    @property
-    def mapper(self):
-        if self._mapper is None:
-            from spinnpop.mapping.mapper import Mapper
-            self._mapper = Mapper(self.n_boards)
-        return self._mapper
-
     def close(self):
         if self._backend is not None:
             self._backend.close()
             self._backend = None
-        if self._mapper is not None:
-            self._mapper.close()
-            self._mapper = None
 
 
 def current_state() -> State:

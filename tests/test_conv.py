@@ -210,14 +210,14 @@ def test_splitting_changes_nothing_and_kernels_stay_identical(
     _, whole, counters = trained_lenet(None, x, labels)
     assert len(counters.of("c1")) == 1
     runs = []
-    execute = EmulatorBackend.execute
+    read_back = EmulatorBackend.read_back
 
-    def recording(self, mapped, writes, reads, watch=None):
-        raw = execute(self, mapped, writes, reads, watch)
+    def recording(self, mapped, reads):
+        raw = read_back(self, mapped, reads)
         runs.append((mapped, raw))
         return raw
 
-    monkeypatch.setattr(EmulatorBackend, "execute", recording)
+    monkeypatch.setattr(EmulatorBackend, "read_back", recording)
     _, split, counters = trained_lenet(rows_per_core, x, labels,
                                        pooling_cores=pooling_cores)
     assert len(counters.of("c1")) == -(-12 // rows_per_core)

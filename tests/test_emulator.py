@@ -9,11 +9,17 @@ import numpy as np
 import pytest
 
 from spinnpop.backends.emulator.engine import Engine, RunState
-from spinnpop.mapping.mapped import route_word
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 FIQ, QUEUED = 0, 3      # packet callback priority -1 and 2, plus one
 EAST = 0
+
+
+def route_word(processor_ids, link_ids) -> int:
+    """A routing entry's route as the router holds it: links in bits 0-5,
+    processors in bits 6-23."""
+    return (sum(1 << link for link in link_ids)
+            | sum(1 << (6 + p) for p in processor_ids))
 
 
 def build_model(directory, source: str) -> str:

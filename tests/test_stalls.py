@@ -71,8 +71,8 @@ def test_the_session_still_works_after_a_stall(session):
 def test_a_core_that_fails_is_named_with_its_log(session, monkeypatch):
     """A core that stops with rt_error (here: a DTCM heap smaller than the
     budget the network was split for) fails the run with its log."""
-    import spinnpop.backends.emulator.backend as backend
-    monkeypatch.setattr(backend, "DTCM_HEAP_BYTES", 200)
+    import spinnpop.backends.emulator.transceiver as transceiver
+    monkeypatch.setattr(transceiver, "DTCM_HEAP_BYTES", 200)
     populations = network()
     with pytest.raises(sp.RunError, match=r"(?s)population 'layer1' core 0 "
                        r".* error code 10 \(RTE_MALLOC\).*DTCM exhausted "

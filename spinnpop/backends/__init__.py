@@ -32,4 +32,5 @@ class RawRun:
 def make_backend(state):
     """The backend a session asked for."""
     from spinnpop.backends.emulator.backend import EmulatorBackend
-    return EmulatorBackend(state.reorder_seed, state.preemption_seed)
+    return EmulatorBackend(state.n_boards, state.reorder_seed,
+                           state.preemption_seed)

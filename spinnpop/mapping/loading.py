@@ -1,5 +1,5 @@
-"""What each core is given before a run, and its weights read back after;
-each population's layer kind packs and unpacks its own."""
+"""The arrays of a run, and the weights read back after it; each
+population's layer kind packs and unpacks its own."""
 
 from __future__ import annotations
 
@@ -8,7 +8,6 @@ from dataclasses import dataclass
 import numpy as np
 
 from spinnpop.mapping.mapped import MappedNetwork
-from spinnpop.mapping.regions import Region
 
 
 @dataclass
@@ -30,20 +29,6 @@ class RunData:
     inputs: dict
     targets: dict
     order: np.ndarray
-
-
-def core_writes(network, mapped: MappedNetwork, run: bytes,
-                data: RunData) -> dict:
-    """{core index: {region: contiguous array}} for a run; ``run`` is the
-    run region."""
-    data.order = np.ascontiguousarray(data.order, dtype=np.uint32)
-    writes = {}
-    for index, core in enumerate(mapped.cores):
-        layer = network.nodes[core.population].layer
-        regions = {Region.RUN: run, **layer.writes(core.core, data)}
-        writes[index] = {region: np.ascontiguousarray(value)
-                         for region, value in regions.items()}
-    return writes
 
 
 def unstack(network, mapped: MappedNetwork, region_of) -> tuple:

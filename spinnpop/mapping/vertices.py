@@ -122,7 +122,8 @@ class CoreVertex(MachineVertex, AbstractGeneratesDataSpecification,
                              partition_id)
 
     def get_binary_file_name(self) -> str:
-        return f"{self.population.node.layer.binary}.aplx"
+        population = self.population
+        return population.node.layer.binary + population.context.binary_suffix
 
     def get_binary_start_type(self) -> ExecutableType:
         return ExecutableType.SYNC
@@ -138,7 +139,8 @@ class CoreVertex(MachineVertex, AbstractGeneratesDataSpecification,
                 (Region.PARAMS, layout.params(context.network, node,
                                               self.core, context.keys)),
                 (Region.KEYS, layout.key_table(context.network, node,
-                                               self.core, context.keys))):
+                                               self.core, context.keys)),
+                (Region.RUN, context.run)):
             if content:
                 spec.switch_write_focus(int(region))
                 spec.write_array(np.frombuffer(content, dtype=np.uint32))

@@ -170,26 +170,26 @@ def _infer(state, network: Network, losses: dict, xs: dict, ys: dict,
 def _execute(state, network: Network, mode: RunMode, shape, inputs: dict,
              targets: dict, order: np.ndarray, batch_size: int, optimizer,
              counters: RunCounters, watch=None) -> tuple:
-    """Maps (or reuses a mapping), loads, runs and reads back one run."""
-    mapped = state.mapper.map(network, shape)
+    """Maps, loads, runs and reads back one run through the tool chain."""
+    from spinnpop.mapping import toolchain   # the tools load slowly
     momentum = optimizer.momentum if optimizer is not None else 0.0
     rate = optimizer.learning_rate if optimizer is not None else 0.0
     run = layout.run_params(int(mode), shape, batch_size, rate, momentum)
-    writes = loading.core_writes(network, mapped, run, loading.RunData(
+    data = loading.RunData(
         weights={p: p._weight for p in state.projections
                  if p._weight is not None},
         biases={p: p._bias_array("bias") for p in state.populations
                 if p._bias_shape() is not None},
         velocities=optimizer.velocities if optimizer is not None else {},
-        inputs=inputs, targets=targets, order=order))
-    reads = {}
-    for index, core in enumerate(mapped.cores):
-        node = network.nodes[core.population]
-        reads[index] = node.layer.reads(mode, bool(momentum)) + (
+        inputs=inputs, targets=targets,
+        order=np.ascontiguousarray(order, dtype=np.uint32))
+
+    def reads(node):
+        return node.layer.reads(mode, bool(momentum)) + (
             [Region.OUTPUTS] if node.is_output and shape.record_outputs
             else [])
-    raw = state.backend.execute(mapped, writes, reads,
-                                None if watch is None else watch(mapped))
+    raw, mapped = toolchain.run_network(network, shape, run, state.backend,
+                                        data, reads, watch)
     counters.add(mapped, network, raw)
     state.last_run = counters
     if raw.state != "done":

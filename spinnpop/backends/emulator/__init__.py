@@ -1,1 +1,2 @@
-"""spinnpop's host emulator of SpiNNaker: the C engine and its loader."""
+"""spinnpop's host emulator of SpiNNaker: the C engine, the transceiver
+the tool chain drives it through, and the backend that reads runs back."""

@@ -1,30 +1,22 @@
-"""Running a mapped network on the emulator.
-
-Every placed core gets its own instance of its model and the regions the
-data specification reserved, filled with the static contents the tools
-wrote and the run's data; the chips get PACMAN's routing tables. Then the
-engine runs in chunks of callbacks (so Python can report progress and be
-interrupted between them) until every core has exited or the machine has
-gone quiet.
+"""The emulator backend: the tool chain loads and runs a network on the
+emulator through an EmulatorTransceiver, exactly as it would on a board,
+and this reads the results back through it, with the counters only an
+emulator can have.
 """
 
 from __future__ import annotations
 
-import os
-import time
 from dataclasses import dataclass
 
-import numpy as np
+from spinn_front_end_common.data import FecDataView
+from spinn_machine.virtual_machine import virtual_machine_by_boards
 
 from spinnpop.backends import RawRun
-from spinnpop.backends.emulator.engine import (CoreState, Engine, RunState,
-                                               native_dir)
-from spinnpop.hardware import DTCM_HEAP_BYTES
+from spinnpop.backends.emulator.engine import CoreState, native_dir
+from spinnpop.backends.emulator.transceiver import EmulatorTransceiver
+from spinnpop.errors import MappingError
 from spinnpop.mapping.mapped import MappedNetwork, Traffic
 from spinnpop.mapping.regions import STATUS, Region
-
-#: Seconds the engine runs between two looks from Python.
-LOOK_EVERY = 0.2
 
 
 @dataclass
@@ -39,7 +31,8 @@ class PacketLoss:
 
 
 class EmulatorBackend:
-    """Runs mapped networks on the host emulator.
+    """Runs networks on the host emulator of an ``n_boards`` SpiNN-5
+    machine.
 
     :param reorder_seed: if not None, every run delivers packets after
         random delays in random order, reproducibly from this seed.
@@ -49,53 +42,51 @@ class EmulatorBackend:
         reproducibly from this seed.
     """
 
-    def __init__(self, reorder_seed=None, preemption_seed=None):
+    #: The emulator's builds of the models (spinnpop/_native/models).
+    binary_suffix = ".so"
+
+    def __init__(self, n_boards: int = 1, reorder_seed=None,
+                 preemption_seed=None):
+        self.n_boards = n_boards
         self.reorder_seed = reorder_seed
         self.preemption_seed = preemption_seed
         #: A PacketLoss to apply to the next run (fault injection in tests).
         self.packet_loss = None
+        self._transceiver = None
+        self._mapped = None
 
-    def execute(self, mapped: MappedNetwork, writes: dict, reads: dict,
-                watch=None) -> RawRun:
-        """Loads ``mapped``, writes ``writes[core][region]`` (bytes or
-        arrays), runs, and returns the regions in ``reads[core]``.
+    def config_files(self, spinnpop_cfg: str) -> list:
+        """The tool chain's configuration, over its defaults: spinnpop's
+        only (a user's ``~/.spiNNakerGraphFrontEnd.cfg`` is for boards)."""
+        return [spinnpop_cfg]
 
-        :param watch: called between chunks as ``watch(read)``, where
-            ``read(core, region)`` views a region's current bytes.
-        """
-        engine = Engine(mapped.width, mapped.height, mapped.sdram_per_chip,
-                        DTCM_HEAP_BYTES)
-        try:
-            self._load(engine, mapped, writes)
-            state = RunState.FAILED if engine.start() else RunState.RUNNING
-            chunk = 10_000
-            while state == RunState.RUNNING:
-                started = time.perf_counter()
-                state = engine.run(chunk)
-                took = max(time.perf_counter() - started, 1e-4)
-                chunk = int(min(max(chunk * LOOK_EVERY / took, 1_000),
-                                10_000_000))
-                if watch is not None:
-                    watch(engine.region)
-            return self._read_back(engine, mapped, reads, state)
-        finally:
-            engine.close()
+    def prepare(self, tools) -> None:
+        """Gives the tool chain the emulator as its machine."""
+        FecDataView.register_binary_search_path(native_dir() + "/models")
+        self._mapped = None
+        self._transceiver = EmulatorTransceiver(
+            virtual_machine_by_boards(self.n_boards),
+            order=lambda: [(c.x, c.y, c.p) for c in self._mapped.cores],
+            setup=self._setup_engine)
+        tools._data_writer.set_transceiver(self._transceiver)
 
-    def _load(self, engine: Engine, mapped: MappedNetwork,
-              writes: dict) -> None:
-        for (x, y), table in sorted(mapped.routes.items()):
-            engine.set_routes(x, y, table)
-        models = os.path.join(native_dir(), "models")
-        for index, core in enumerate(mapped.cores):
-            engine.add_core(core.x, core.y, core.p,
-                            os.path.join(models, f"{core.binary}.so"))
-            for region, (size, content) in sorted(core.regions.items()):
-                view = engine.add_region(index, region, size)
-                if content:
-                    view[:len(content)] = np.frombuffer(content, np.uint8)
-            for region, data in writes.get(index, {}).items():
-                data = np.ascontiguousarray(data).view(np.uint8).reshape(-1)
-                engine.region(index, region)[:len(data)] = data
+    def loaded(self, mapped: MappedNetwork, look) -> None:
+        """Called once the tool chain has placed the network and loaded
+        its data; ``look(read)`` (or None) is called now and then during
+        the run, ``read(core index, region)`` viewing a region."""
+        self._mapped = mapped
+        if look is None:
+            return
+        transceiver = self._transceiver
+
+        def read(index, region):
+            core = mapped.cores[index]
+            return transceiver.region(core.x, core.y, core.p, region,
+                                      core.regions[region])
+        transceiver.watch = lambda _: look(read)
+
+    def _setup_engine(self, engine) -> None:
+        mapped = self._mapped
         for key, mask, kind, _ in mapped.traffic:
             engine.add_traffic_class(key, mask, int(kind))
         if self.reorder_seed is not None:
@@ -112,24 +103,44 @@ class EmulatorBackend:
                              if s == sender and kind == loss.traffic)
             engine.drop_packets(key, mask, loss.skip, loss.count)
 
-    @staticmethod
-    def _read_back(engine: Engine, mapped: MappedNetwork, reads: dict,
-                   state: RunState) -> RawRun:
-        raw = RawRun(state=state.name.lower())
-        for index in range(len(mapped.cores)):
-            raw.statuses.append(STATUS.unpack(
-                engine.region(index, Region.STATUS).tobytes())[0])
-            counters = engine.core_counters(index)
+    def read_back(self, mapped: MappedNetwork, reads: dict) -> RawRun:
+        """The regions ``reads[core index]`` of every core, its status,
+        counters and log, and the chips' counters."""
+        transceiver = self._transceiver
+        engine = transceiver.engine
+        raw = RawRun(state=transceiver.run_state or "failed")
+        for index, core in enumerate(mapped.cores):
+            engine_index = transceiver.core_index(core.x, core.y, core.p)
+
+            def region(kind, core=core):
+                return transceiver.region(core.x, core.y, core.p, kind,
+                                          core.regions[kind]).tobytes()
+            raw.statuses.append(STATUS.unpack(region(Region.STATUS))[0])
+            counters = engine.core_counters(engine_index)
             raw.core_counters.append(counters)
             raw.failed.append(counters.state == CoreState.FAILED
                               or counters.exit_code != 0)
-            raw.logs.append(engine.core_log(index))
-            for region in reads.get(index, ()):
-                raw.regions[(index, region)] = engine.region(
-                    index, region).tobytes()
-        for x, y in mapped.routes:
+            raw.logs.append(engine.core_log(engine_index))
+            for kind in reads.get(index, ()):
+                raw.regions[(index, kind)] = region(kind)
+        for x, y in transceiver.routed_chips():
             raw.chip_counters[(x, y)] = engine.chip_counters(x, y)
         return raw
 
+    def error(self, exception: Exception, captured: str) -> Exception:
+        """What to raise when the tool chain fails on the emulator: a bug
+        in spinnpop or the tools, so with their own words."""
+        return MappingError(
+            f"the tool chain failed on the emulator: {exception!r}\n"
+            f"{captured[-2000:]}")
+
+    def release(self) -> None:
+        """Frees the run's emulated machine, once the tools have stopped."""
+        if self._transceiver is not None:
+            self._transceiver.engine.close()
+            self._transceiver = None
+        self._mapped = None
+
     def close(self) -> None:
-        """Nothing outlives a run on the emulator."""
+        """Ends the session: nothing outlives a run on the emulator."""
+        self.release()

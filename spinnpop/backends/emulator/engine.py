@@ -72,6 +72,9 @@ def _load_library() -> ctypes.CDLL:
                 ("emu_set_routes", i, [p, u32, u32, u32, p]),
                 ("emu_add_core", i, [p, u32, u32, u32, ctypes.c_char_p]),
                 ("emu_add_region", p, [p, i, u32, u32]),
+                ("emu_malloc_sdram", u32, [p, u32, u32, u32]),
+                ("emu_sdram", p, [p, u32, u32, u32, u32]),
+                ("emu_set_user0", i, [p, u32, u32, u32, u32]),
                 ("emu_add_traffic_class", i, [p, u32, u32, u32]),
                 ("emu_drop_packets", None, [p, u32, u32, u32, u32]),
                 ("emu_reorder", None, [p, u64]),
@@ -130,6 +133,23 @@ class Engine:
 
     def region(self, core: int, region: int) -> np.ndarray:
         return self._regions[(core, region)]
+
+    def malloc_sdram(self, x: int, y: int, size: int) -> int:
+        """A block of chip (x, y)'s SDRAM: its SpiNNaker address."""
+        address = self._lib.emu_malloc_sdram(self._emu, x, y, size)
+        self._check(address or None)
+        return address
+
+    def sdram(self, x: int, y: int, address: int, size: int) -> np.ndarray:
+        """A uint8 view of SDRAM [address, address + size) of chip (x, y),
+        which must lie in one allocated block."""
+        pointer = self._lib.emu_sdram(self._emu, x, y, address, size)
+        self._check(pointer)
+        return np.frombuffer((ctypes.c_uint8 * size).from_address(pointer),
+                             dtype=np.uint8)
+
+    def set_user0(self, x: int, y: int, p: int, value: int) -> None:
+        self._check(self._lib.emu_set_user0(self._emu, x, y, p, value))
 
     def add_traffic_class(self, key: int, mask: int, class_id: int) -> None:
         self._check(self._lib.emu_add_traffic_class(self._emu, key, mask,

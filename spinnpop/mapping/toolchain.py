@@ -1,0 +1,324 @@
+"""Running a network through the real SpiNNaker tool chain, whatever the
+machine: the Graph Front End and PACMAN split, place, route and allocate
+keys; SpiNNFrontEndCommon writes each core's data specification (its
+parameters, key table and the run's settings) into SDRAM, writes the
+routing tables, floods the binaries, starts the cores and waits for them;
+all through a transceiver, a board's or the emulator's (spinnpop.backends
+says which). The data of a run (samples, weights, targets) is written
+through the same transceiver just after the data specifications, and the
+results are read back through it before the tools stop.
+
+spinnpop layers its own settings over the tools' defaults (and, for a
+board, under the user's ``~/.spiNNakerGraphFrontEnd.cfg``); the tools'
+reports go to a folder of spinnpop's, on tmpfs where there is one, and
+their progress bars and INFO logging stay off the user's terminal. The
+SIGINT handler and ``sys.excepthook`` the tools install are put back.
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import io
+import logging
+import os
+import shutil
+import signal
+import sys
+import tempfile
+from dataclasses import dataclass
+
+import numpy as np
+import spinnaker_graph_front_end.config_setup as gfe_config
+from pacman.exceptions import PacmanException
+from pacman.model.graphs.application import ApplicationEdge
+from spinn_front_end_common.data import FecDataView
+from spinn_front_end_common.data.fec_data_writer import FecDataWriter
+from spinn_front_end_common.interface.abstract_spinnaker_base import (
+    AbstractSpinnakerBase)
+from spinn_front_end_common.interface.config_setup import add_spinnaker_cfg
+from spinn_front_end_common.utilities.helpful_functions import (
+    locate_memory_region_for_placement)
+from spinn_utilities.config_holder import (add_default_cfg, clear_cfg_files,
+                                           set_cfg_files)
+from spinnman.exceptions import SpiNNManCoresNotInStateException
+
+from spinnpop.errors import MappingError, ResourceError
+from spinnpop.graph.network import Network
+from spinnpop.hardware import SDRAM_PER_CHIP_FOR_APPLICATIONS
+from spinnpop.mapping import layout
+from spinnpop.mapping.mapped import MappedCore, MappedNetwork, Traffic
+from spinnpop.mapping.vertices import CoreVertex, PopulationVertex
+
+_TOOL_LOGGERS = ("spinn_utilities", "spinn_machine", "spinnman", "pacman",
+                 "spinn_front_end_common", "spinnaker_graph_front_end",
+                 "spalloc")
+_MIB = 1024 * 1024
+_CONFIG = """\
+[Machine]
+virtual_board = False
+version = 5
+enable_advanced_monitor_support = False
+enable_reinjection = False
+[Mapping]
+compressor = PairCompressor
+[Buffers]
+use_auto_pause_and_resume = False
+[Mode]
+mode = Production
+[Logging]
+instantiate = False
+[Reports]
+default_report_file_path = {reports}
+display_algorithm_timings = False
+max_reports_kept = 2
+"""
+_work_dir = None
+
+
+def work_dir() -> str:
+    """A folder for the tool chain's configuration and reports, for the
+    whole process (the tools write to their last one as Python exits, so
+    it goes only after them); on tmpfs where there is one, as the tools
+    commit to SQLite databases there at every step."""
+    global _work_dir
+    if _work_dir is None:
+        shm = "/dev/shm"
+        fast = shm if os.path.isdir(shm) and os.access(shm, os.W_OK) \
+            else None
+        _work_dir = tempfile.mkdtemp(prefix="spinnpop-", dir=fast)
+        atexit.register(shutil.rmtree, _work_dir, ignore_errors=True)
+    return _work_dir
+
+
+@dataclass
+class MappingContext:
+    """What the vertices consult while the tools run: the network, the
+    run's sizes and settings (``run``: the run region), the vertices, and
+    how binaries are named on this machine."""
+
+    network: Network
+    shape: layout.RunShape
+    run: bytes
+    binary_suffix: str
+    vertices: dict      # Node -> PopulationVertex
+
+    def keys(self, node, core, partition: str) -> tuple:
+        """(key, mask) of a core's partition, or of the whole population's
+        with core None."""
+        vertex = self.vertices[node.host or node]
+        if core is not None:
+            vertex = next(v for v in vertex.machine_vertices
+                          if v.core == core)
+        info = FecDataView.get_routing_infos().get_info_from(vertex,
+                                                             partition)
+        return info.key, info.mask
+
+    def check_key_blocks(self, network: Network) -> None:
+        """Key-table entries for a whole population's partition assume
+        each core's keys are the population's base key plus the core's
+        number above its own bits; PACMAN's zoned allocation does that
+        when every core sends, and this makes sure."""
+        for node in network.placed:
+            for partition, sender, _ in layout.core_partitions(network,
+                                                               node):
+                sending = layout.sending_cores(network, sender, partition)
+                if len(sending) < node.n_cores:
+                    continue
+                base = self.keys(sender, None, partition)[0]
+                for core in sending:
+                    key, mask = self.keys(sender, core, partition)
+                    shift = (~mask & 0xFFFFFFFF).bit_length()
+                    if key != base | core << shift:
+                        raise MappingError(
+                            f"PACMAN gave core {core} of {sender.label!r} key "
+                            f"{key:#x} in {partition!r}, not the expected "
+                            f"{base | core << shift:#x}")
+
+
+class _ToolChain(AbstractSpinnakerBase):
+    """The tool chain's simulator object with spinnpop's configuration,
+    calling ``after_load`` once the data specifications are in SDRAM and
+    before the routes and binaries go."""
+
+    def __init__(self, config_files: list, n_boards: int, after_load):
+        clear_cfg_files(False)
+        add_spinnaker_cfg()
+        set_cfg_files(config_file=None, default=os.path.join(
+            os.path.dirname(gfe_config.__file__), gfe_config.CONFIG_FILE_NAME))
+        for config_file in config_files:
+            add_default_cfg(config_file)
+        FecDataWriter.mock()
+        super().__init__()
+        self._data_writer.set_n_required(n_boards, None)
+        self._data_writer.set_up_timings(None, None, 1)
+        self._after_load = after_load
+
+    def _do_extra_load_algorithms(self):
+        self._after_load()
+
+
+@contextlib.contextmanager
+def _quiet():
+    """Keeps the tools' progress bars and logging to themselves, and the
+    process's SIGINT handler and excepthook as they were."""
+    levels = {}
+    for name in _TOOL_LOGGERS:
+        logger = logging.getLogger(name)
+        levels[name] = logger.level
+        logger.setLevel(logging.ERROR)
+    handlers = signal.getsignal(signal.SIGINT), sys.excepthook
+    captured = io.StringIO()
+    try:
+        with contextlib.redirect_stderr(captured):
+            yield captured
+    finally:
+        for name, level in levels.items():
+            logging.getLogger(name).setLevel(level)
+        signal.signal(signal.SIGINT, handlers[0])
+        sys.excepthook = handlers[1]
+
+
+def check_sdram(network: Network, shape: layout.RunShape) -> None:
+    """ResourceError if one core's regions cannot fit a chip's SDRAM."""
+    for node in network.placed:
+        for core in range(node.n_cores):
+            sizes = node.layer.region_sizes(network, core, shape)
+            total = sum(sizes.values())
+            if total > SDRAM_PER_CHIP_FOR_APPLICATIONS:
+                biggest = max(sizes, key=sizes.get)
+                raise ResourceError(
+                    f"population {node.label!r} core {core} needs "
+                    f"{total / _MIB:.1f} MiB of SDRAM (its {biggest.name} "
+                    f"region {sizes[biggest] / _MIB:.1f} MiB), more than a "
+                    f"chip's {SDRAM_PER_CHIP_FOR_APPLICATIONS / _MIB:.1f} "
+                    "MiB; give it fewer neurons per core")
+
+
+def run_network(network: Network, shape: layout.RunShape, run: bytes,
+                backend, data, reads, watch=None):
+    """Maps, loads, runs and reads back one run of ``network`` on the
+    backend's machine.
+
+    :param run: the run region (layout.run_params).
+    :param data: a loading.RunData, written into each core's regions.
+    :param reads: ``reads(node)``: the regions to read back from each of
+        a population's cores.
+    :param watch: called as ``watch(mapped)`` once the network is mapped;
+        may return a callback that the backend calls now and then during
+        the run as ``look(read)``, ``read(core index, region)`` viewing a
+        region.
+    :return: (RawRun, MappedNetwork).
+    """
+    check_sdram(network, shape)
+    config_file = os.path.join(work_dir(), "spinnpop.cfg")
+    if not os.path.exists(config_file):
+        with open(config_file, "w", encoding="utf-8") as out:
+            out.write(_CONFIG.format(reports=os.path.join(work_dir(),
+                                                          "reports")))
+    context = MappingContext(network, shape, run, backend.binary_suffix, {})
+    loaded = {}
+
+    def after_load():
+        context.check_key_blocks(network)
+        mapped = _extract(network, context)
+        _upload(network, mapped, data)
+        backend.loaded(mapped, None if watch is None else watch(mapped))
+        loaded["mapped"] = mapped
+
+    with _quiet() as captured:
+        tools = _ToolChain(backend.config_files(config_file),
+                           backend.n_boards, after_load)
+        try:
+            _add_graph(network, context)
+            backend.prepare(tools)
+            _check_machine(tools, network, backend.n_boards)
+            try:
+                tools.run_until_complete()
+            except SpiNNManCoresNotInStateException:
+                pass     # the cores' states and logs say what went wrong
+            except PacmanException as error:
+                raise _placement_error(error, network) from None
+            if "mapped" not in loaded:
+                raise MappingError("the tool chain stopped before loading "
+                                   f"the network:\n"
+                                   f"{captured.getvalue()[-2000:]}")
+            mapped = loaded["mapped"]
+            return backend.read_back(mapped, {
+                index: reads(network.nodes[core.population])
+                for index, core in enumerate(mapped.cores)}), mapped
+        except (ResourceError, MappingError):
+            raise
+        except Exception as error:
+            raise backend.error(error, captured.getvalue()) from error
+        finally:
+            with contextlib.suppress(Exception):
+                tools.stop()
+            backend.release()
+
+
+def _add_graph(network: Network, context: MappingContext) -> None:
+    for node in network.placed:
+        vertex = PopulationVertex(node, context)
+        context.vertices[node] = vertex
+        FecDataView.add_vertex(vertex)
+    for node in network.placed:
+        for partition, _, targets in layout.core_partitions(network, node):
+            for target in dict.fromkeys(t.host or t for t in targets):
+                FecDataView.add_edge(ApplicationEdge(
+                    context.vertices[node], context.vertices[target]),
+                    partition)
+
+
+def _check_machine(tools: _ToolChain, network: Network,
+                   n_boards: int) -> None:
+    available = tools.get_number_of_available_cores_on_machine
+    if network.n_cores > available:
+        raise ResourceError(
+            f"the network needs {network.n_cores} cores, more than the "
+            f"{available} of a {n_boards}-board machine; use larger "
+            "neurons_per_core, or setup(n_boards=...) for a bigger machine")
+
+
+def _placement_error(error: Exception, network: Network) -> Exception:
+    return ResourceError(
+        f"the network does not fit the machine ({network.n_cores} cores): "
+        f"{error}. Use fewer or larger cores (neurons_per_core), less data "
+        "per run, or setup(n_boards=...) for a bigger machine")
+
+
+def _extract(network: Network, context: MappingContext) -> MappedNetwork:
+    """The placements and keys the tools chose, as plain data."""
+    index = {node: i for i, node in enumerate(network.nodes)}
+    placed = sorted((p for p in FecDataView.iterate_placemements()
+                     if isinstance(p.vertex, CoreVertex)),  # not monitors
+                    key=lambda p: (index[p.vertex.population.node],
+                                   p.vertex.core))
+    cores, traffic = [], []
+    for sender, placement in enumerate(placed):
+        node, core = placement.vertex.population.node, placement.vertex.core
+        start, stop = node.slices[core]
+        cores.append(MappedCore(
+            placement.x, placement.y, placement.p, index[node], core,
+            start, stop, node.layer.binary,
+            node.layer.region_sizes(network, core, context.shape)))
+        for partition, source, _ in layout.core_partitions(network, node):
+            if core in layout.sending_cores(network, source, partition):
+                key, mask = context.keys(source, core, partition)
+                traffic.append((key, mask, Traffic.of(partition), sender))
+    return MappedNetwork(cores=cores, traffic=sorted(set(traffic)))
+
+
+def _upload(network: Network, mapped: MappedNetwork, data) -> None:
+    """Writes the run's data into the regions the data specifications
+    reserved, through the transceiver."""
+    transceiver = FecDataView.get_transceiver()
+    for core in mapped.cores:
+        placement = FecDataView.get_placement_on_processor(core.x, core.y,
+                                                           core.p)
+        layer = network.nodes[core.population].layer
+        for region, values in layer.writes(core.core, data).items():
+            address = locate_memory_region_for_placement(placement, region)
+            transceiver.write_memory(
+                core.x, core.y, address,
+                np.ascontiguousarray(values).tobytes())
