@@ -91,29 +91,32 @@ def sending_cores(network, node, partition: str) -> list:
     return every
 
 
-def sources(network, source, partition: str, target, target_core: int):
-    """The cores of ``source`` whose keys in ``partition`` reach
-    ``target_core`` of ``target``."""
+def receivers(network, source, partition: str, target) -> dict:
+    """{core of ``target``: the cores of ``source`` whose keys in
+    ``partition`` reach it}, for the target cores something reaches."""
     kind, senders = _kind(partition), sending_cores(network, source,
                                                     partition)
     if kind == _FORWARD:
-        k = int(partition.split(":")[1])
-        return [c for c in senders
-                if (target, target_core) in
-                traffic.segments(source, c)[k].receivers]
+        k, reached = int(partition.split(":")[1]), {}
+        for core in senders:
+            for node, target_core in traffic.segments(source,
+                                                      core)[k].receivers:
+                if node is target:
+                    reached.setdefault(target_core, []).append(core)
+        return dict(sorted(reached.items()))
     if kind == _BACKWARD:
         edge, pre_core = _backward_edge(network, partition)
-        return senders if (target, target_core) == (edge.pre, pre_core) \
-            else []
+        return {pre_core: senders} if target is edge.pre else {}
     if kind == ACK:
-        return senders if target in source.upstream_inputs else []
+        return dict.fromkeys(range(target.n_cores), senders) \
+            if target in source.upstream_inputs else {}
     if target is not source:
-        return []
+        return {}
     if kind == REDUCE:
-        return [target_core - 1] if target_core > 0 else []
+        return {core: [core - 1] for core in range(1, target.n_cores)}
     if kind == TOTAL:
-        return senders if target_core < target.n_cores - 1 else []
-    return senders
+        return dict.fromkeys(range(target.n_cores - 1), senders)
+    return dict.fromkeys(range(target.n_cores), senders)
 
 
 def _position_bits(node, partition: str) -> int:

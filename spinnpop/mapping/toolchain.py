@@ -108,8 +108,7 @@ class MappingContext:
         with core None."""
         vertex = self.vertices[node.host or node]
         if core is not None:
-            vertex = next(v for v in vertex.machine_vertices
-                          if v.core == core)
+            vertex = vertex.core_vertices()[core]
         info = FecDataView.get_routing_infos().get_info_from(vertex,
                                                              partition)
         return info.key, info.mask
@@ -294,7 +293,7 @@ def _extract(network: Network, context: MappingContext) -> MappedNetwork:
                      if isinstance(p.vertex, CoreVertex)),  # not monitors
                     key=lambda p: (index[p.vertex.population.node],
                                    p.vertex.core))
-    cores, traffic = [], []
+    cores, traffic, sends = [], [], {}
     for sender, placement in enumerate(placed):
         node, core = placement.vertex.population.node, placement.vertex.core
         start, stop = node.slices[core]
@@ -302,10 +301,16 @@ def _extract(network: Network, context: MappingContext) -> MappedNetwork:
             placement.x, placement.y, placement.p, index[node], core,
             start, stop, node.layer.binary,
             node.layer.region_sizes(network, core, context.shape)))
-        for partition, source, _ in layout.core_partitions(network, node):
-            if core in layout.sending_cores(network, source, partition):
+        if node not in sends:
+            sends[node] = [
+                (partition, source, Traffic.of(partition),
+                 set(layout.sending_cores(network, source, partition)))
+                for partition, source, _ in layout.core_partitions(network,
+                                                                   node)]
+        for partition, source, kind, sending in sends[node]:
+            if core in sending:
                 key, mask = context.keys(source, core, partition)
-                traffic.append((key, mask, Traffic.of(partition), sender))
+                traffic.append((key, mask, kind, sender))
     return MappedNetwork(cores=cores, traffic=sorted(set(traffic)))
 
 

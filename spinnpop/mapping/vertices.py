@@ -26,13 +26,9 @@ class PopulationSplitter(SplitterFixedLegacy):
     """Fixed slices; a partition leaves only the cores that send in it and
     reaches only the cores that use what each sends."""
 
-    def _cores(self) -> list:
-        return sorted(self.governed_app_vertex.machine_vertices,
-                      key=lambda v: v.core)
-
     def get_out_going_vertices(self, partition_id):
         population = self.governed_app_vertex
-        cores = self._cores()
+        cores = population.core_vertices()
         return [cores[c] for c in layout.sending_cores(
             population.context.network, population.senders[partition_id],
             partition_id)]
@@ -42,16 +38,15 @@ class PopulationSplitter(SplitterFixedLegacy):
         target = self.governed_app_vertex
         network = target.context.network
         source = source_vertex.senders[partition_id]
-        sending = source_vertex.splitter._cores()
-        pairs = []
-        for core, vertex in enumerate(self._cores()):
-            senders = sorted({c for node in target.nodes
-                              for c in layout.sources(network, source,
-                                                      partition_id, node,
-                                                      core)})
-            if senders:
-                pairs.append((vertex, [sending[c] for c in senders]))
-        return pairs
+        sending, cores = source_vertex.core_vertices(), target.core_vertices()
+        reached = {}
+        for node in target.nodes:
+            for core, senders in layout.receivers(network, source,
+                                                  partition_id,
+                                                  node).items():
+                reached.setdefault(core, set()).update(senders)
+        return [(cores[core], [sending[c] for c in sorted(senders)])
+                for core, senders in sorted(reached.items())]
 
     def get_in_coming_vertices(self, partition_id):
         return [vertex for vertex, _ in
@@ -74,6 +69,8 @@ class PopulationVertex(ApplicationVertex, LegacyPartitionerAPI):
         #: The population each partition it sends carries.
         self.senders = {partition: sender for partition, sender, _ in
                         layout.core_partitions(context.network, node)}
+        self._core_vertices = []
+        self._slices = {span: core for core, span in enumerate(node.slices)}
 
     @property
     def n_atoms(self) -> int:
@@ -81,10 +78,17 @@ class PopulationVertex(ApplicationVertex, LegacyPartitionerAPI):
 
     def core_of(self, vertex_slice) -> int:
         span = (vertex_slice.lo_atom, vertex_slice.hi_atom + 1)
-        if span not in self.node.slices:
+        if span not in self._slices:
             raise AssertionError(f"PACMAN split {self.node.label!r} as "
                                  f"{span}, not as {self.node.slices}")
-        return self.node.slices.index(span)
+        return self._slices[span]
+
+    def core_vertices(self) -> list:
+        """Its CoreVertex of each core, in core order (once split)."""
+        if len(self._core_vertices) != len(self.machine_vertices):
+            self._core_vertices = sorted(self.machine_vertices,
+                                         key=lambda v: v.core)
+        return self._core_vertices
 
     def get_sdram_used_by_atoms(self, vertex_slice) -> ConstantSDRAM:
         sizes = self.node.layer.region_sizes(
