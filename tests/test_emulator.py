@@ -144,6 +144,18 @@ def test_bad_machines_are_refused(probe):
         engine.add_region(0, 5, 2 << 20)
 
 
+def test_sdram_holds_garbage_until_written(probe):
+    """As on a chip, SDRAM the tools allocate holds what it held (a loud
+    pattern here) until written; regions made for tests start zeroed."""
+    engine = machine({}, width=1)
+    address = engine.malloc_sdram(0, 0, 64)
+    assert address >= 0x60000000
+    assert (engine.sdram(0, 0, address, 64) == 0xFF).all()
+    core = add_probe(engine, probe, (0, 0, 1))
+    assert (received(engine, core) == 0).all()
+    engine.close()
+
+
 def test_subnormals_flush_to_zero_while_cores_run(tmp_path):
     """A documented choice: the emulator's cores flush float32 subnormals
     (below 1.2e-38) to zero, as x86 is a hundred times slower on them;

@@ -1,10 +1,22 @@
-"""The SpiNNaker tool chain runs with spinnpop's configuration: nothing is
+"""The SpiNNaker tool chain runs with spinnpop's configuration (nothing is
 needed in, written to or read from the user's home, and the tools' progress
-bars and logging stay off the terminal."""
+bars and logging stay off the terminal), and loads and runs networks on the
+emulator as it would on a board."""
 
 import os
 import subprocess
 import sys
+
+import numpy as np
+import pytest
+from spinn_machine import MulticastRoutingEntry, RoutingEntry
+from spinn_machine.virtual_machine import virtual_machine_by_boards
+from spinnman.exceptions import SpinnmanInvalidParameterException
+
+import spinnpop as sp
+from spinnpop.backends.emulator.backend import EmulatorBackend
+from spinnpop.backends.emulator.transceiver import EmulatorTransceiver
+from conftest import data, mlp
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SCRIPT = os.path.join(ROOT, "tests", "scripts", "train_small.py")
@@ -39,3 +51,63 @@ def test_a_users_own_configuration_is_left_alone(tmp_path):
     result = run_in(home, tmp_path)
     assert result.returncode == 0, result.stderr
     assert (home / USER_CFG).read_text() == text
+
+
+def trained_with_tables(monkeypatch, extra_config=None):
+    """Trains a small MLP whose cores share chips; returns its weights and
+    the routing tables the tool chain loaded, {(x, y): entries}."""
+    loaded = {}
+    load = EmulatorTransceiver.load_multicast_routes
+
+    def recording(self, x, y, routes, app_id):
+        loaded[(x, y)] = [(e.key, e.mask, e.spinnaker_route) for e in routes]
+        load(self, x, y, routes, app_id)
+
+    monkeypatch.setattr(EmulatorTransceiver, "load_multicast_routes",
+                        recording)
+    if extra_config is not None:
+        config_files = EmulatorBackend.config_files
+        monkeypatch.setattr(EmulatorBackend, "config_files",
+                            lambda self, cfg: config_files(self, cfg)
+                            + [extra_config])
+    sp.setup(seed=1)
+    try:
+        _, projections = mlp([6, 24, 5], ["tanh", "softmax"],
+                             neurons_per_core=2)
+        x, labels = data(20, 6, 5)
+        sp.train(x, labels, epochs=2, batch_size=5, verbose=0,
+                 loss="sparse_categorical_crossentropy")
+        return [p.get("weight") for p in projections], loaded
+    finally:
+        sp.end()
+
+
+def test_the_emulator_routes_with_the_tables_the_tools_load(
+        monkeypatch, tmp_path):
+    """Tables are loaded as the tool chain would load them on a board:
+    here uncompressed, as they fit; compressed as far as the pair
+    compressor goes, they are smaller and training is unchanged."""
+    plain, tables = trained_with_tables(monkeypatch)
+    config = tmp_path / "compress.cfg"
+    config.write_text("[Mapping]\n"
+                      "router_table_compress_as_far_as_possible = True\n")
+    monkeypatch.undo()
+    compressed, smaller = trained_with_tables(monkeypatch, str(config))
+    assert tables.keys() == smaller.keys()
+    assert sum(map(len, smaller.values())) < sum(map(len, tables.values()))
+    for got, want in zip(compressed, plain, strict=True):
+        np.testing.assert_array_equal(got, want)
+
+
+def test_a_chips_router_holds_1023_application_entries():
+    transceiver = EmulatorTransceiver(virtual_machine_by_boards(1),
+                                      order=list, setup=None)
+    try:
+        entries = [MulticastRoutingEntry(key, 0xFFFFFFFF, RoutingEntry(
+            processor_ids=[1], link_ids=[])) for key in range(1024)]
+        transceiver.load_multicast_routes(0, 0, entries[:1023], 0)
+        with pytest.raises(SpinnmanInvalidParameterException,
+                           match="1023"):
+            transceiver.load_multicast_routes(0, 0, entries, 0)
+    finally:
+        transceiver.engine.close()

@@ -241,6 +241,7 @@ void *emu_add_region(emu_t *emu, int core_index, uint32_t region,
             return NULL;
         }
         data_specification_metadata_t *ds = sdram_host(chip, *user0, header);
+        memset(ds, 0, header);
         ds->magic_number = DS_MAGIC;
         ds->version = DS_VERSION;
     }
@@ -255,7 +256,9 @@ void *emu_add_region(emu_t *emu, int core_index, uint32_t region,
         return NULL;
     }
     ds->regions[region].pointer = address;
-    return sdram_host(chip, address, size);
+    void *memory = sdram_host(chip, address, size);
+    memset(memory, 0, size);
+    return memory;
 }
 
 int emu_add_traffic_class(emu_t *emu, uint32_t key, uint32_t mask,

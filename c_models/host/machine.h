@@ -26,6 +26,8 @@
 #define DS_VERSION 0x00010000
 // Where SDRAM starts in a core's address space.
 #define SDRAM_BASE 0x60000000u
+// What SDRAM holds before anything is written to it (see sdram.c).
+#define SDRAM_FILL 0xFF
 // sark's heap puts a two-word header before every block.
 #define DTCM_BLOCK_HEADER 8
 

@@ -17,12 +17,15 @@ uint32_t sdram_allocate(emu_t *emu, chip_t *chip, uint32_t size) {
         return 0;
     }
     chip->blocks = blocks;
-    // Zeroed: calloc's pages cost nothing until touched, and what the
-    // tool chain does not write the models initialise.
-    uint8_t *memory = calloc(1, words);
+    // SDRAM on a chip holds whatever the last application left, and the
+    // tool chain writes only what a data specification says: fill blocks
+    // with a loud pattern (NaN as floats, huge as counters), so that a
+    // model reading what nobody wrote fails here as it would there.
+    uint8_t *memory = malloc(words);
     if (memory == NULL) {
         return 0;
     }
+    memset(memory, SDRAM_FILL, words);
     uint32_t address = SDRAM_BASE + chip->sdram_used;
     chip->blocks[chip->n_blocks++] = (sdram_block_t) {address, words, memory};
     chip->sdram_used += words;

@@ -15,7 +15,8 @@ import struct
 import time
 
 import numpy as np
-from spinnman.exceptions import SpiNNManCoresNotInStateException
+from spinnman.exceptions import (SpiNNManCoresNotInStateException,
+                                 SpinnmanInvalidParameterException)
 from spinnman.messages.scp.enums import Signal
 from spinnman.model import (CPUInfo, CPUInfos, IOBuffer,
                             RouterDiagnostics)
@@ -142,6 +143,14 @@ class EmulatorTransceiver(MockableTransceiver):
             self._routed.discard((x, y))
 
     def load_multicast_routes(self, x, y, routes, app_id):
+        routes = list(routes)
+        room = self.machine.get_chip_at(
+            x, y).router.n_available_multicast_entries
+        if len(routes) > room:
+            # SC&MP cannot allocate them in the router's table.
+            raise SpinnmanInvalidParameterException(
+                "routes", len(routes), f"chip ({x}, {y})'s router holds "
+                f"{room} application entries")
         self.engine.set_routes(x, y, [
             (entry.key, entry.mask, entry.spinnaker_route)
             for entry in routes])
