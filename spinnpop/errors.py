@@ -44,4 +44,5 @@ class RunError(SpinnpopError, RuntimeError):
 
 
 class StallError(RunError):
-    """The run went quiet before every core had finished its work."""
+    """The run stopped making progress before every core had finished its
+    work (packets lost, say)."""

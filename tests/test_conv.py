@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import spinnpop as sp
-from spinnpop.backends.emulator.backend import EmulatorBackend
+from spinnpop.backends import running
 from spinnpop.control import current_state
 from spinnpop.mapping.regions import Region
 
@@ -210,14 +210,14 @@ def test_splitting_changes_nothing_and_kernels_stay_identical(
     _, whole, counters = trained_lenet(None, x, labels)
     assert len(counters.of("c1")) == 1
     runs = []
-    read_back = EmulatorBackend.read_back
+    read_back = running.read_back
 
-    def recording(self, mapped, reads):
-        raw = read_back(self, mapped, reads)
-        runs.append((mapped, raw))
+    def recording(loaded, backend, state, reads):
+        raw = read_back(loaded, backend, state, reads)
+        runs.append((loaded.mapped, raw))
         return raw
 
-    monkeypatch.setattr(EmulatorBackend, "read_back", recording)
+    monkeypatch.setattr(running, "read_back", recording)
     _, split, counters = trained_lenet(rows_per_core, x, labels,
                                        pooling_cores=pooling_cores)
     assert len(counters.of("c1")) == -(-12 // rows_per_core)

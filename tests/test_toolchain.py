@@ -53,7 +53,7 @@ def test_a_users_own_configuration_is_left_alone(tmp_path):
     assert (home / USER_CFG).read_text() == text
 
 
-def trained_with_tables(monkeypatch, extra_config=None):
+def trained_with_tables(monkeypatch, settings=None):
     """Trains a small MLP whose cores share chips; returns its weights and
     the routing tables the tool chain loaded, {(x, y): entries}."""
     loaded = {}
@@ -65,11 +65,9 @@ def trained_with_tables(monkeypatch, extra_config=None):
 
     monkeypatch.setattr(EmulatorTransceiver, "load_multicast_routes",
                         recording)
-    if extra_config is not None:
-        config_files = EmulatorBackend.config_files
-        monkeypatch.setattr(EmulatorBackend, "config_files",
-                            lambda self, cfg: config_files(self, cfg)
-                            + [extra_config])
+    if settings is not None:
+        monkeypatch.setattr(EmulatorBackend, "settings",
+                            lambda self: settings)
     sp.setup(seed=1)
     try:
         _, projections = mlp([6, 24, 5], ["tanh", "softmax"],
@@ -82,17 +80,14 @@ def trained_with_tables(monkeypatch, extra_config=None):
         sp.end()
 
 
-def test_the_emulator_routes_with_the_tables_the_tools_load(
-        monkeypatch, tmp_path):
+def test_the_emulator_routes_with_the_tables_the_tools_load(monkeypatch):
     """Tables are loaded as the tool chain would load them on a board:
     here uncompressed, as they fit; compressed as far as the pair
     compressor goes, they are smaller and training is unchanged."""
     plain, tables = trained_with_tables(monkeypatch)
-    config = tmp_path / "compress.cfg"
-    config.write_text("[Mapping]\n"
-                      "router_table_compress_as_far_as_possible = True\n")
     monkeypatch.undo()
-    compressed, smaller = trained_with_tables(monkeypatch, str(config))
+    compressed, smaller = trained_with_tables(monkeypatch, {
+        ("Mapping", "router_table_compress_as_far_as_possible"): "True"})
     assert tables.keys() == smaller.keys()
     assert sum(map(len, smaller.values())) < sum(map(len, tables.values()))
     for got, want in zip(compressed, plain, strict=True):

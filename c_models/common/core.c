@@ -17,7 +17,7 @@ void *dtcm_allocate(uint32_t bytes) {
                 dtcm_allocated);
         rt_error(RTE_MALLOC);
     }
-    dtcm_allocated += bytes;
+    dtcm_allocated += ((bytes + 3) & ~3u) + DTCM_BLOCK_HEADER;
     return block;
 }
 

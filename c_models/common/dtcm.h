@@ -5,7 +5,11 @@
 
 #include <stdint.h>
 
-//! Bytes allocated so far.
+//! sark's heap puts a two-word header before every block.
+#define DTCM_BLOCK_HEADER 8
+
+//! Heap bytes taken so far, as sark's allocator charges them: whole words
+//! and a block header each.
 extern uint32_t dtcm_allocated;
 
 //! bytes of DTCM, or a stop with RTE_MALLOC if the heap is exhausted. No

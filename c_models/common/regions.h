@@ -104,7 +104,7 @@ typedef struct {
     uint32_t ring_overflows;  //!< events lost to a full event ring
     uint32_t unknown_keys;  //!< packets with a key not in the key table
     uint32_t protocol_errors;  //!< packets for a step not in flight
-    uint32_t dtcm_bytes;  //!< DTCM heap the core allocated
+    uint32_t dtcm_bytes;  //!< DTCM heap the core took, as sark charges
 } status_t;
 _Static_assert(sizeof(status_t) == 40, "status_t layout");
 

@@ -11,6 +11,7 @@
 #include <data_specification.h>
 #include <spin1_api.h>
 
+#include "dtcm.h"
 #include "emulator.h"
 
 // SpiNNaker 1, as spinnaker_tools' spin1_api_params.h has it.
@@ -28,8 +29,6 @@
 #define SDRAM_BASE 0x60000000u
 // What SDRAM holds before anything is written to it (see sdram.c).
 #define SDRAM_FILL 0xFF
-// sark's heap puts a two-word header before every block.
-#define DTCM_BLOCK_HEADER 8
 
 //! One queued callback.
 typedef struct {

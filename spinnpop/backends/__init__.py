@@ -14,16 +14,19 @@ class RawRun:
 
     ``state`` is "done", "stalled" or "failed"; ``regions`` maps (core
     index, region) to the bytes asked for; ``statuses`` has each core's
-    status record; counters, logs and whether it failed (an error stop or
-    a non-zero exit) are per core, and there are counters per chip."""
+    status record; whether it failed (a run-time error or its watchdog),
+    SARK's error code and, if it failed, its log are per core. Counters
+    are what the machine counted, per core (None each where it cannot
+    count a core's packets: on SpiNNaker) and per chip."""
 
     state: str
     regions: dict = field(default_factory=dict)
     statuses: list = field(default_factory=list)
+    failed: list = field(default_factory=list)
+    errors: list = field(default_factory=list)
+    logs: list = field(default_factory=list)
     core_counters: list = field(default_factory=list)
     chip_counters: dict = field(default_factory=dict)
-    logs: list = field(default_factory=list)
-    failed: list = field(default_factory=list)
 
     def region(self, core: int, region, dtype=np.uint8) -> np.ndarray:
         return np.frombuffer(self.regions[(core, region)], dtype=dtype)

@@ -175,7 +175,7 @@ STATUS = Struct("status_t", "Progress a core reports, read after a run.", (
     ("ring_overflows", "uint32_t", "events lost to a full event ring"),
     ("unknown_keys", "uint32_t", "packets with a key not in the key table"),
     ("protocol_errors", "uint32_t", "packets for a step not in flight"),
-    ("dtcm_bytes", "uint32_t", "DTCM heap the core allocated"),
+    ("dtcm_bytes", "uint32_t", "DTCM heap the core took, as sark charges"),
 ))
 
 CORE_PARAMS = Struct("core_params_t", "What every core is: its slice of "

@@ -37,12 +37,10 @@ from spinn_front_end_common.data.fec_data_writer import FecDataWriter
 from spinn_front_end_common.interface.abstract_spinnaker_base import (
     AbstractSpinnakerBase)
 from spinn_front_end_common.interface.config_setup import add_spinnaker_cfg
-from spinn_front_end_common.utilities.helpful_functions import (
-    locate_memory_region_for_placement)
 from spinn_utilities.config_holder import (add_default_cfg, clear_cfg_files,
-                                           set_cfg_files)
-from spinnman.exceptions import SpiNNManCoresNotInStateException
+                                           set_cfg_files, set_config)
 
+from spinnpop.backends import running
 from spinnpop.errors import MappingError, ResourceError
 from spinnpop.graph.network import Network
 from spinnpop.hardware import SDRAM_PER_CHIP_FOR_APPLICATIONS
@@ -54,6 +52,9 @@ _TOOL_LOGGERS = ("spinn_utilities", "spinn_machine", "spinnman", "pacman",
                  "spinn_front_end_common", "spinnaker_graph_front_end",
                  "spalloc")
 _MIB = 1024 * 1024
+#: The tools' name for a user's configuration (~/.spiNNakerGraphFrontEnd.cfg
+#: and ./spiNNakerGraphFrontEnd.cfg).
+USER_CONFIG = "spiNNakerGraphFrontEnd.cfg"
 _CONFIG = """\
 [Machine]
 virtual_board = False
@@ -136,25 +137,34 @@ class MappingContext:
 
 
 class _ToolChain(AbstractSpinnakerBase):
-    """The tool chain's simulator object with spinnpop's configuration,
-    calling ``after_load`` once the data specifications are in SDRAM and
-    before the routes and binaries go."""
+    """The tool chain's simulator object with the backend's configuration
+    over its defaults, calling ``after_load`` once the data specifications
+    are in SDRAM (before the routes and binaries go), and ``run`` in place
+    of its own application runner (which waits without bound and knows
+    nothing of spinnpop's progress)."""
 
-    def __init__(self, config_files: list, n_boards: int, after_load):
+    def __init__(self, backend, config_file: str, after_load, run):
         clear_cfg_files(False)
         add_spinnaker_cfg()
-        set_cfg_files(config_file=None, default=os.path.join(
-            os.path.dirname(gfe_config.__file__), gfe_config.CONFIG_FILE_NAME))
-        for config_file in config_files:
-            add_default_cfg(config_file)
+        set_cfg_files(
+            config_file=USER_CONFIG if backend.user_config else None,
+            default=os.path.join(os.path.dirname(gfe_config.__file__),
+                                 gfe_config.CONFIG_FILE_NAME))
+        add_default_cfg(config_file)
         FecDataWriter.mock()
         super().__init__()
-        self._data_writer.set_n_required(n_boards, None)
+        for (section, option), value in backend.settings().items():
+            set_config(section, option, value)
+        self._data_writer.set_n_required(backend.n_boards, None)
         self._data_writer.set_up_timings(None, None, 1)
         self._after_load = after_load
+        self._run_loaded = run
 
     def _do_extra_load_algorithms(self):
         self._after_load()
+
+    def _execute_runner(self, n_sync_steps, run_time):
+        self._run_loaded()
 
 
 @contextlib.contextmanager
@@ -204,55 +214,60 @@ def run_network(network: Network, shape: layout.RunShape, run: bytes,
     :param reads: ``reads(node)``: the regions to read back from each of
         a population's cores.
     :param watch: called as ``watch(mapped)`` once the network is mapped;
-        may return a callback that the backend calls now and then during
-        the run as ``look(read)``, ``read(core index, region)`` viewing a
-        region.
+        may return a callback that is called now and then during the run
+        as ``look(read)``, ``read(core index, region)`` returning a
+        region's bytes.
     :return: (RawRun, MappedNetwork).
     """
     check_sdram(network, shape)
+    backend.check(network)
     config_file = os.path.join(work_dir(), "spinnpop.cfg")
     if not os.path.exists(config_file):
         with open(config_file, "w", encoding="utf-8") as out:
             out.write(_CONFIG.format(reports=os.path.join(work_dir(),
                                                           "reports")))
     context = MappingContext(network, shape, run, backend.binary_suffix, {})
-    loaded = {}
+    result = {}
 
     def after_load():
         context.check_key_blocks(network)
         mapped = _extract(network, context)
-        _upload(network, mapped, data)
-        backend.loaded(mapped, None if watch is None else watch(mapped))
-        loaded["mapped"] = mapped
+        loaded = running.LoadedNetwork(mapped)
+        _upload(network, loaded, data)
+        backend.loaded(mapped)
+        result["loaded"] = loaded
+
+    def run_loaded():
+        loaded = result["loaded"]
+        mapped = loaded.mapped
+        look = None if watch is None else watch(mapped)
+        state = running.run(loaded, backend, look)
+        result["raw"] = running.read_back(loaded, backend, state, {
+            index: reads(network.nodes[core.population])
+            for index, core in enumerate(mapped.cores)})
 
     with _quiet() as captured:
-        tools = _ToolChain(backend.config_files(config_file),
-                           backend.n_boards, after_load)
+        tools = None
         try:
+            tools = _ToolChain(backend, config_file, after_load, run_loaded)
             _add_graph(network, context)
             backend.prepare(tools)
             _check_machine(tools, network, backend.n_boards)
-            try:
-                tools.run_until_complete()
-            except SpiNNManCoresNotInStateException:
-                pass     # the cores' states and logs say what went wrong
-            except PacmanException as error:
-                raise _placement_error(error, network) from None
-            if "mapped" not in loaded:
-                raise MappingError("the tool chain stopped before loading "
-                                   f"the network:\n"
+            tools.run_until_complete()
+            if "raw" not in result:
+                raise MappingError("the tool chain stopped before the run:\n"
                                    f"{captured.getvalue()[-2000:]}")
-            mapped = loaded["mapped"]
-            return backend.read_back(mapped, {
-                index: reads(network.nodes[core.population])
-                for index, core in enumerate(mapped.cores)}), mapped
+            return result["raw"], result["loaded"].mapped
+        except PacmanException as error:
+            raise _placement_error(error, network) from None
         except (ResourceError, MappingError):
             raise
         except Exception as error:
             raise backend.error(error, captured.getvalue()) from error
         finally:
-            with contextlib.suppress(Exception):
-                tools.stop()
+            if tools is not None:
+                with contextlib.suppress(Exception):
+                    tools.stop()
             backend.release()
 
 
@@ -314,16 +329,12 @@ def _extract(network: Network, context: MappingContext) -> MappedNetwork:
     return MappedNetwork(cores=cores, traffic=sorted(set(traffic)))
 
 
-def _upload(network: Network, mapped: MappedNetwork, data) -> None:
+def _upload(network: Network, loaded: running.LoadedNetwork,
+            data) -> None:
     """Writes the run's data into the regions the data specifications
     reserved, through the transceiver."""
-    transceiver = FecDataView.get_transceiver()
-    for core in mapped.cores:
-        placement = FecDataView.get_placement_on_processor(core.x, core.y,
-                                                           core.p)
+    for index, core in enumerate(loaded.mapped.cores):
         layer = network.nodes[core.population].layer
         for region, values in layer.writes(core.core, data).items():
-            address = locate_memory_region_for_placement(placement, region)
-            transceiver.write_memory(
-                core.x, core.y, address,
-                np.ascontiguousarray(values).tobytes())
+            loaded.write(index, region,
+                         np.ascontiguousarray(values).tobytes())

@@ -9,7 +9,10 @@ from spinnpop.mapping.mapped import Traffic
 
 @dataclass
 class CoreCounters:
-    """Multicast packets and callbacks of one core."""
+    """Multicast packets and callbacks of one core. On SpiNNaker only the
+    counts the core keeps itself (overflows, unknown keys, protocol
+    errors, DTCM) are known; the others, which the emulator counts for
+    every core, are None there."""
 
     population: str
     core: int
@@ -39,12 +42,19 @@ class CoreCounters:
 
 @dataclass
 class ChipCounters:
-    """Packets one chip's router handled."""
+    """Packets one chip's router handled (on SpiNNaker, from its
+    diagnostic registers, which do not count what leaves by each link:
+    ``link_sent`` is None there)."""
 
     chip: tuple
     routed: int = 0
     dropped: int = 0
     link_sent: int = 0
+
+
+#: What only an emulator counts for every core.
+_MACHINE_COUNTED = ("sent", "received", "dropped", "callbacks",
+                    "send_failures", "preemptions")
 
 
 @dataclass
@@ -62,9 +72,10 @@ class RunCounters:
 
     @property
     def dropped(self) -> int:
-        """Packets lost anywhere: at routers, at cores and in their rings."""
+        """Packets lost anywhere: at routers, at cores (where counted) and
+        in their rings."""
         return (sum(c.dropped for c in self.chips)
-                + sum(c.dropped + c.overflows for c in self.cores))
+                + sum((c.dropped or 0) + c.overflows for c in self.cores))
 
     def add(self, mapped, network, raw) -> None:
         """Adds one run's counts."""
@@ -78,17 +89,20 @@ class RunCounters:
                     (core.x, core.y), core.p)
                 self.cores.append(by_core[key])
             counts, target = raw.core_counters[index], by_core[key]
-            target.sent += counts.sent
-            target.received += counts.received
-            target.dropped += counts.dropped
             status = raw.statuses[index]
             target.overflows += int(status["ring_overflows"])
             target.unknown_keys += int(status["unknown_keys"])
             target.protocol_errors += int(status["protocol_errors"])
-            target.callbacks += counts.callbacks
-            target.send_failures += counts.send_failures
-            target.preemptions += counts.preemptions
-            target.dtcm_bytes = max(target.dtcm_bytes, counts.dtcm_bytes)
+            target.dtcm_bytes = max(target.dtcm_bytes,
+                                    int(status["dtcm_bytes"]))
+            if counts is None:
+                for name in _MACHINE_COUNTED:
+                    setattr(target, name, None)
+                target.sent_by_traffic = None
+                continue
+            for name in _MACHINE_COUNTED:
+                setattr(target, name,
+                        getattr(target, name) + getattr(counts, name))
             for kind in Traffic:
                 name = kind.name.lower()
                 target.sent_by_traffic[name] = (
@@ -101,4 +115,6 @@ class RunCounters:
                 self.chips.append(by_chip[xy])
             by_chip[xy].routed += counts.routed
             by_chip[xy].dropped += counts.dropped
-            by_chip[xy].link_sent += counts.link_sent
+            by_chip[xy].link_sent = (
+                None if counts.link_sent is None or by_chip[xy].link_sent
+                is None else by_chip[xy].link_sent + counts.link_sent)

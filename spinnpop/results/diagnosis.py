@@ -43,7 +43,7 @@ def raise_for(raw, network, mapped, n_samples: int, order) -> None:
         for index, core in enumerate(mapped.cores):
             if raw.failed[index]:
                 log = raw.logs[index].strip()[-1500:]
-                code = raw.core_counters[index].exit_code
+                code = raw.errors[index]
                 name = _RTE_NAMES[code] if code < len(_RTE_NAMES) else "?"
                 lines.append(f"{_where(network, core)} stopped with error "
                              f"code {code} ({name}); its log:\n{log}")
@@ -67,8 +67,10 @@ def raise_for(raw, network, mapped, n_samples: int, order) -> None:
         lines.append((step, f"{_where(network, core)} {what}"))
     lines.sort(key=lambda item: item[0])
     drops = sum(c.dropped for c in raw.chip_counters.values())
-    core_drops = sum(c.dropped for c in raw.core_counters)
-    summary = (f"the run went quiet with {len(lines)} cores unfinished "
-               f"({drops} packets dropped by routers, {core_drops} at "
-               "cores):")
+    counted = [f"{drops} packets dropped by routers"]
+    if all(c is not None for c in raw.core_counters):   # not on SpiNNaker
+        counted.append(f"{sum(c.dropped for c in raw.core_counters)} at "
+                       "cores")
+    summary = (f"the run stalled with {len(lines)} cores unfinished "
+               f"({', '.join(counted)}):")
     raise StallError("\n  ".join([summary] + [text for _, text in lines]))

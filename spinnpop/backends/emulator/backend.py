@@ -1,7 +1,9 @@
 """The emulator backend: the tool chain loads and runs a network on the
 emulator through an EmulatorTransceiver, exactly as it would on a board,
-and this reads the results back through it, with the counters only an
-emulator can have.
+and spinnpop.backends.running runs and reads it back as it would there.
+What this adds is what only an emulator can have: every core's and
+router's counters, knowing when the machine has gone quiet, and chosen
+packet orders, preemption and losses.
 """
 
 from __future__ import annotations
@@ -11,12 +13,10 @@ from dataclasses import dataclass
 from spinn_front_end_common.data import FecDataView
 from spinn_machine.virtual_machine import virtual_machine_by_boards
 
-from spinnpop.backends import RawRun
-from spinnpop.backends.emulator.engine import CoreState, native_dir
+from spinnpop.backends.emulator.engine import native_dir
 from spinnpop.backends.emulator.transceiver import EmulatorTransceiver
 from spinnpop.errors import MappingError
 from spinnpop.mapping.mapped import MappedNetwork, Traffic
-from spinnpop.mapping.regions import STATUS, Region
 
 
 @dataclass
@@ -44,6 +44,9 @@ class EmulatorBackend:
 
     #: The emulator's builds of the models (spinnpop/_native/models).
     binary_suffix = ".so"
+    #: The emulator's cores reach SYNC0 at once; its polls run it.
+    start_timeout = None
+    poll_seconds = 0.0
 
     def __init__(self, n_boards: int = 1, reorder_seed=None,
                  preemption_seed=None):
@@ -55,10 +58,17 @@ class EmulatorBackend:
         self._transceiver = None
         self._mapped = None
 
-    def config_files(self, spinnpop_cfg: str) -> list:
-        """The tool chain's configuration, over its defaults: spinnpop's
-        only (a user's ``~/.spiNNakerGraphFrontEnd.cfg`` is for boards)."""
-        return [spinnpop_cfg]
+    #: A user's ``~/.spiNNakerGraphFrontEnd.cfg`` is for their boards.
+    user_config = False
+
+    def settings(self) -> dict:
+        """{(section, option): value} of the tools' configuration that
+        setup chose: none, for the emulator."""
+        return {}
+
+    def check(self, network) -> None:
+        """Nothing to check before mapping: installing spinnpop built the
+        emulator's models."""
 
     def prepare(self, tools) -> None:
         """Gives the tool chain the emulator as its machine."""
@@ -70,20 +80,16 @@ class EmulatorBackend:
             setup=self._setup_engine)
         tools._data_writer.set_transceiver(self._transceiver)
 
-    def loaded(self, mapped: MappedNetwork, look) -> None:
+    def loaded(self, mapped: MappedNetwork) -> None:
         """Called once the tool chain has placed the network and loaded
-        its data; ``look(read)`` (or None) is called now and then during
-        the run, ``read(core index, region)`` viewing a region."""
+        its data, before the cores start."""
         self._mapped = mapped
-        if look is None:
-            return
-        transceiver = self._transceiver
 
-        def read(index, region):
-            core = mapped.cores[index]
-            return transceiver.region(core.x, core.y, core.p, region,
-                                      core.regions[region])
-        transceiver.watch = lambda _: look(read)
+    def stalled(self, seconds: float) -> bool:
+        """Whether a run whose cores have made no progress for
+        ``seconds`` has stalled: the emulator knows when its machine
+        has gone quiet."""
+        return self._transceiver.quiet
 
     def _setup_engine(self, engine) -> None:
         mapped = self._mapped
@@ -103,29 +109,16 @@ class EmulatorBackend:
                              if s == sender and kind == loss.traffic)
             engine.drop_packets(key, mask, loss.skip, loss.count)
 
-    def read_back(self, mapped: MappedNetwork, reads: dict) -> RawRun:
-        """The regions ``reads[core index]`` of every core, its status,
-        counters and log, and the chips' counters."""
+    def core_counters(self, mapped: MappedNetwork) -> list:
+        """What each core's side of the machine counted, by core index."""
         transceiver = self._transceiver
-        engine = transceiver.engine
-        raw = RawRun(state=transceiver.run_state or "failed")
-        for index, core in enumerate(mapped.cores):
-            engine_index = transceiver.core_index(core.x, core.y, core.p)
+        return [transceiver.engine.core_counters(
+            transceiver.core_index(core.x, core.y, core.p))
+            for core in mapped.cores]
 
-            def region(kind, core=core):
-                return transceiver.region(core.x, core.y, core.p, kind,
-                                          core.regions[kind]).tobytes()
-            raw.statuses.append(STATUS.unpack(region(Region.STATUS))[0])
-            counters = engine.core_counters(engine_index)
-            raw.core_counters.append(counters)
-            raw.failed.append(counters.state == CoreState.FAILED
-                              or counters.exit_code != 0)
-            raw.logs.append(engine.core_log(engine_index))
-            for kind in reads.get(index, ()):
-                raw.regions[(index, kind)] = region(kind)
-        for x, y in transceiver.routed_chips():
-            raw.chip_counters[(x, y)] = engine.chip_counters(x, y)
-        return raw
+    def chip_counters(self, transceiver, chips: list) -> dict:
+        """{(x, y): what the chip's router counted} for ``chips``."""
+        return {xy: transceiver.engine.chip_counters(*xy) for xy in chips}
 
     def error(self, exception: Exception, captured: str) -> Exception:
         """What to raise when the tool chain fails on the emulator: a bug

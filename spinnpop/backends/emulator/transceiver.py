@@ -3,9 +3,12 @@ loads and runs a network on it through the calls it makes to a board's.
 
 Its SDRAM, user registers, routing tables and cores are the C engine's;
 SC&MP's signals drive the cores' states as on a chip (a SYNC binary:
-loaded → READY, START → c_main → SYNC0, SYNC0 → run → FINISHED). The
-engine runs inside ``send_signal(SYNC0)``, in chunks between which a
-``watch(read)`` callback may look at the cores' regions.
+loaded → READY, START → c_main → SYNC0, SYNC0 → run → FINISHED, or
+RUN_TIME_EXCEPTION with SARK's error code). After SYNC0 the engine runs
+for about LOOK_EVERY seconds each time the host polls the cores' states,
+as a board's cores run on while the host polls them. Binaries are found
+by name among the emulator's builds of the models, whichever the tools
+flood (``dense-relu-none-float32.so`` or ``.aplx``).
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ import time
 import numpy as np
 from spinnman.exceptions import (SpiNNManCoresNotInStateException,
                                  SpinnmanInvalidParameterException)
+from spinnman.constants import ROUTER_REGISTER_REGISTERS
 from spinnman.messages.scp.enums import Signal
 from spinnman.model import (CPUInfo, CPUInfos, IOBuffer,
                             RouterDiagnostics)
@@ -28,12 +32,10 @@ from spinnpop.backends.emulator.engine import (CoreState, Engine, RunState,
                                                native_dir)
 from spinnpop.hardware import DTCM_HEAP_BYTES
 
-#: Seconds the engine runs between two looks from Python.
+#: Seconds the engine runs each time its cores' states are polled.
 LOOK_EVERY = 0.2
-_HEADER_WORDS = 2           # magic, version; then 3 words per region
-_REGION_WORDS = 3
-_RUN_STATES = {RunState.DONE: "done", RunState.STALLED: "stalled",
-               RunState.FAILED: "failed"}
+# SC&MP's router set-up: wait1 0, wait2 0x40 (sark_hw.c, rtr_init).
+_ROUTER_CONTROL = 0x00400001
 
 
 class _NoSimulationInterface:
@@ -76,9 +78,13 @@ class EmulatorTransceiver(MockableTransceiver):
         self._index = {}            # (x, y, p) -> engine core index
         self._states = {}           # (x, y, p) -> CPUState
         self._users = {}
-        self._routed = set()        # chips with a routing table loaded
+        self._names = {}            # (x, y, p) -> binary name
+        self._errors = {}           # (x, y, p) -> run-time error code
+        self._diagnostics_base = {}
+        self._chunk = 10_000
+        self._app_id = 0
+        #: The engine's RunState once the cores are set off, else None.
         self.run_state = None
-        self.watch = None
         self._selector = FixedConnectionSelector(_NoSimulationInterface())
 
     # The machine and its memory.
@@ -122,14 +128,6 @@ class EmulatorTransceiver(MockableTransceiver):
     def get_region_base_address(self, x, y, p):
         return self.read_user(x, y, p, UserRegister.USER_0)
 
-    def region(self, x, y, p, region: int, size: int):
-        """A view of a core's region, found through its data
-        specification header as a core finds it."""
-        base = self.get_region_base_address(x, y, p)
-        pointer = self.read_word(x, y, base + 4 * (
-            _HEADER_WORDS + _REGION_WORDS * region))
-        return self.engine.sdram(x, y, pointer, size)
-
     # Routing.
 
     def reset_routing(self):
@@ -140,7 +138,6 @@ class EmulatorTransceiver(MockableTransceiver):
                                              for c in self.machine.chips]
         for x, y in chips:
             self.engine.set_routes(x, y, _no_routes())
-            self._routed.discard((x, y))
 
     def load_multicast_routes(self, x, y, routes, app_id):
         routes = list(routes)
@@ -154,31 +151,56 @@ class EmulatorTransceiver(MockableTransceiver):
         self.engine.set_routes(x, y, [
             (entry.key, entry.mask, entry.spinnaker_route)
             for entry in routes])
-        self._routed.add((x, y))
 
-    def routed_chips(self) -> list:
-        """The chips that were given routing tables, in (x, y) order."""
-        return sorted(self._routed)
+    def _router_counts(self) -> dict:
+        """{(x, y): (local, external, dropped)} multicast packets each
+        router has handled; a core's every send passes its own router."""
+        local = {}
+        for (x, y, _), index in self._index.items():
+            local[(x, y)] = (local.get((x, y), 0)
+                             + self.engine.core_counters(index).sent)
+        counts = {}
+        for chip in self.machine.chips:
+            xy = (chip.x, chip.y)
+            counters = self.engine.chip_counters(*xy)
+            mine = local.get(xy, 0)
+            counts[xy] = (mine, counters.routed - mine, counters.dropped)
+        return counts
+
+    def clear_router_diagnostic_counters(self, x=None, y=None):
+        self._diagnostics_base = self._router_counts()
 
     def get_router_diagnostics(self, x, y):
-        return RouterDiagnostics(0, 0, [0] * 16)
+        now = self._router_counts()[(x, y)]
+        base = self._diagnostics_base.get((x, y), (0, 0, 0))
+        local, external, dropped = (
+            (a - b) & 0xFFFFFFFF for a, b in zip(now, base))   # 32-bit
+        registers = [0] * 16
+        registers[ROUTER_REGISTER_REGISTERS.LOC_MC.value] = local
+        registers[ROUTER_REGISTER_REGISTERS.EXT_MC.value] = external
+        registers[ROUTER_REGISTER_REGISTERS.DUMP_MC.value] = dropped
+        return RouterDiagnostics(_ROUTER_CONTROL, 0, registers)
 
     # Cores.
 
     def execute_flood(self, core_subsets, executable, app_id, *,
                       n_bytes=None, wait=False):
-        model = os.path.join(native_dir(), "models",
-                             os.path.basename(executable))
+        name = os.path.splitext(os.path.basename(executable))[0]
+        model = os.path.join(native_dir(), "models", name + ".so")
+        self._app_id = app_id
         for subset in core_subsets:
             for p in subset.processor_ids:
                 self._flooded[(subset.x, subset.y, p)] = model
+                self._names[(subset.x, subset.y, p)] = name
                 self._states[(subset.x, subset.y, p)] = CPUState.READY
 
     def send_signal(self, app_id, signal):
         if signal == Signal.START:
             self._start()
-        elif signal in (Signal.SYNC0, Signal.SYNC1):
-            self._run()
+        elif signal == Signal.SYNC0 and self.run_state is None:
+            self.run_state = RunState.RUNNING
+            self._diagnostics_base = self._router_counts()
+            self._update_states()
 
     def _start(self):
         """Loads every flooded core into the engine and runs its c_main
@@ -193,24 +215,26 @@ class EmulatorTransceiver(MockableTransceiver):
         self.engine.start()
         self._update_states()
 
-    def _run(self):
-        state, chunk = RunState.RUNNING, 10_000
-        while state == RunState.RUNNING:
-            started = time.perf_counter()
-            state = self.engine.run(chunk)
-            took = max(time.perf_counter() - started, 1e-4)
-            chunk = int(min(max(chunk * LOOK_EVERY / took, 1_000),
-                            10_000_000))
-            if self.watch is not None:
-                self.watch(self.region)
-        self.run_state = _RUN_STATES[state]
+    def _advance(self):
+        """Lets the machine run for about LOOK_EVERY seconds."""
+        started = time.perf_counter()
+        self.run_state = self.engine.run(self._chunk)
+        took = max(time.perf_counter() - started, 1e-4)
+        self._chunk = int(min(max(self._chunk * LOOK_EVERY / took, 1_000),
+                              10_000_000))
         self._update_states()
+
+    @property
+    def quiet(self) -> bool:
+        """Whether the machine has gone quiet with work left: stalled."""
+        return self.run_state == RunState.STALLED
 
     def _update_states(self):
         for xyp, index in self._index.items():
             counters = self.engine.core_counters(index)
             if counters.state == CoreState.FAILED or counters.exit_code:
                 self._states[xyp] = CPUState.RUN_TIME_EXCEPTION
+                self._errors[xyp] = counters.exit_code
             elif counters.state == CoreState.EXITED:
                 self._states[xyp] = CPUState.FINISHED
             elif self.run_state is None:
@@ -223,6 +247,10 @@ class EmulatorTransceiver(MockableTransceiver):
         return self._index[(x, y, p)]
 
     def get_cpu_infos(self, core_subsets=None, states=None, include=True):
+        # A board's cores run on while the host polls them; the emulator's
+        # run while polled.
+        if self.run_state == RunState.RUNNING:
+            self._advance()
         if isinstance(states, CPUState):
             states = [states]
         infos = CPUInfos()
@@ -231,8 +259,17 @@ class EmulatorTransceiver(MockableTransceiver):
                 continue
             if states is not None and (state in states) != include:
                 continue
-            infos.add_info(CPUInfo.mock_info(x, y, p, p, state))
+            infos.add_info(self._cpu_info(x, y, p, state))
         return infos
+
+    def _cpu_info(self, x, y, p, state):
+        """SARK's vcpu_t of a core, as a board's monitor reports it."""
+        users = [self._users.get((x, y, p, user), 0) for user in range(4)]
+        return CPUInfo(x, y, p, (
+            bytes(32), 0, 0, 0, self._errors.get((x, y, p), 0), p,
+            state.value, self._app_id, 0, 0, 0, 0, 0, 0, 0, 0,
+            self._names.get((x, y, p), "").encode()[:16].ljust(16, b"\0"),
+            0, 0, *users))
 
     def get_core_state_count(self, app_id, state, xys=None):
         chips = None if xys is None else set(xys)
@@ -245,8 +282,9 @@ class EmulatorTransceiver(MockableTransceiver):
             error_states=frozenset((CPUState.RUN_TIME_EXCEPTION,
                                     CPUState.WATCHDOG)),
             counts_between_full_check=100, progress_bar=None):
-        # The emulator moves only when signalled: what is not in a wanted
-        # state now never will be.
+        # The tools wait only for states the emulator reaches at once (READY
+        # once flooded, SYNC0 after START): what is not there now never
+        # will be.
         if isinstance(cpu_states, CPUState):
             cpu_states = [cpu_states]
         for wrong in (self.get_cpu_infos(all_core_subsets, error_states),
