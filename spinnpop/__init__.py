@@ -11,9 +11,10 @@ from spinnpop.cells import Input, Linear, ReLU, Sigmoid, Softmax, Tanh
 from spinnpop.connectors import (AllToAllConnector, ConvolutionConnector,
                                  OneToOneConnector, PoolingConnector)
 from spinnpop.control import end, set_number_of_neurons_per_core, setup
-from spinnpop.errors import (ConfigurationError, DataError, MappingError,
-                             NetworkError, NotSetUpError, ResourceError,
-                             RunError, ShapeError, SpinnpopError, StallError)
+from spinnpop.errors import (BuildError, ConfigurationError, DataError,
+                             MachineError, MappingError, NetworkError,
+                             NotSetUpError, ResourceError, RunError,
+                             ShapeError, SpinnpopError, StallError)
 from spinnpop.populations import Population
 from spinnpop.projections import Projection
 from spinnpop.results.counters import RunCounters
@@ -41,5 +42,6 @@ __all__ = [
     "Sigmoid", "Tanh", "Softmax", "SGD", "History", "train", "predict",
     "evaluate", "counters", "RunCounters", "SpinnpopError", "NotSetUpError",
     "ConfigurationError", "ShapeError", "DataError", "NetworkError",
-    "ResourceError", "MappingError", "RunError", "StallError",
+    "ResourceError", "MappingError", "MachineError", "BuildError",
+    "RunError", "StallError",
 ]

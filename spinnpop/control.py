@@ -14,7 +14,6 @@ import numpy as np
 from spinnpop.cells import CELL_TYPES, CellType
 from spinnpop.errors import ConfigurationError, NotSetUpError
 
-_BACKENDS = ("emulator", "spinnaker")
 _state: State | None = None
 
 
@@ -22,13 +21,10 @@ class State:
     """Everything one session knows: the network, its trained state, the
     backend, and what the last run measured."""
 
-    def __init__(self, seed: int, n_boards: int, samples_in_flight: int,
-                 reorder_seed, preemption_seed):
+    def __init__(self, seed: int, samples_in_flight: int, backend):
         self.seed = seed
-        self.n_boards = n_boards
         self.samples_in_flight = samples_in_flight
-        self.reorder_seed = reorder_seed
-        self.preemption_seed = preemption_seed
+        self.backend = backend
         self.rng = np.random.default_rng(seed)
         self.populations = []
         self.projections = []
@@ -37,19 +33,9 @@ class State:
         self.last_loss = None
         self.last_run = None
         self.runs = 0
-        self._backend = None
-
-    @property
-    def backend(self):
-        if self._backend is None:
-            from spinnpop.backends import make_backend
-            self._backend = make_backend(self)
-        return self._backend
 
     def close(self):
-        if self._backend is not None:
-            self._backend.close()
-            self._backend = None
+        self.backend.close()
 
 
 def current_state() -> State:
@@ -69,20 +55,30 @@ def check_same_session(obj, state: State, what: str) -> None:
             "again in the current session")
 
 
-_EMULATOR_OPTIONS = {"n_boards": 1, "samples_in_flight": 2,
-                     "reorder_seed": None, "preemption_seed": None}
+#: Each backend's options and their defaults.
+_OPTIONS = {
+    "emulator": {"n_boards": 1, "samples_in_flight": 2,
+                 "reorder_seed": None, "preemption_seed": None},
+    "spinnaker": {"n_boards": 1, "samples_in_flight": 2, "machine": None,
+                  "spalloc_server": None, "binaries": None},
+}
+_INTEGERS = {"n_boards": 1, "samples_in_flight": 1, "reorder_seed": 0,
+             "preemption_seed": 0}
 
 
 def setup(backend: str = "emulator", seed: int = 0, **options) -> None:
     """Starts a session, ending any current one.
 
     :param backend: ``"emulator"`` (the default: spinnpop's host emulator
-        of the machine, no hardware needed) or ``"spinnaker"``.
+        of the machine, no hardware needed) or ``"spinnaker"`` (a board or
+        boards from a spalloc server).
     :param seed: seeds initial weights and shuffling.
-    :param options: for the emulator:
-        ``n_boards`` (1): SpiNN-5 boards of 48 chips the machine has;
+    :param options: for both backends:
+        ``n_boards`` (1): SpiNN-5 boards of 48 chips the machine has (on
+        SpiNNaker: to ask spalloc for);
         ``samples_in_flight`` (2): samples a core may hold at once, so that
-        forward and backward passes of a batch overlap (at least 1);
+        forward and backward passes of a batch overlap (at least 1).
+        For the emulator:
         ``reorder_seed`` (None): if given, packets arrive after random
         delays and in random order (any order the machine's routers and
         packet reinjection could produce), reproducibly from the seed;
@@ -92,38 +88,41 @@ def setup(backend: str = "emulator", seed: int = 0, **options) -> None:
         the SpiNNaker API, unless they have masked it) and sending fails
         while its 16-packet outgoing queue is full, reproducibly from the
         seed.
+        For SpiNNaker:
+        ``machine``: a board's IP address or host name; or
+        ``spalloc_server``: a spalloc server's URL (user, group and
+        credentials as the tool chain reads them); without either, the
+        machine that ``~/.spiNNakerGraphFrontEnd.cfg`` names;
+        ``binaries``: the folder of the models' ``.aplx`` files (default:
+        where ``make aplx`` puts them).
     """
     global _state
-    if backend not in _BACKENDS:
+    if backend not in _OPTIONS:
         raise ConfigurationError(
-            f"unknown backend {backend!r}; expected one of {_BACKENDS}")
-    if backend == "spinnaker":
-        raise ConfigurationError(
-            "the 'spinnaker' backend (a board or a spalloc machine) is not "
-            "in this version of spinnpop yet; use backend='emulator', which "
-            "runs the same C models on the same mapping")
-    unknown = sorted(set(options) - set(_EMULATOR_OPTIONS))
+            f"unknown backend {backend!r}; expected one of "
+            f"{tuple(_OPTIONS)}")
+    unknown = sorted(set(options) - set(_OPTIONS[backend]))
     if unknown:
         raise ConfigurationError(
-            f"unknown option(s) {unknown} for the emulator backend; its "
-            f"options are {sorted(_EMULATOR_OPTIONS)}")
-    settings = dict(_EMULATOR_OPTIONS, **options)
-    checks = [("seed", seed, 0), ("n_boards", settings["n_boards"], 1),
-              ("samples_in_flight", settings["samples_in_flight"], 1)]
-    for name in ("reorder_seed", "preemption_seed"):
-        if settings[name] is not None:
-            checks.append((name, settings[name], 0))
+            f"unknown option(s) {unknown} for the {backend} backend; its "
+            f"options are {sorted(_OPTIONS[backend])}")
+    settings = dict(_OPTIONS[backend], **options)
+    checks = [("seed", seed, 0)] + [
+        (name, settings[name], low) for name, low in _INTEGERS.items()
+        if settings.get(name) is not None]
     for name, value, low in checks:
         if (not isinstance(value, numbers.Integral)
                 or isinstance(value, bool) or value < low):
             raise ConfigurationError(
                 f"expected an integer >= {low} for `{name}`; "
                 f"received: {name}={value!r}")
+        if name in settings:
+            settings[name] = int(value)
+    samples_in_flight = settings.pop("samples_in_flight")
+    from spinnpop.backends import make_backend
+    machine = make_backend(backend, settings)
     end()
-    _state = State(int(seed), int(settings["n_boards"]),
-                   int(settings["samples_in_flight"]),
-                   *(None if settings[name] is None else int(settings[name])
-                     for name in ("reorder_seed", "preemption_seed")))
+    _state = State(int(seed), samples_in_flight, machine)
 
 
 def end() -> None:

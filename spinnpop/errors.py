@@ -39,6 +39,15 @@ class MappingError(SpinnpopError, RuntimeError):
     """The SpiNNaker tool chain failed to map the network."""
 
 
+class MachineError(SpinnpopError, RuntimeError):
+    """The SpiNNaker machine could not be reached, booted or allocated, or
+    the tool chain failed talking to it."""
+
+
+class BuildError(SpinnpopError, RuntimeError):
+    """The models' SpiNNaker binaries are missing or out of date."""
+
+
 class RunError(SpinnpopError, RuntimeError):
     """A core failed while the network ran."""
 

@@ -44,8 +44,9 @@ class Population:
         self.celltype = cellclass
         self.label = (label if label is not None
                       else f"population{len(state.populations)}")
-        self._neurons_per_core = (None if neurons_per_core is None
-                                  else check_neurons_per_core(neurons_per_core))
+        self._neurons_per_core = (
+            None if neurons_per_core is None
+            else check_neurons_per_core(neurons_per_core))
         self._bias = None
         self.index = len(state.populations)
         state.populations.append(self)

@@ -144,8 +144,6 @@ def test_run_settings(session):
 def test_setup_arguments():
     with pytest.raises(sp.ConfigurationError, match="unknown backend"):
         sp.setup(backend="nest")
-    with pytest.raises(sp.ConfigurationError, match="not in this version"):
-        sp.setup(backend="spinnaker", machine="host")
     with pytest.raises(sp.ConfigurationError,
                        match=r"unknown option\(s\) \['machine'\]"):
         sp.setup(machine="host")

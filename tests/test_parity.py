@@ -187,8 +187,8 @@ def test_regression_reports_no_accuracy(session):
     assert sp.predict(x).shape == (N, 1)
 
 
-def test_long_runs_are_split_without_changing_anything(session,
-                                                      monkeypatch):
+def test_long_runs_are_split_without_changing_anything(
+        session, monkeypatch):
     """Runs too long for the per-step records go as several runs of whole
     epochs (training) or of consecutive samples (inference)."""
     from spinnpop.training import schedule

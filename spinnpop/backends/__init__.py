@@ -1,9 +1,14 @@
-"""Backends: what loads a mapped network onto a machine, runs it and reads
-it back. The emulator is spinnpop's own host emulator of SpiNNaker."""
+"""Backends: the machine the tool chain maps, loads and runs a network on,
+and what spinnpop knows of it. The emulator is spinnpop's own host
+emulator of SpiNNaker; the spinnaker backend is a board or a spalloc
+machine. Both run through the same tool-chain steps (mapping.toolchain)
+and the same run loop (backends.running); they differ in the transceiver
+and in what they can count."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import numpy as np
 
@@ -32,8 +37,96 @@ class RawRun:
         return np.frombuffer(self.regions[(core, region)], dtype=dtype)
 
 
-def make_backend(state):
-    """The backend a session asked for."""
+class RouterCounts(NamedTuple):
+    """What one chip's router counted in a run (None where unknown)."""
+
+    routed: int
+    dropped: int
+    link_sent: int | None = None
+
+
+class Backend:
+    """What the tool chain and the run loop ask of a backend.
+
+    :param n_boards: SpiNN-5 boards of 48 chips the machine should have.
+    """
+
+    #: The backend's name in setup(backend=...).
+    name = ""
+    #: Appended to a model's name to give its binary's file name.
+    binary_suffix = ""
+    #: The backend's defaults for the tools' configuration, over
+    #: spinnpop's own (the text of a .cfg file).
+    config_defaults = ""
+    #: Seconds the loaded cores may take to reach SYNC0 (None: no wait).
+    start_timeout = None
+    #: Seconds between two looks at the running cores.
+    poll_seconds = 0.0
+
+    def __init__(self, n_boards: int = 1):
+        self.n_boards = n_boards
+
+    def config_files(self) -> list:
+        """The user's tool-chain configuration files to read, over the
+        backend's defaults."""
+        return []
+
+    def settings(self) -> dict:
+        """{(section, option): value} of the tools' configuration that
+        setup chose, over spinnpop's defaults and the user's file."""
+        return {}
+
+    def check(self, network) -> None:
+        """Raises a spinnpop error if ``network`` cannot run here, before
+        the tool chain starts."""
+
+    def prepare(self, tools) -> None:
+        """Called with the tool chain's simulator object before it runs."""
+
+    def loaded(self, mapped) -> None:
+        """Called once the tool chain has placed ``mapped`` and loaded its
+        data, before the cores start."""
+
+    def stalled(self, seconds: float) -> bool:
+        """Whether a run whose cores have made no progress for
+        ``seconds`` has stalled."""
+        raise NotImplementedError
+
+    def core_counters(self, mapped) -> list:
+        """What the machine counted for each core, by core index: None
+        each where it cannot count."""
+        return [None] * len(mapped.cores)
+
+    def chip_counters(self, transceiver, chips: list) -> dict:
+        """{(x, y): RouterCounts} for ``chips``, from the routers'
+        diagnostic registers (32-bit: they wrap after 4.3e9 packets)."""
+        counts = {}
+        for xy in chips:
+            diagnostics = transceiver.get_router_diagnostics(*xy)
+            counts[xy] = RouterCounts(
+                diagnostics.n_local_multicast_packets
+                + diagnostics.n_external_multicast_packets,
+                diagnostics.n_dropped_multicast_packets)
+        return counts
+
+    def error(self, exception: Exception, captured: str) -> Exception:
+        """The spinnpop error to raise for an exception of the tool chain,
+        given what the tools logged."""
+        raise NotImplementedError
+
+    def release(self) -> None:
+        """Called when a run is over, once the tools have stopped."""
+
+    def close(self) -> None:
+        """Ends the session."""
+        self.release()
+
+
+def make_backend(name: str, options: dict) -> Backend:
+    """The backend setup(backend=name, **options) asked for (raising
+    ConfigurationError for options it cannot use)."""
+    if name == "spinnaker":
+        from spinnpop.backends.spinnaker.backend import SpiNNakerBackend
+        return SpiNNakerBackend(**options)
     from spinnpop.backends.emulator.backend import EmulatorBackend
-    return EmulatorBackend(state.n_boards, state.reorder_seed,
-                           state.preemption_seed)
+    return EmulatorBackend(**options)

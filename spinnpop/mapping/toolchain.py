@@ -52,15 +52,12 @@ _TOOL_LOGGERS = ("spinn_utilities", "spinn_machine", "spinnman", "pacman",
                  "spinn_front_end_common", "spinnaker_graph_front_end",
                  "spalloc")
 _MIB = 1024 * 1024
-#: The tools' name for a user's configuration (~/.spiNNakerGraphFrontEnd.cfg
-#: and ./spiNNakerGraphFrontEnd.cfg).
-USER_CONFIG = "spiNNakerGraphFrontEnd.cfg"
+#: spinnpop's defaults over the tools', for every backend (a backend's
+#: own come after, then the user's files, then what setup was given).
 _CONFIG = """\
 [Machine]
 virtual_board = False
 version = 5
-enable_advanced_monitor_support = False
-enable_reinjection = False
 [Mapping]
 compressor = PairCompressor
 [Buffers]
@@ -143,14 +140,17 @@ class _ToolChain(AbstractSpinnakerBase):
     of its own application runner (which waits without bound and knows
     nothing of spinnpop's progress)."""
 
-    def __init__(self, backend, config_file: str, after_load, run):
+    def __init__(self, backend, config_files: list, after_load, run):
         clear_cfg_files(False)
         add_spinnaker_cfg()
-        set_cfg_files(
-            config_file=USER_CONFIG if backend.user_config else None,
-            default=os.path.join(os.path.dirname(gfe_config.__file__),
-                                 gfe_config.CONFIG_FILE_NAME))
-        add_default_cfg(config_file)
+        # The user's files are read as defaults: the tools' own search
+        # writes a template into the home folder when it finds none.
+        set_cfg_files(config_file=None, default=os.path.join(
+            os.path.dirname(gfe_config.__file__), gfe_config.CONFIG_FILE_NAME))
+        for config_file in config_files:
+            add_default_cfg(config_file)
+        for user_file in backend.config_files():
+            add_default_cfg(user_file)
         FecDataWriter.mock()
         super().__init__()
         for (section, option), value in backend.settings().items():
@@ -221,11 +221,13 @@ def run_network(network: Network, shape: layout.RunShape, run: bytes,
     """
     check_sdram(network, shape)
     backend.check(network)
-    config_file = os.path.join(work_dir(), "spinnpop.cfg")
-    if not os.path.exists(config_file):
-        with open(config_file, "w", encoding="utf-8") as out:
-            out.write(_CONFIG.format(reports=os.path.join(work_dir(),
-                                                          "reports")))
+    config_files = []
+    for name, text in (("spinnpop.cfg", _CONFIG.format(
+            reports=os.path.join(work_dir(), "reports"))),
+            (f"spinnpop-{backend.name}.cfg", backend.config_defaults)):
+        config_files.append(os.path.join(work_dir(), name))
+        with open(config_files[-1], "w", encoding="utf-8") as out:
+            out.write(text)
     context = MappingContext(network, shape, run, backend.binary_suffix, {})
     result = {}
 
@@ -249,7 +251,7 @@ def run_network(network: Network, shape: layout.RunShape, run: bytes,
     with _quiet() as captured:
         tools = None
         try:
-            tools = _ToolChain(backend, config_file, after_load, run_loaded)
+            tools = _ToolChain(backend, config_files, after_load, run_loaded)
             _add_graph(network, context)
             backend.prepare(tools)
             _check_machine(tools, network, backend.n_boards)

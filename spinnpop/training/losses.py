@@ -81,7 +81,8 @@ class Loss:
         except (TypeError, ValueError):
             raise DataError(f"{what} must be numeric") from None
         check_finite(array, what)
-        if self.c_name == "cross_entropy" and ((array < 0) | (array > 1)).any():
+        if (self.c_name == "cross_entropy"
+                and ((array < 0) | (array > 1)).any()):
             raise DataError(f"{what} ({self.name}) must lie in [0, 1], like "
                             "one-hot labels")
         return array.astype(np.float32)

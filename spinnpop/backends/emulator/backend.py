@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from spinn_front_end_common.data import FecDataView
 from spinn_machine.virtual_machine import virtual_machine_by_boards
 
+from spinnpop.backends import Backend, RouterCounts
 from spinnpop.backends.emulator.engine import native_dir
 from spinnpop.backends.emulator.transceiver import EmulatorTransceiver
 from spinnpop.errors import MappingError
@@ -30,7 +31,7 @@ class PacketLoss:
     count: int = 1
 
 
-class EmulatorBackend:
+class EmulatorBackend(Backend):
     """Runs networks on the host emulator of an ``n_boards`` SpiNN-5
     machine.
 
@@ -42,33 +43,29 @@ class EmulatorBackend:
         reproducibly from this seed.
     """
 
+    name = "emulator"
     #: The emulator's builds of the models (spinnpop/_native/models).
     binary_suffix = ".so"
+    #: The extra monitors' fast data paths and reinjection are protocols
+    #: of SpiNNaker's system cores, which the emulator does not run.
+    config_defaults = """\
+[Machine]
+enable_advanced_monitor_support = False
+enable_reinjection = False
+"""
     #: The emulator's cores reach SYNC0 at once; its polls run it.
     start_timeout = None
     poll_seconds = 0.0
 
     def __init__(self, n_boards: int = 1, reorder_seed=None,
                  preemption_seed=None):
-        self.n_boards = n_boards
+        super().__init__(n_boards)
         self.reorder_seed = reorder_seed
         self.preemption_seed = preemption_seed
         #: A PacketLoss to apply to the next run (fault injection in tests).
         self.packet_loss = None
         self._transceiver = None
         self._mapped = None
-
-    #: A user's ``~/.spiNNakerGraphFrontEnd.cfg`` is for their boards.
-    user_config = False
-
-    def settings(self) -> dict:
-        """{(section, option): value} of the tools' configuration that
-        setup chose: none, for the emulator."""
-        return {}
-
-    def check(self, network) -> None:
-        """Nothing to check before mapping: installing spinnpop built the
-        emulator's models."""
 
     def prepare(self, tools) -> None:
         """Gives the tool chain the emulator as its machine."""
@@ -81,8 +78,6 @@ class EmulatorBackend:
         tools._data_writer.set_transceiver(self._transceiver)
 
     def loaded(self, mapped: MappedNetwork) -> None:
-        """Called once the tool chain has placed the network and loaded
-        its data, before the cores start."""
         self._mapped = mapped
 
     def stalled(self, seconds: float) -> bool:
@@ -117,8 +112,14 @@ class EmulatorBackend:
             for core in mapped.cores]
 
     def chip_counters(self, transceiver, chips: list) -> dict:
-        """{(x, y): what the chip's router counted} for ``chips``."""
-        return {xy: transceiver.engine.chip_counters(*xy) for xy in chips}
+        """{(x, y): RouterCounts} for ``chips``, with what left by links,
+        which only the emulator counts (and in 64 bits)."""
+        counts = {}
+        for xy in chips:
+            chip = transceiver.engine.chip_counters(*xy)
+            counts[xy] = RouterCounts(chip.routed, chip.dropped,
+                                      chip.link_sent)
+        return counts
 
     def error(self, exception: Exception, captured: str) -> Exception:
         """What to raise when the tool chain fails on the emulator: a bug
@@ -133,7 +134,3 @@ class EmulatorBackend:
             self._transceiver.engine.close()
             self._transceiver = None
         self._mapped = None
-
-    def close(self) -> None:
-        """Ends the session: nothing outlives a run on the emulator."""
-        self.release()
