@@ -172,6 +172,18 @@ def test_subnormals_flush_to_zero_while_cores_run(tmp_path):
     engine.close()
 
 
+def test_dtcm_allocation_is_the_chips(tmp_path):
+    """spin1_malloc(0) is NULL, as sark_xalloc gives, and the heap is the
+    hardware's size."""
+    engine = machine({}, width=1)
+    core = engine.add_core(0, 0, 1, build_model(tmp_path, "malloc_probe"))
+    result = engine.add_region(core, 0, 12)
+    engine.start()
+    assert engine.run(10) == RunState.DONE
+    assert list(result.view(np.uint32)) == [1, 1, 1]
+    engine.close()
+
+
 def test_sends_fail_while_the_outgoing_queue_is_full(probe):
     """Preemption mode: a core's sends queue up to the hardware's 16 (the
     comms controller and spin1's queue of 15); beyond, a send fails and is
