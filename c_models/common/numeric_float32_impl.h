@@ -5,7 +5,6 @@
 #define NUMERIC_IMPL_H
 
 #include <stdint.h>
-#include <string.h>
 
 #include "float32_maths.h"
 
@@ -22,15 +21,11 @@ static inline value_t value_tanh(value_t x) { return float32_tanh(x); }
 static inline value_t value_from_uint(uint32_t n) { return (value_t) n; }
 
 static inline uint32_t value_to_payload(value_t v) {
-    uint32_t payload;
-    memcpy(&payload, &v, sizeof(payload));
-    return payload;
+    return float32_bits(v);
 }
 
 static inline value_t value_from_payload(uint32_t payload) {
-    value_t v;
-    memcpy(&v, &payload, sizeof(v));
-    return v;
+    return float32_from_bits(payload);
 }
 
 #endif  // NUMERIC_IMPL_H

@@ -286,16 +286,23 @@ void router_free_cache(emu_t *emu) {
     emu->route_cache_capacity = emu->route_cache_used = 0;
 }
 
-//! The packet waits at the router until the core unmasks its FIQ.
-static bool hold_for(core_t *core, delivery_t delivery) {
-    delivery_t *held = grow_array(core->held, &core->held_capacity,
-            core->n_held + 1, sizeof(delivery_t));
-    if (held == NULL) {
+//! Appends to a growing array of deliveries; false if out of host memory.
+static bool append_delivery(delivery_t **deliveries, size_t *capacity,
+        size_t *n, delivery_t delivery) {
+    delivery_t *grown = grow_array(*deliveries, capacity, *n + 1,
+            sizeof(delivery_t));
+    if (grown == NULL) {
         return false;
     }
-    core->held = held;
-    core->held[core->n_held++] = delivery;
+    *deliveries = grown;
+    grown[(*n)++] = delivery;
     return true;
+}
+
+//! The packet waits at the router until the core unmasks its FIQ.
+static bool hold_for(core_t *core, delivery_t delivery) {
+    return append_delivery(&core->held, &core->held_capacity, &core->n_held,
+            delivery);
 }
 
 //! The packet arrives at a core's communications controller.
@@ -348,13 +355,10 @@ void router_release_held(emu_t *emu, core_t *core) {
 }
 
 static bool hold_in_flight(emu_t *emu, delivery_t delivery) {
-    delivery_t *held = grow_array(emu->in_flight, &emu->in_flight_capacity,
-            emu->n_in_flight + 1, sizeof(delivery_t));
-    if (held == NULL) {
+    if (!append_delivery(&emu->in_flight, &emu->in_flight_capacity,
+            &emu->n_in_flight, delivery)) {
         return false;
     }
-    emu->in_flight = held;
-    emu->in_flight[emu->n_in_flight++] = delivery;
     emu->cores[delivery.core]->in_flight++;
     return true;
 }
