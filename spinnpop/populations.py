@@ -13,6 +13,7 @@ from spinnpop.connectors import (ConvolutionConnector, PoolingConnector,
 from spinnpop.control import (check_neurons_per_core, check_same_session,
                               current_state)
 from spinnpop.errors import ConfigurationError, NetworkError
+from spinnpop.hardware import check_fits_machine
 from spinnpop.validation import float_array
 
 
@@ -41,9 +42,20 @@ class Population:
             raise ConfigurationError(
                 f"expected a cell type ({names}) for `cellclass`; "
                 f"received: {cellclass!r}")
+        check_fits_machine(self.size, f"a population of {self.size:,} "
+                           "neurons", state.backend.n_boards)
         self.celltype = cellclass
-        self.label = (label if label is not None
-                      else f"population{len(state.populations)}")
+        labels = {p.label for p in state.populations}
+        if label is None:
+            label = next(f"population{i}" for i in
+                         range(len(state.populations), 2 * len(labels) + 1)
+                         if f"population{i}" not in labels)
+        elif label in labels:
+            raise ConfigurationError(
+                f"a population labelled {label!r} exists already in this "
+                "session; labels name populations in History, counters and "
+                "messages, so each must be unique")
+        self.label = label
         self._neurons_per_core = (
             None if neurons_per_core is None
             else check_neurons_per_core(neurons_per_core))

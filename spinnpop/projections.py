@@ -8,6 +8,7 @@ from spinnpop.cells import Input
 from spinnpop.connectors import CONNECTORS, Connector
 from spinnpop.control import check_same_session, current_state
 from spinnpop.errors import ConfigurationError, NetworkError
+from spinnpop.hardware import check_fits_machine
 from spinnpop.populations import Population
 from spinnpop.validation import float_array
 
@@ -53,6 +54,10 @@ class Projection:
         shape = connector.weight_shape(pre, post)
         self._weight = None
         if shape is not None:
+            check_fits_machine(
+                int(np.prod(shape, dtype=object)),
+                f"projection {self.label!r} with weights of shape {shape}",
+                state.backend.n_boards)
             fan_in, fan_out = connector.fans(pre, post)
             limit = np.sqrt(6.0 / (fan_in + fan_out))
             self._weight = state.rng.uniform(-limit, limit,

@@ -6,6 +6,42 @@ import numpy as np
 
 from spinnpop.errors import DataError, ShapeError
 
+_FLOAT32_MAX = float(np.finfo(np.float32).max)
+
+
+def numeric_array(value, what: str) -> np.ndarray:
+    """``value`` as a numpy array of real numbers (or booleans), or a
+    DataError saying why not: nested sequences of different lengths,
+    complex numbers or anything else."""
+    try:
+        array = np.asarray(value)
+    except ValueError:
+        raise DataError(f"{what} must be a rectangular array; received "
+                        "nested sequences of different lengths") from None
+    if np.iscomplexobj(array):
+        raise DataError(f"{what} must be real; received complex values "
+                        "(take .real or abs() first if that is meant)")
+    if not (np.issubdtype(array.dtype, np.number)
+            or array.dtype == np.bool_):
+        raise DataError(f"{what} must be numeric; received dtype "
+                        f"{array.dtype}")
+    return array
+
+
+def to_float32(array: np.ndarray, what: str) -> np.ndarray:
+    """A numeric ``array`` as float32, or a DataError naming the first
+    entry that is NaN, infinite or beyond float32's range (3.4e38)."""
+    check_finite(array, what)
+    if np.issubdtype(array.dtype, np.floating) or array.dtype.itemsize > 2:
+        big = np.abs(array.astype(np.float64)) > _FLOAT32_MAX
+        if big.any():
+            where = tuple(int(i) for i in np.argwhere(big)[0])
+            raise DataError(
+                f"{what} contains {array[where]} at index {where}, beyond "
+                f"float32's range (±{_FLOAT32_MAX:.3g}), which the "
+                "machine computes in")
+    return array.astype(np.float32)
+
 
 def float_array(value, shape: tuple, what: str,
                 broadcast: bool = False) -> np.ndarray:
@@ -13,22 +49,19 @@ def float_array(value, shape: tuple, what: str,
 
     :param broadcast: also accept a scalar, for every entry.
     """
-    try:
-        array = np.asarray(value, dtype=np.float64)
-    except (TypeError, ValueError) as error:
-        raise DataError(f"{what} must be numeric; received "
-                        f"{type(value).__name__}: {error}") from None
+    array = numeric_array(value, what)
     if broadcast and array.ndim == 0:
         array = np.full(shape, array)
     if array.shape != tuple(shape):
         raise ShapeError(f"{what} must have shape {tuple(shape)}; received "
                          f"shape {array.shape}")
-    check_finite(array, what)
-    return np.array(array, dtype=np.float32)
+    return to_float32(array, what)
 
 
 def check_finite(array: np.ndarray, what: str) -> None:
     """DataError naming the first NaN or infinite entry, if any."""
+    if not np.issubdtype(array.dtype, np.floating):
+        return
     bad = ~np.isfinite(array)
     if bad.any():
         where = tuple(int(i) for i in np.argwhere(bad)[0])

@@ -376,3 +376,69 @@ def test_shaped_data_and_rows_per_core(session):
     with pytest.raises(sp.ResourceError, match=r"whole rows of 15 neurons.*"
                                                r"neurons_per_core >= 15"):
         train(np.zeros((3, 4, 5, 2)), y)
+
+
+def test_values_beyond_float32_are_refused(session):
+    populations, projections = small_network()
+    with pytest.raises(sp.DataError, match="beyond float32"):
+        projections[0].set(weight=1e39)
+    with pytest.raises(sp.DataError, match="beyond float32"):
+        populations[1].set(bias=np.full(5, -1e39))
+    x, labels = data(8, 4, 3)
+    x = x.astype(np.float64)
+    x[2, 1] = 1e39
+    with pytest.raises(sp.DataError, match=r"1e\+39 at index \(2, 1\)"):
+        train(x, labels)
+    with pytest.raises(sp.DataError, match="beyond float32"):
+        train(data(8, 4, 3)[0], np.full((8, 3), 1e39), loss="mse")
+
+
+def test_ragged_and_complex_data_are_refused(session):
+    small_network()
+    with pytest.raises(sp.DataError, match="rectangular"):
+        train([[1, 2, 3, 4], [1, 2]], [0, 1])
+    x, labels = data(8, 4, 3)
+    with pytest.raises(sp.DataError, match="complex"):
+        train(x + 1j, labels)
+    with pytest.raises(sp.DataError, match="complex"):
+        train(x, labels + 0j)
+
+
+def test_labels_of_populations_are_unique(session):
+    sp.Population(3, sp.Input(), label="out")
+    with pytest.raises(sp.ConfigurationError, match="'out' exists already"):
+        sp.Population(2, sp.Softmax(), label="out")
+    sp.Population(2, sp.ReLU(), label="population2")
+    unnamed = sp.Population(2, sp.ReLU())
+    assert unnamed.label not in ("out", "population2")
+
+
+def test_sizes_are_checked_before_anything_is_allocated(session):
+    with pytest.raises(sp.ResourceError, match="n_boards"):
+        sp.Population(10 ** 12, sp.Input())
+    big = [sp.Population(2_000_000, cell) for cell in (sp.Input(), sp.ReLU())]
+    with pytest.raises(sp.ResourceError, match=r"\(2000000, 2000000\)"):
+        sp.Projection(*big, sp.AllToAllConnector())
+
+
+def test_huge_epochs_and_batches_allocate_nothing_up_front(session,
+                                                           monkeypatch):
+    """The sample order is drawn run by run, so asking for 10**9 epochs
+    costs nothing before the first run (stopped here at once); a batch
+    bigger than the data is all of it, as in Keras."""
+    from spinnpop.training import runner
+
+    class Stop(Exception):
+        pass
+
+    def first_run(*args, **kwargs):
+        raise Stop
+
+    small_network()
+    x, labels = data(8, 4, 3)
+    monkeypatch.setattr(runner, "_execute", first_run)
+    with pytest.raises(Stop):
+        train(x, labels, epochs=10 ** 9)
+    monkeypatch.undo()
+    history = train(x, labels, batch_size=2 ** 32 + 1)
+    assert len(history.history["loss"]) == 1

@@ -11,7 +11,7 @@ import numpy as np
 from spinnpop.cells import Softmax
 from spinnpop.errors import ConfigurationError, DataError, NetworkError, \
     ShapeError
-from spinnpop.validation import check_finite
+from spinnpop.validation import check_finite, numeric_array, to_float32
 
 
 @dataclass(frozen=True)
@@ -42,7 +42,7 @@ class Loss:
         """``y`` as float32 targets of shape (n_samples, size)."""
         what = f"targets for {population.label!r}"
         size = population.size
-        array = np.asarray(y)
+        array = numeric_array(y, what)
         if self.sparse:
             if array.ndim == 2 and array.shape[1] == 1:
                 array = array[:, 0]
@@ -50,10 +50,7 @@ class Loss:
                 raise ShapeError(
                     f"{what} ({self.name}) must be class indices of shape "
                     f"({n_samples},); received shape {array.shape}")
-            if not np.issubdtype(array.dtype, np.number):
-                raise DataError(f"{what} must be integers; received "
-                                f"dtype {array.dtype}")
-            check_finite(array.astype(np.float64), what)
+            check_finite(array, what)
             labels = array.astype(np.int64)
             if (labels != array).any():
                 raise DataError(f"{what} must be whole numbers (class "
@@ -76,16 +73,12 @@ class Loss:
             raise ShapeError(f"{what} ({self.name}) must have shape "
                              f"({n_samples}, {size}); received shape "
                              f"{array.shape}{hint}")
-        try:
-            array = array.astype(np.float64)
-        except (TypeError, ValueError):
-            raise DataError(f"{what} must be numeric") from None
-        check_finite(array, what)
+        array = to_float32(array, what)
         if (self.c_name == "cross_entropy"
                 and ((array < 0) | (array > 1)).any()):
             raise DataError(f"{what} ({self.name}) must lie in [0, 1], like "
                             "one-hot labels")
-        return array.astype(np.float32)
+        return array
 
     def classes(self, targets: np.ndarray) -> np.ndarray | None:
         """Class index of each sample, for accuracy (the target's argmax,

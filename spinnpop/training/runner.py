@@ -14,7 +14,7 @@ import time
 import numpy as np
 
 from spinnpop.control import check_same_session, current_state
-from spinnpop.errors import ConfigurationError, DataError, ShapeError
+from spinnpop.errors import ConfigurationError, ShapeError
 from spinnpop.graph.network import Network
 from spinnpop.mapping import layout, loading
 from spinnpop.mapping.regions import (METRICS_RECORD, STATUS, Region,
@@ -25,8 +25,8 @@ from spinnpop.results.counters import RunCounters
 from spinnpop.training.history import History
 from spinnpop.training.losses import LOSSES, default_loss, get_loss
 from spinnpop.training.optimizers import SGD
-from spinnpop.training.schedule import epoch_orders, steps_per_run
-from spinnpop.validation import check_finite
+from spinnpop.training.schedule import EpochOrders, steps_per_run
+from spinnpop.validation import numeric_array, to_float32
 
 _WORD = 4
 
@@ -41,6 +41,8 @@ def train(x, y, epochs: int = 1, batch_size: int = 32, loss=None,
     :param y: targets of the output population, as the loss wants them
         (one-hot (n_samples, n_classes), class indices (n_samples,), or
         values); a dict {population: array} for several.
+    :param batch_size: samples per weight update (all of them, if
+        fewer).
     :param loss: "categorical_crossentropy",
         "sparse_categorical_crossentropy" or "mse"; or a dict of them by
         output population.
@@ -68,7 +70,8 @@ def train(x, y, epochs: int = 1, batch_size: int = 32, loss=None,
     losses = _losses(loss, outputs)
     xs, ys, n = _bind_data(x, y, inputs, outputs, losses)
     network.prepare(losses, n)
-    order = epoch_orders(state.seed, state.runs, n, epochs, bool(shuffle))
+    orders = EpochOrders(state.seed, state.runs, n, bool(shuffle))
+    run_batch = min(batch_size, n)      # as Keras: one batch of them all
     state.runs += 1
     state.last_loss = losses
     if optimizer.momentum == 0:
@@ -77,15 +80,15 @@ def train(x, y, epochs: int = 1, batch_size: int = 32, loss=None,
                        "samples": n, "shuffle": bool(shuffle),
                        "optimizer": repr(optimizer)})
     reporter = _EpochReporter(network, history, n, epochs, losses, ys,
-                              order, verbose)
+                              verbose)
     counters = RunCounters()
     per_run = max(1, steps_per_run(_bytes_per_step(network, False)) // n)
     for first in range(0, epochs, per_run):
-        run_order = order[first * n:min(epochs, first + per_run) * n]
+        run_order = orders.next(min(epochs, first + per_run) - first)
         shape = layout.RunShape(n, len(run_order), False)
         raw, mapped = _execute(
             state, network, RunMode.TRAIN, shape, xs, ys, run_order,
-            batch_size, optimizer, counters,
+            run_batch, optimizer, counters,
             reporter.watch(first_epoch=first, order=run_order))
         _keep_trained(state, network, mapped, raw, optimizer)
     return history
@@ -218,27 +221,30 @@ class _EpochReporter:
     """Fills the History (and prints) as epochs finish on the machine."""
 
     def __init__(self, network, history, n_samples, epochs, losses, targets,
-                 order, verbose):
+                 verbose):
         self.history, self.n, self.epochs = history, n_samples, epochs
         self.verbose = verbose
         self.outputs = network.outputs
         self.classes = {}
         for node in network.outputs:
             classes = losses[node.population].classes(targets[node.population])
-            self.classes[node.label] = (None if classes is None
-                                        else classes[order])
+            self.classes[node.label] = classes
         self.next_epoch = 0
         self.started = time.perf_counter()
 
     def watch(self, first_epoch: int, order: np.ndarray):
         """The watch for a run starting at epoch ``first_epoch``."""
+        classes = {label: None if c is None else c[order]
+                   for label, c in self.classes.items()}
+
         def for_mapping(mapped):
             def look(read):
-                self._report(mapped, read, first_epoch, len(order))
+                self._report(mapped, read, first_epoch, len(order), classes)
             return look
         return for_mapping
 
-    def _report(self, mapped, read, first_epoch: int, n_steps: int) -> None:
+    def _report(self, mapped, read, first_epoch: int, n_steps: int,
+                run_classes: dict) -> None:
         cores = {node.label: mapped.core_indices(node.population.index)
                  for node in self.outputs}
         done = min(int(STATUS.unpack(read(i, Region.STATUS))[0]["steps_done"])
@@ -254,9 +260,8 @@ class _EpochReporter:
                     n_steps)
                 loss[node.label], predicted[node.label] = \
                     metrics.step_metrics([r[steps] for r in records])
-            first = self.next_epoch * self.n
-            classes = {label: None if c is None else c[first:first + self.n]
-                       for label, c in self.classes.items()}
+            classes = {label: None if c is None else c[steps]
+                       for label, c in run_classes.items()}
             logs = metrics.summarise(loss, predicted, classes, slice(None))
             self.history.add_epoch(self.next_epoch, logs)
             if self.verbose:
@@ -383,11 +388,7 @@ def _bind_data(x, y, inputs: list, outputs: list, losses: dict) -> tuple:
 
 def _samples(value, population) -> np.ndarray:
     """Input data of a population as float32 (n_samples, size)."""
-    array = np.asarray(value)
-    if not (np.issubdtype(array.dtype, np.number)
-            or array.dtype == np.bool_):
-        raise DataError(f"x for {population.label!r} must be numeric; "
-                        f"received dtype {array.dtype}")
+    array = numeric_array(value, f"x for {population.label!r}")
     size, shape = population.size, population.shape
     if array.ndim == 1 and size == 1:
         array = array[:, None]
@@ -399,6 +400,5 @@ def _samples(value, population) -> np.ndarray:
             + f"; received shape {array.shape}")
     if len(array) == 0:
         raise ShapeError(f"x for {population.label!r} has no samples")
-    array = array.reshape(len(array), size).astype(np.float32)
-    check_finite(array, f"x for {population.label!r}")
-    return array
+    return to_float32(array.reshape(len(array), size),
+                      f"x for {population.label!r}")

@@ -14,15 +14,32 @@ import numpy as np
 STEP_RECORDS_PER_CORE = 16 * 1024 * 1024
 
 
+class EpochOrders:
+    """The data-set index of every step, drawn epoch by epoch as the runs
+    need them (a long training never holds its whole order): each epoch a
+    permutation drawn in turn from (seed, call) if ``shuffle``, else in
+    order."""
+
+    def __init__(self, seed: int, call: int, n_samples: int, shuffle: bool):
+        self.n_samples = n_samples
+        self._rng = np.random.default_rng([seed, call]) if shuffle else None
+
+    def next(self, epochs: int) -> np.ndarray:
+        """The order of the next ``epochs`` epochs: (epochs * n_samples,)
+        uint32."""
+        if self._rng is None:
+            return np.tile(np.arange(self.n_samples, dtype=np.uint32),
+                           epochs)
+        return np.concatenate([
+            self._rng.permutation(self.n_samples).astype(np.uint32)
+            for _ in range(epochs)])
+
+
 def epoch_orders(seed: int, call: int, n_samples: int, epochs: int,
                  shuffle: bool) -> np.ndarray:
-    """Data-set index of every step: epochs x n_samples, each epoch a
-    permutation drawn from (seed, call) if ``shuffle``, else in order."""
-    if not shuffle:
-        return np.tile(np.arange(n_samples, dtype=np.uint32), epochs)
-    rng = np.random.default_rng([seed, call])
-    return np.concatenate([rng.permutation(n_samples).astype(np.uint32)
-                           for _ in range(epochs)])
+    """The whole order of a training call of ``epochs`` epochs (what
+    ``train`` draws run by run), for references to repeat it."""
+    return EpochOrders(seed, call, n_samples, shuffle).next(epochs)
 
 
 def steps_per_run(bytes_per_step: int) -> int:
