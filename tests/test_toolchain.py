@@ -106,3 +106,21 @@ def test_a_chips_router_holds_1023_application_entries():
             transceiver.load_multicast_routes(0, 0, entries, 0)
     finally:
         transceiver.engine.close()
+
+
+def test_the_process_is_left_as_it_was(tmp_path):
+    """Handlers, hooks, warning filters and exit handlers after each call
+    and after end; Ctrl-C; and no files left behind once Python exits."""
+    shm = "/dev/shm"
+    leftovers = set(os.listdir(shm)) if os.path.isdir(shm) else set()
+    env = dict(os.environ, PYTHONPATH=ROOT, TMPDIR=str(tmp_path))
+    result = subprocess.run(
+        [sys.executable, os.path.join(ROOT, "tests", "scripts",
+                                      "process_state.py")],
+        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "ok"
+    assert list(tmp_path.iterdir()) == []
+    if os.path.isdir(shm):
+        assert not [name for name in set(os.listdir(shm)) - leftovers
+                    if name.startswith("spinnpop-")]

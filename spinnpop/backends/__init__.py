@@ -7,6 +7,7 @@ and in what they can count."""
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
@@ -125,8 +126,10 @@ class Backend:
 def make_backend(name: str, options: dict) -> Backend:
     """The backend setup(backend=name, **options) asked for (raising
     ConfigurationError for options it cannot use)."""
-    if name == "spinnaker":
+    # The tools' libraries add warning filters as they are imported.
+    with warnings.catch_warnings():
+        from spinnpop.backends.emulator.backend import EmulatorBackend
         from spinnpop.backends.spinnaker.backend import SpiNNakerBackend
+    if name == "spinnaker":
         return SpiNNakerBackend(**options)
-    from spinnpop.backends.emulator.backend import EmulatorBackend
     return EmulatorBackend(**options)

@@ -10,9 +10,11 @@ results are read back through it before the tools stop.
 
 spinnpop layers its own settings over the tools' defaults (and, for a
 board, under the user's ``~/.spiNNakerGraphFrontEnd.cfg``); the tools'
-reports go to a folder of spinnpop's, on tmpfs where there is one, and
-their progress bars and INFO logging stay off the user's terminal. The
-SIGINT handler and ``sys.excepthook`` the tools install are put back.
+reports go to a folder of spinnpop's for the run, on tmpfs where there
+is one, removed after it; their progress bars and INFO logging stay off
+the user's terminal. The SIGINT handler, ``sys.excepthook`` and warning
+filters are put back as they were, and the tools are left nothing to
+write as Python exits.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ import shutil
 import signal
 import sys
 import tempfile
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -39,6 +42,8 @@ from spinn_front_end_common.interface.abstract_spinnaker_base import (
 from spinn_front_end_common.interface.config_setup import add_spinnaker_cfg
 from spinn_utilities.config_holder import (add_default_cfg, clear_cfg_files,
                                            set_cfg_files, set_config)
+from spinn_utilities.data.utils_data_writer import UtilsDataWriter
+from spinn_utilities.log import FormatAdapter
 
 from spinnpop.backends import running
 from spinnpop.errors import MappingError, ResourceError
@@ -71,22 +76,15 @@ default_report_file_path = {reports}
 display_algorithm_timings = False
 max_reports_kept = 2
 """
-_work_dir = None
 
 
-def work_dir() -> str:
-    """A folder for the tool chain's configuration and reports, for the
-    whole process (the tools write to their last one as Python exits, so
-    it goes only after them); on tmpfs where there is one, as the tools
-    commit to SQLite databases there at every step."""
-    global _work_dir
-    if _work_dir is None:
-        shm = "/dev/shm"
-        fast = shm if os.path.isdir(shm) and os.access(shm, os.W_OK) \
-            else None
-        _work_dir = tempfile.mkdtemp(prefix="spinnpop-", dir=fast)
-        atexit.register(shutil.rmtree, _work_dir, ignore_errors=True)
-    return _work_dir
+def _work_dir() -> str:
+    """A new folder for one run's tool-chain configuration and reports;
+    on tmpfs where there is one, as the tools commit to SQLite databases
+    there at every step."""
+    shm = "/dev/shm"
+    fast = shm if os.path.isdir(shm) and os.access(shm, os.W_OK) else None
+    return tempfile.mkdtemp(prefix="spinnpop-", dir=fast)
 
 
 @dataclass
@@ -168,9 +166,11 @@ class _ToolChain(AbstractSpinnakerBase):
 
 
 @contextlib.contextmanager
-def _quiet():
+def _contained():
     """Keeps the tools' progress bars and logging to themselves, and the
-    process's SIGINT handler and excepthook as they were."""
+    process's SIGINT handler, excepthook and warning filters as they were;
+    afterwards the tools have nothing left to write as Python exits (their
+    log store and "errored" marker would recreate the run's folder)."""
     levels = {}
     for name in _TOOL_LOGGERS:
         logger = logging.getLogger(name)
@@ -179,13 +179,15 @@ def _quiet():
     handlers = signal.getsignal(signal.SIGINT), sys.excepthook
     captured = io.StringIO()
     try:
-        with contextlib.redirect_stderr(captured):
+        with contextlib.redirect_stderr(captured), warnings.catch_warnings():
             yield captured
     finally:
         for name, level in levels.items():
             logging.getLogger(name).setLevel(level)
         signal.signal(signal.SIGINT, handlers[0])
         sys.excepthook = handlers[1]
+        FormatAdapter.set_log_store(None)
+        atexit.unregister(UtilsDataWriter.write_errored_file)
 
 
 def check_sdram(network: Network, shape: layout.RunShape) -> None:
@@ -221,13 +223,6 @@ def run_network(network: Network, shape: layout.RunShape, run: bytes,
     """
     check_sdram(network, shape)
     backend.check(network)
-    config_files = []
-    for name, text in (("spinnpop.cfg", _CONFIG.format(
-            reports=os.path.join(work_dir(), "reports"))),
-            (f"spinnpop-{backend.name}.cfg", backend.config_defaults)):
-        config_files.append(os.path.join(work_dir(), name))
-        with open(config_files[-1], "w", encoding="utf-8") as out:
-            out.write(text)
     context = MappingContext(network, shape, run, backend.binary_suffix, {})
     result = {}
 
@@ -243,12 +238,25 @@ def run_network(network: Network, shape: layout.RunShape, run: bytes,
         loaded = result["loaded"]
         mapped = loaded.mapped
         look = None if watch is None else watch(mapped)
-        state = running.run(loaded, backend, look)
+        try:
+            state = running.run(loaded, backend, look)
+        except KeyboardInterrupt:
+            # The tools would answer it with sys.exit: raise it after them.
+            result["interrupted"] = True
+            return
         result["raw"] = running.read_back(loaded, backend, state, {
             index: reads(network.nodes[core.population])
             for index, core in enumerate(mapped.cores)})
 
-    with _quiet() as captured:
+    work = _work_dir()
+    config_files = []
+    for name, text in (("spinnpop.cfg", _CONFIG.format(
+            reports=os.path.join(work, "reports"))),
+            (f"spinnpop-{backend.name}.cfg", backend.config_defaults)):
+        config_files.append(os.path.join(work, name))
+        with open(config_files[-1], "w", encoding="utf-8") as out:
+            out.write(text)
+    with _contained() as captured:
         tools = None
         try:
             tools = _ToolChain(backend, config_files, after_load, run_loaded)
@@ -256,6 +264,8 @@ def run_network(network: Network, shape: layout.RunShape, run: bytes,
             backend.prepare(tools)
             _check_machine(tools, network, backend.n_boards)
             tools.run_until_complete()
+            if result.get("interrupted"):
+                raise KeyboardInterrupt
             if "raw" not in result:
                 raise MappingError("the tool chain stopped before the run:\n"
                                    f"{captured.getvalue()[-2000:]}")
@@ -271,6 +281,7 @@ def run_network(network: Network, shape: layout.RunShape, run: bytes,
                 with contextlib.suppress(Exception):
                     tools.stop()
             backend.release()
+            shutil.rmtree(work, ignore_errors=True)
 
 
 def _add_graph(network: Network, context: MappingContext) -> None:

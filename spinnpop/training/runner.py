@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numbers
 import time
+import warnings
 
 import numpy as np
 
@@ -174,7 +175,9 @@ def _execute(state, network: Network, mode: RunMode, shape, inputs: dict,
              targets: dict, order: np.ndarray, batch_size: int, optimizer,
              counters: RunCounters, watch=None) -> tuple:
     """Maps, loads, runs and reads back one run through the tool chain."""
-    from spinnpop.mapping import toolchain   # the tools load slowly
+    # The tools load slowly, and their libraries add warning filters.
+    with warnings.catch_warnings():
+        from spinnpop.mapping import toolchain
     momentum = optimizer.momentum if optimizer is not None else 0.0
     rate = optimizer.learning_rate if optimizer is not None else 0.0
     run = layout.run_params(int(mode), shape, batch_size, rate, momentum)

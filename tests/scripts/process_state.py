@@ -1,0 +1,76 @@
+"""Trains, predicts, evaluates and ends, checking after each call that the
+process is as it was: its SIGINT handler, excepthook and warning filters,
+and no exit handlers piling up; then a training interrupted by SIGINT.
+Prints "ok"; the test checks that nothing is left on disk after exit."""
+
+import atexit
+import os
+import signal
+import sys
+import threading
+import time
+import warnings
+
+import numpy as np
+
+registered = []
+_register, _unregister = atexit.register, atexit.unregister
+
+
+def register(function, *args, **kwargs):
+    registered.append(function)
+    return _register(function, *args, **kwargs)
+
+
+def unregister(function):
+    registered[:] = [f for f in registered if f != function]
+    return _unregister(function)
+
+
+atexit.register, atexit.unregister = register, unregister
+
+import spinnpop as sp  # noqa: E402
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(
+    __file__))))
+from conftest import data, mlp  # noqa: E402
+
+
+def snapshot():
+    return (signal.getsignal(signal.SIGINT), sys.excepthook,
+            list(warnings.filters))
+
+
+before = snapshot()
+sp.setup(seed=1)
+_, projections = mlp([6, 16, 3], ["tanh", "softmax"], neurons_per_core=8)
+x, y = data(64, 6, 3)
+train = dict(loss="sparse_categorical_crossentropy", verbose=0)
+handlers = None
+for call in (lambda: sp.train(x, y, **train), lambda: sp.predict(x),
+             lambda: sp.evaluate(x, y), lambda: sp.train(x, y, **train)):
+    call()
+    assert snapshot() == before, "the process's handlers or filters changed"
+    if handlers is None:          # the first call imports the tools
+        handlers = list(registered)
+    assert registered == handlers, f"exit handlers piled up: {registered}"
+
+# Ctrl-C in the middle of a long training: KeyboardInterrupt within about
+# a second, the weights of the last completed run kept.
+weights = projections[0].get("weight")
+sent = []
+timer = threading.Timer(1.0, lambda: (sent.append(time.monotonic()),
+                                      os.kill(os.getpid(), signal.SIGINT)))
+timer.start()
+try:
+    sp.train(x, y, epochs=10 ** 6, **train)
+except KeyboardInterrupt:
+    waited = time.monotonic() - sent[0]
+    assert waited < 1.5, f"KeyboardInterrupt came {waited:.1f} s late"
+else:
+    raise AssertionError("the training was not interrupted")
+assert np.array_equal(projections[0].get("weight"), weights)
+assert snapshot() == before
+sp.end()
+assert snapshot() == before
+print("ok")
