@@ -55,12 +55,17 @@ def check_same_session(obj, state: State, what: str) -> None:
             "again in the current session")
 
 
+#: Parts of the machine to leave out: (what each is, its fields' ranges).
+_DOWN = {"down_chips": ("(x, y)", (None, None)),
+         "down_cores": ("(x, y, processor)", (None, None, (1, 17))),
+         "down_links": ("(x, y, link)", (None, None, (0, 5)))}
+_COMMON = {"n_boards": 1, "samples_in_flight": 2, "down_chips": (),
+           "down_cores": (), "down_links": ()}
 #: Each backend's options and their defaults.
 _OPTIONS = {
-    "emulator": {"n_boards": 1, "samples_in_flight": 2,
-                 "reorder_seed": None, "preemption_seed": None},
-    "spinnaker": {"n_boards": 1, "samples_in_flight": 2, "machine": None,
-                  "spalloc_server": None, "binaries": None},
+    "emulator": dict(_COMMON, reorder_seed=None, preemption_seed=None),
+    "spinnaker": dict(_COMMON, machine=None, spalloc_server=None,
+                      binaries=None),
 }
 _INTEGERS = {"n_boards": 1, "samples_in_flight": 1, "reorder_seed": 0,
              "preemption_seed": 0}
@@ -77,7 +82,11 @@ def setup(backend: str = "emulator", seed: int = 0, **options) -> None:
         ``n_boards`` (1): SpiNN-5 boards of 48 chips the machine has (on
         SpiNNaker: to ask spalloc for);
         ``samples_in_flight`` (2): samples a core may hold at once, so that
-        forward and backward passes of a batch overlap (at least 1).
+        forward and backward passes of a batch overlap (at least 1);
+        ``down_cores``, ``down_chips``, ``down_links`` (none): parts of
+        the machine to map around, as lists of (x, y, processor), (x, y)
+        and (x, y, link) (links 0-5: E, NE, N, W, SW, S), e.g. a core that
+        a run reported dead.
         For the emulator:
         ``reorder_seed`` (None): if given, packets arrive after random
         delays and in random order (any order the machine's routers and
@@ -118,11 +127,34 @@ def setup(backend: str = "emulator", seed: int = 0, **options) -> None:
                 f"received: {name}={value!r}")
         if name in settings:
             settings[name] = int(value)
+    for name in _DOWN:
+        settings[name] = _down(name, settings[name])
     samples_in_flight = settings.pop("samples_in_flight")
     from spinnpop.backends import make_backend
     machine = make_backend(backend, settings)
     end()
     _state = State(int(seed), samples_in_flight, machine)
+
+
+def _down(name: str, value) -> tuple:
+    """The parts of the machine option ``name`` leaves out, checked."""
+    what, ranges = _DOWN[name]
+    error = ConfigurationError(
+        f"expected a list of {what} for `{name}`, each a non-negative "
+        "integer" + "".join(f", the last in [{r[0]}, {r[1]}]"
+                            for r in ranges if r is not None)
+        + f"; received: {name}={value!r}")
+    try:
+        items = [tuple(item) for item in value]
+    except TypeError:
+        raise error from None
+    for item in items:
+        if len(item) != len(ranges) or not all(
+                isinstance(v, numbers.Integral) and not isinstance(v, bool)
+                and v >= 0 and (r is None or r[0] <= v <= r[1])
+                for v, r in zip(item, ranges)):
+            raise error
+    return tuple(tuple(int(v) for v in item) for item in items)
 
 
 def end() -> None:

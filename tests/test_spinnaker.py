@@ -196,7 +196,7 @@ def test_a_lost_packet_on_a_board_stalls_after_its_timeout(
         stall_seconds = 0.5
 
         def prepare(self, tools):
-            self.board.packet_loss = PacketLoss(1, Traffic.FORWARD)
+            self.board.faults = [PacketLoss(1, Traffic.FORWARD)]
             super().prepare(tools)
 
     monkeypatch.setattr(spinnaker_backend, "SpiNNakerBackend", LossyBoard)

@@ -12,8 +12,8 @@ from conftest import data, mlp
 
 
 def lose(population, traffic, skip):
-    current_state().backend.packet_loss = PacketLoss(
-        population.index, traffic, skip=skip, count=1)
+    current_state().backend.faults = [PacketLoss(
+        population.index, traffic, skip=skip, count=1)]
 
 
 def network():

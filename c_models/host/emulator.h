@@ -21,7 +21,8 @@ enum emu_run_state {
 //! Life of an emulated core.
 enum emu_core_state {
     EMU_CORE_LOADED = 0, EMU_CORE_RUNNING = 1, EMU_CORE_EXITED = 2,
-    EMU_CORE_FAILED = 3
+    EMU_CORE_FAILED = 3,
+    EMU_CORE_DEAD = 4          //!< stopped dead by a fault (emu_kill_core)
 };
 
 #define EMU_TRAFFIC_CLASSES 8
@@ -46,6 +47,8 @@ typedef struct {
     uint64_t routed;          //!< packets looked up in this router
     uint64_t dropped;         //!< packets with nowhere to go
     uint64_t link_sent;       //!< packets sent on to a neighbour chip
+    uint64_t link_dropped[6]; //!< of `dropped`: by the (down) link they
+                              //!< were to take, E, NE, N, W, SW, S
 } emu_chip_counters_t;
 
 emu_t *emu_new(uint32_t width, uint32_t height, uint32_t sdram_per_chip,
@@ -95,6 +98,17 @@ void emu_preempt(emu_t *emu);
 //! Drops `count` packets matching key/mask after letting `skip` through.
 void emu_drop_packets(emu_t *emu, uint32_t key, uint32_t mask,
         uint32_t skip, uint32_t count);
+
+//! Fault injection: the core stops dead once it has run `after_callbacks`
+//! callbacks, as a hung processor: it runs nothing more and takes no
+//! packets, and its state becomes EMU_CORE_DEAD.
+void emu_kill_core(emu_t *emu, int core, uint64_t after_callbacks);
+
+//! Fault injection: link `link` (0-5: E, NE, N, W, SW, S) of chip (x, y)
+//! goes down once it has carried `after_packets` packets; the router then
+//! drops what it would send that way, counted by link.
+int emu_kill_link(emu_t *emu, uint32_t x, uint32_t y, uint32_t link,
+        uint64_t after_packets);
 
 //! Runs every core's c_main(); returns the number of cores that failed.
 int emu_start(emu_t *emu);

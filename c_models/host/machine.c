@@ -298,6 +298,23 @@ void emu_drop_packets(emu_t *emu, uint32_t key, uint32_t mask,
     emu->drop_rule = (drop_rule_t) {key, mask, skip, count};
 }
 
+void emu_kill_core(emu_t *emu, int core, uint64_t after_callbacks) {
+    emu->cores[core]->doomed = true;
+    emu->cores[core]->dies_after = after_callbacks;
+}
+
+int emu_kill_link(emu_t *emu, uint32_t x, uint32_t y, uint32_t link,
+        uint64_t after_packets) {
+    if (x >= emu->width || y >= emu->height || link >= N_LINKS) {
+        set_error(emu, "no link %u of chip (%u, %u)", link, x, y);
+        return -1;
+    }
+    emu->link_fault = (link_fault_t) {true, y * emu->width + x, link,
+                                      after_packets};
+    router_check_link_fault(emu);        // at once, if after 0 packets
+    return 0;
+}
+
 void emu_core_counters(const emu_t *emu, int core_index,
         emu_core_counters_t *out) {
     const core_t *core = emu->cores[core_index];

@@ -81,6 +81,8 @@ typedef struct core {
     delivery_t *held;            // packets for it while its FIQ is masked
     size_t n_held, held_capacity;
     uint32_t in_flight;          // packets for it in emu->in_flight
+    bool doomed;                 // a fault will stop it dead ...
+    uint64_t dies_after;         // ... once it has run this many callbacks
     outgoing_t out[OUT_QUEUE_SIZE];  // preemption mode: sent, not taken
     uint32_t out_head, out_count;
     // The route of the block of keys this core sent last: sends come in
@@ -111,6 +113,7 @@ typedef struct {
     size_t n_blocks, blocks_capacity;
     uint32_t user0[CORES_PER_CHIP];  // each processor's user0 register
     int cores[CORES_PER_CHIP];   // core index by processor, -1 if none
+    uint8_t down_links;          // bit per link that carries nothing
     emu_chip_counters_t counters;
 } chip_t;
 
@@ -123,6 +126,10 @@ typedef struct route {
     uint32_t *drop_chips;        // where each of those ended
     uint32_t n_links;            // chip-to-chip hops
     uint32_t *link_chips;        // the sending chip of each hop
+    uint32_t *link_dirs;         // and the link it takes
+    uint32_t n_down;             // branches cut by a down link
+    uint32_t *down_chips;        // the chip of each ...
+    uint32_t *down_dirs;         // ... and the link
     int traffic_class;           // -1 if none
 } route_t;
 
@@ -138,6 +145,13 @@ typedef struct {
 typedef struct {
     uint32_t key, mask, class_id;
 } traffic_class_t;
+
+//! A link to take down after it has carried `remaining` more packets.
+typedef struct {
+    bool armed;
+    uint32_t chip, link;
+    uint64_t remaining;
+} link_fault_t;
 
 struct emu {
     uint32_t width, height;
@@ -158,6 +172,7 @@ struct emu {
     size_t n_bounds;
     uint32_t max_block_shift;    // at most this, for masks with holes
     drop_rule_t drop_rule;
+    link_fault_t link_fault;
     traffic_class_t *classes;
     int n_classes;
     uint64_t reorder_state;      // xorshift state; 0: deliver in order
@@ -200,6 +215,9 @@ void router_send(emu_t *emu, core_t *source, uint32_t key, uint32_t payload,
 void router_deliver(emu_t *emu, core_t *core, uint32_t key, uint32_t payload,
         bool has_payload);
 void router_free_cache(emu_t *emu);
+//! Takes the faulty link down once it has carried its packets (called
+//! between turns, when no route is in use): no route crosses it after.
+void router_check_link_fault(emu_t *emu);
 //! A core sends a packet: at once, or (preemption mode) into its outgoing
 //! queue; false if that is full (the router then takes one, as time
 //! passing would).

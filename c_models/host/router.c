@@ -5,8 +5,9 @@
 // entry lists. With no match, a packet that came in over a link carries on
 // in the same direction (default routing); one from a local core has
 // nowhere to go and is dropped, as is one sent towards an absent chip or
-// processor. The tree a key takes from a chip never changes during a run,
-// so it is resolved once and cached; counters still count every packet.
+// processor, or over a link that is down. The tree a key takes from a chip
+// changes only when a link goes down, so it is resolved once and cached
+// until then; counters still count every packet.
 // All keys of an aligned block that no routing entry's or traffic class's
 // key range starts or ends inside take the same tree, so the cache holds a
 // tree per such block (a core's block of a partition, typically) rather
@@ -59,7 +60,8 @@ static int traffic_class(const emu_t *emu, uint32_t key) {
 
 //! Walks the multicast tree of `key` from chip `source`.
 static route_t *resolve(const emu_t *emu, uint32_t source, uint32_t key) {
-    list_t chips = {0}, cores = {0}, drops = {0}, links = {0};
+    list_t chips = {0}, cores = {0}, drops = {0}, links = {0}, dirs = {0};
+    list_t down = {0}, down_dirs = {0};
     // Breadth first over (chip, direction of travel); -1: from a local core.
     list_t frontier = {0};
     bool ok = list_add(&frontier, source) && list_add(&frontier, (uint32_t) -1);
@@ -95,6 +97,11 @@ static route_t *resolve(const emu_t *emu, uint32_t source, uint32_t key) {
             if (!(route & (1u << link))) {
                 continue;
             }
+            if (chip->down_links & (1u << link)) {
+                ok = list_add(&down, chip_index)
+                        && list_add(&down_dirs, (uint32_t) link);
+                continue;
+            }
             int nx = x + LINK_DX[link], ny = y + LINK_DY[link];
             if (nx < 0 || ny < 0 || nx >= (int) emu->width
                     || ny >= (int) emu->height
@@ -104,16 +111,18 @@ static route_t *resolve(const emu_t *emu, uint32_t source, uint32_t key) {
             }
             ok = list_add(&frontier, (uint32_t) (ny * emu->width + nx))
                     && list_add(&frontier, (uint32_t) link)
-                    && list_add(&links, chip_index);
+                    && list_add(&links, chip_index)
+                    && list_add(&dirs, (uint32_t) link);
         }
     }
     free(frontier.items);
     route_t *route = ok ? malloc(sizeof(route_t)) : NULL;
     if (route == NULL) {
-        free(chips.items);
-        free(cores.items);
-        free(drops.items);
-        free(links.items);
+        list_t *lists[] = {&chips, &cores, &drops, &links, &dirs, &down,
+                           &down_dirs};
+        for (size_t l = 0; l < sizeof(lists) / sizeof(lists[0]); l++) {
+            free(lists[l]->items);
+        }
         return NULL;
     }
     *route = (route_t) {
@@ -121,6 +130,9 @@ static route_t *resolve(const emu_t *emu, uint32_t source, uint32_t key) {
         .n_cores = cores.n, .cores = cores.items,
         .n_drops = drops.n, .drop_chips = drops.items,
         .n_links = links.n, .link_chips = links.items,
+        .link_dirs = dirs.items,
+        .n_down = down.n, .down_chips = down.items,
+        .down_dirs = down_dirs.items,
         .traffic_class = traffic_class(emu, key)
     };
     return route;
@@ -278,12 +290,32 @@ void router_free_cache(emu_t *emu) {
             free(route->cores);
             free(route->drop_chips);
             free(route->link_chips);
+            free(route->link_dirs);
+            free(route->down_chips);
+            free(route->down_dirs);
             free(route);
         }
     }
     free(emu->route_cache);
     emu->route_cache = NULL;
     emu->route_cache_capacity = emu->route_cache_used = 0;
+}
+
+void router_check_link_fault(emu_t *emu) {
+    link_fault_t *fault = &emu->link_fault;
+    if (fault->armed && fault->remaining == 0) {
+        fault->armed = false;
+        emu->chips[fault->chip].down_links |= (uint8_t) (1u << fault->link);
+        router_free_cache(emu);
+    }
+}
+
+//! Counts a hop over the link a fault waits on.
+static void link_fault_hop(emu_t *emu, uint32_t chip, uint32_t link) {
+    link_fault_t *fault = &emu->link_fault;
+    if (chip == fault->chip && link == fault->link && fault->remaining > 0) {
+        fault->remaining--;
+    }
 }
 
 //! Appends to a growing array of deliveries; false if out of host memory.
@@ -408,9 +440,17 @@ void router_send(emu_t *emu, core_t *source, uint32_t key, uint32_t payload,
     }
     for (uint32_t l = 0; l < route->n_links; l++) {
         emu->chips[route->link_chips[l]].counters.link_sent++;
+        if (emu->link_fault.armed) {
+            link_fault_hop(emu, route->link_chips[l], route->link_dirs[l]);
+        }
     }
     for (uint32_t d = 0; d < route->n_drops; d++) {
         emu->chips[route->drop_chips[d]].counters.dropped++;
+    }
+    for (uint32_t d = 0; d < route->n_down; d++) {
+        chip_t *chip = &emu->chips[route->down_chips[d]];
+        chip->counters.dropped++;
+        chip->counters.link_dropped[route->down_dirs[d]]++;
     }
     for (uint32_t c = 0; c < route->n_cores; c++) {
         if (emu->reorder_state == 0) {

@@ -63,6 +63,10 @@ void core_make_ready(emu_t *emu, core_t *core) {
 
 void core_invoke(emu_t *emu, core_t *core, callback_t cback, uint arg0,
         uint arg1) {
+    if (core->doomed && core->counters.callbacks >= core->dies_after) {
+        core->state = EMU_CORE_DEAD;     // a fault: it stops dead, silently
+        return;
+    }
     core_t *interrupted = emu->current;
     emu->current = core;
     core->counters.callbacks++;
@@ -227,6 +231,7 @@ static int run_turns(emu_t *emu, uint64_t max_callbacks) {
         return EMU_FAILED;
     }
     for (uint64_t turn = 0; turn < max_callbacks && !emu->failed; turn++) {
+        router_check_link_fault(emu);
         if (emu->preempt) {
             router_take_all(emu);  // between callbacks the queues empty
         }

@@ -21,7 +21,8 @@ class RawRun:
     ``state`` is "done", "stalled" or "failed"; ``regions`` maps (core
     index, region) to the bytes asked for; ``statuses`` has each core's
     status record; whether it failed (a run-time error or its watchdog),
-    SARK's error code and, if it failed, its log are per core. Counters
+    how (its CPU state's name and SARK's error code) and its log are per
+    core. Counters
     are what the machine counted, per core (None each where it cannot
     count a core's packets: on SpiNNaker) and per chip."""
 
@@ -44,12 +45,16 @@ class RouterCounts(NamedTuple):
     routed: int
     dropped: int
     link_sent: int | None = None
+    #: Of ``dropped``, by the link (0-5: E, NE, N, W, SW, S) that was down.
+    link_dropped: tuple | None = None
 
 
 class Backend:
     """What the tool chain and the run loop ask of a backend.
 
     :param n_boards: SpiNN-5 boards of 48 chips the machine should have.
+    :param down_cores: (x, y, processor) of cores to leave out;
+        ``down_chips``, (x, y) of chips; ``down_links``, (x, y, link).
     """
 
     #: The backend's name in setup(backend=...).
@@ -64,8 +69,11 @@ class Backend:
     #: Seconds between two looks at the running cores.
     poll_seconds = 0.0
 
-    def __init__(self, n_boards: int = 1):
+    def __init__(self, n_boards: int = 1, down_cores=(), down_chips=(),
+                 down_links=()):
         self.n_boards = n_boards
+        self.down = {"down_cores": down_cores, "down_chips": down_chips,
+                     "down_links": down_links}
 
     def config_files(self) -> list:
         """The user's tool-chain configuration files to read, over the
@@ -74,8 +82,11 @@ class Backend:
 
     def settings(self) -> dict:
         """{(section, option): value} of the tools' configuration that
-        setup chose, over spinnpop's defaults and the user's file."""
-        return {}
+        setup chose, over spinnpop's defaults and the user's file: the
+        parts of the machine to leave out, in the tools' syntax."""
+        return {("Machine", name): ":".join(
+                    ",".join(map(str, item)) for item in items)
+                for name, items in self.down.items() if items}
 
     def check(self, network) -> None:
         """Raises a spinnpop error if ``network`` cannot run here, before

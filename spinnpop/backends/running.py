@@ -127,7 +127,8 @@ def read_back(loaded: LoadedNetwork, backend, state: str,
             if infos.is_core(core.x, core.y, core.p) else None
         error = info is not None and info.state in _ERROR_STATES
         raw.failed.append(error)
-        raw.errors.append(info.run_time_error.value if error else 0)
+        raw.errors.append(
+            (info.state.name, info.run_time_error.value) if error else None)
         if error:
             failed[(core.x, core.y, core.p)] = index
     raw.logs = [""] * len(mapped.cores)

@@ -13,6 +13,8 @@ _RTE_NAMES = ("RTE_NONE", "RTE_RESET", "RTE_UNDEF", "RTE_SVC", "RTE_PABT",
               "RTE_ENABLE", "RTE_NULL", "RTE_PKT", "RTE_TIMER", "RTE_API",
               "RTE_VER")
 
+_LINKS = ("east", "north-east", "north", "west", "south-west", "south")
+
 _MISSING = {
     Stage.FORWARD: "activations from the populations that feed it",
     Stage.SOFTMAX: "softmax maxima and sums from its population's cores",
@@ -41,12 +43,24 @@ def raise_for(raw, network, mapped, n_samples: int, order) -> None:
     if raw.state == "failed":
         lines = []
         for index, core in enumerate(mapped.cores):
-            if raw.failed[index]:
-                log = raw.logs[index].strip()[-1500:]
-                code = raw.errors[index]
-                name = _RTE_NAMES[code] if code < len(_RTE_NAMES) else "?"
-                lines.append(f"{_where(network, core)} stopped with error "
-                             f"code {code} ({name}); its log:\n{log}")
+            if not raw.failed[index]:
+                continue
+            log = raw.logs[index].strip()[-1500:]
+            state, code = raw.errors[index]
+            if state == "WATCHDOG":
+                status = raw.statuses[index]
+                step = int(status["steps_done"])
+                at = (_sample(step, n_samples, order) if step < len(order)
+                      else "the end of the run")
+                lines.append(f"{_where(network, core)} stopped responding "
+                             f"(its watchdog fired) at {at}; the network "
+                             "can be mapped around it with "
+                             f"setup(down_cores=[({core.x}, {core.y}, "
+                             f"{core.p})])")
+                continue
+            name = _RTE_NAMES[code] if code < len(_RTE_NAMES) else "?"
+            lines.append(f"{_where(network, core)} stopped with error "
+                         f"code {code} ({name}); its log:\n{log}")
         raise RunError("a core failed during the run:\n" + "\n".join(lines))
     lines = []
     for index, core in enumerate(mapped.cores):
@@ -73,4 +87,11 @@ def raise_for(raw, network, mapped, n_samples: int, order) -> None:
                        "cores")
     summary = (f"the run stalled with {len(lines)} cores unfinished "
                f"({', '.join(counted)}):")
-    raise StallError("\n  ".join([summary] + [text for _, text in lines]))
+    down = [f"chip {xy} dropped {n} packets bound for its link {link} "
+            f"({_LINKS[link]}), which is down; the network can be mapped "
+            f"around it with setup(down_links=[({xy[0]}, {xy[1]}, {link})])"
+            for xy, counts in sorted(raw.chip_counters.items())
+            if counts.link_dropped is not None
+            for link, n in enumerate(counts.link_dropped) if n]
+    raise StallError("\n  ".join([summary] + down
+                                 + [text for _, text in lines]))

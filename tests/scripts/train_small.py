@@ -1,6 +1,6 @@
-"""A small training, prediction and stalled run, then a convolutional
-training: what the subprocess tests (tool-chain configuration, sanitizers)
-run."""
+"""A small training, prediction and stalled run, runs with a dead core
+and a dead link, then a convolutional training: what the subprocess tests
+(tool-chain configuration, sanitizers) run."""
 
 import os
 import sys
@@ -8,13 +8,14 @@ import sys
 import numpy as np
 
 import spinnpop as sp
-from spinnpop.backends.emulator.backend import PacketLoss
+from spinnpop.backends.emulator.backend import (
+    CoreFault, LinkFault, PacketLoss)
 from spinnpop.control import current_state
 from spinnpop.mapping.mapped import Traffic
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(
     __file__))))
-from conftest import every_kind  # noqa: E402
+from conftest import every_kind, mlp  # noqa: E402
 
 sp.setup(seed=1)
 pixels = sp.Population(6, sp.Input(), label="pixels")
@@ -31,13 +32,28 @@ history = sp.train(x, y, epochs=2, batch_size=6,
                    optimizer=sp.SGD(0.1, momentum=0.9), verbose=0)
 assert np.isfinite(history.history["loss"]).all()
 assert sp.predict(x).shape == (20, 3)
-current_state().backend.packet_loss = PacketLoss(0, Traffic.FORWARD, 30, 1)
+current_state().backend.faults = [PacketLoss(0, Traffic.FORWARD, 30, 1)]
 try:
     sp.evaluate(x, y)
 except sp.StallError as error:
     assert "missing 1 of" in str(error)
 else:
     raise AssertionError("the lost packet went unnoticed")
+
+# A core that stops dead, and a chip link that goes down mid-run (routes
+# resolved again without it), on a network spilling onto three chips.
+for fault, error in ((CoreFault(1, 3, 50), sp.RunError),
+                     (LinkFault(0, 0, 0, 100), sp.StallError)):
+    sp.setup(seed=1)
+    mlp([6, 40, 4], ["tanh", "softmax"], neurons_per_core=2)
+    current_state().backend.faults = [fault]
+    try:
+        sp.train(x, rng.integers(0, 4, 20), epochs=2, batch_size=4,
+                 loss="sparse_categorical_crossentropy", verbose=0)
+    except error:
+        pass
+    else:
+        raise AssertionError(f"{fault} went unnoticed")
 
 # Every kind, split over cores, with each pooling both on a convolution's
 # cores and on its own; the second time with packet interrupts inside

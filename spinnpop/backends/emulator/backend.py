@@ -31,6 +31,27 @@ class PacketLoss:
     count: int = 1
 
 
+@dataclass
+class CoreFault:
+    """A core of population ``population`` that stops dead, as a hung
+    processor, once it has run ``after_callbacks`` callbacks."""
+
+    population: int
+    core: int = 0
+    after_callbacks: int = 0
+
+
+@dataclass
+class LinkFault:
+    """Link ``link`` (0-5: E, NE, N, W, SW, S) of chip (x, y), which goes
+    down once it has carried ``after_packets`` packets."""
+
+    x: int
+    y: int
+    link: int
+    after_packets: int = 0
+
+
 class EmulatorBackend(Backend):
     """Runs networks on the host emulator of an ``n_boards`` SpiNN-5
     machine.
@@ -41,6 +62,8 @@ class EmulatorBackend(Backend):
         callbacks (the FIQ cutting in wherever a core calls the SpiNNaker
         API) and sends fail when a core's 16-packet outgoing queue is full,
         reproducibly from this seed.
+    :param down: ``down_cores``, ``down_chips``, ``down_links``, as for
+        Backend.
     """
 
     name = "emulator"
@@ -58,12 +81,13 @@ enable_reinjection = False
     poll_seconds = 0.0
 
     def __init__(self, n_boards: int = 1, reorder_seed=None,
-                 preemption_seed=None):
-        super().__init__(n_boards)
+                 preemption_seed=None, **down):
+        super().__init__(n_boards, **down)
         self.reorder_seed = reorder_seed
         self.preemption_seed = preemption_seed
-        #: A PacketLoss to apply to the next run (fault injection in tests).
-        self.packet_loss = None
+        #: PacketLoss, CoreFault and LinkFault to apply to the next run
+        #: (fault injection, for tests).
+        self.faults = []
         self._transceiver = None
         self._mapped = None
 
@@ -96,13 +120,24 @@ enable_reinjection = False
             if self.reorder_seed is None:
                 engine.reorder(self.preemption_seed + 1)
             engine.preempt()
-        loss, self.packet_loss = self.packet_loss, None
-        if loss is not None:
-            sender = next(i for i, c in enumerate(mapped.cores)
-                          if c.population == loss.population)
-            key, mask = next((k, m) for k, m, kind, s in mapped.traffic
-                             if s == sender and kind == loss.traffic)
-            engine.drop_packets(key, mask, loss.skip, loss.count)
+        faults, self.faults = self.faults, []
+        for fault in faults:
+            if isinstance(fault, LinkFault):
+                engine.kill_link(fault.x, fault.y, fault.link,
+                                 fault.after_packets)
+                continue
+            index = next(i for i, c in enumerate(mapped.cores)
+                         if c.population == fault.population
+                         and (isinstance(fault, PacketLoss)
+                              or c.core == fault.core))
+            if isinstance(fault, CoreFault):
+                core = mapped.cores[index]
+                engine.kill_core(self._transceiver.core_index(
+                    core.x, core.y, core.p), fault.after_callbacks)
+            else:
+                key, mask = next((k, m) for k, m, kind, s in mapped.traffic
+                                 if s == index and kind == fault.traffic)
+                engine.drop_packets(key, mask, fault.skip, fault.count)
 
     def core_counters(self, mapped: MappedNetwork) -> list:
         """What each core's side of the machine counted, by core index."""
@@ -112,13 +147,15 @@ enable_reinjection = False
             for core in mapped.cores]
 
     def chip_counters(self, transceiver, chips: list) -> dict:
-        """{(x, y): RouterCounts} for ``chips``, with what left by links,
-        which only the emulator counts (and in 64 bits)."""
+        """{(x, y): RouterCounts} for ``chips``, with what left and what
+        was lost by each link, which only the emulator counts (and in 64
+        bits)."""
         counts = {}
         for xy in chips:
             chip = transceiver.engine.chip_counters(*xy)
             counts[xy] = RouterCounts(chip.routed, chip.dropped,
-                                      chip.link_sent)
+                                      chip.link_sent,
+                                      tuple(chip.link_dropped))
         return counts
 
     def error(self, exception: Exception, captured: str) -> Exception:

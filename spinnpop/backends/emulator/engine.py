@@ -25,6 +25,7 @@ class CoreState(enum.IntEnum):
     RUNNING = 1
     EXITED = 2
     FAILED = 3
+    DEAD = 4
 
 
 class CoreCounters(ctypes.Structure):
@@ -39,7 +40,8 @@ class CoreCounters(ctypes.Structure):
 
 class ChipCounters(ctypes.Structure):
     _fields_ = [("routed", ctypes.c_uint64), ("dropped", ctypes.c_uint64),
-                ("link_sent", ctypes.c_uint64)]
+                ("link_sent", ctypes.c_uint64),
+                ("link_dropped", ctypes.c_uint64 * 6)]
 
 
 def native_dir() -> str:
@@ -77,6 +79,8 @@ def _load_library() -> ctypes.CDLL:
                 ("emu_set_user0", i, [p, u32, u32, u32, u32]),
                 ("emu_add_traffic_class", i, [p, u32, u32, u32]),
                 ("emu_drop_packets", None, [p, u32, u32, u32, u32]),
+                ("emu_kill_core", None, [p, i, u64]),
+                ("emu_kill_link", i, [p, u32, u32, u32, u64]),
                 ("emu_reorder", None, [p, u64]),
                 ("emu_preempt", None, [p]),
                 ("emu_start", i, [p]),
@@ -170,6 +174,18 @@ class Engine:
         """Fault injection: loses ``count`` packets matching key/mask after
         letting ``skip`` through."""
         self._lib.emu_drop_packets(self._emu, key, mask, skip, count)
+
+    def kill_core(self, core: int, after_callbacks: int) -> None:
+        """Fault injection: the core stops dead (state DEAD) once it has
+        run ``after_callbacks`` callbacks."""
+        self._lib.emu_kill_core(self._emu, core, after_callbacks)
+
+    def kill_link(self, x: int, y: int, link: int,
+                  after_packets: int) -> None:
+        """Fault injection: link ``link`` (0-5: E, NE, N, W, SW, S) of
+        chip (x, y) goes down once it has carried ``after_packets``."""
+        self._check(self._lib.emu_kill_link(self._emu, x, y, link,
+                                            after_packets))
 
     def start(self) -> int:
         """Runs every core's c_main; returns how many failed."""

@@ -232,7 +232,9 @@ class EmulatorTransceiver(MockableTransceiver):
     def _update_states(self):
         for xyp, index in self._index.items():
             counters = self.engine.core_counters(index)
-            if counters.state == CoreState.FAILED or counters.exit_code:
+            if counters.state == CoreState.DEAD:
+                self._states[xyp] = CPUState.WATCHDOG   # as on a chip
+            elif counters.state == CoreState.FAILED or counters.exit_code:
                 self._states[xyp] = CPUState.RUN_TIME_EXCEPTION
                 self._errors[xyp] = counters.exit_code
             elif counters.state == CoreState.EXITED:

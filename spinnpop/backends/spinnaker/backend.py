@@ -28,6 +28,8 @@ class SpiNNakerBackend(Backend):
         ``SPALLOC_USER``/``SPALLOC_PASSWORD``, the configuration).
     :param binaries: the folder of the models' ``.aplx`` files (default:
         where ``make aplx`` puts them in spinnpop's source folder).
+    :param down: ``down_cores``, ``down_chips``, ``down_links``, as for
+        Backend.
 
     Without ``machine`` or ``spalloc_server``, the machine is the one the
     user's ``.spiNNakerGraphFrontEnd.cfg`` names.
@@ -47,8 +49,8 @@ class SpiNNakerBackend(Backend):
 
     def __init__(self, n_boards: int = 1, machine: str | None = None,
                  spalloc_server: str | None = None,
-                 binaries: str | None = None):
-        super().__init__(n_boards)
+                 binaries: str | None = None, **down):
+        super().__init__(n_boards, **down)
         for option, value in (("machine", machine),
                               ("spalloc_server", spalloc_server)):
             if value is not None and (not isinstance(value, str)
@@ -89,7 +91,8 @@ class SpiNNakerBackend(Backend):
     def settings(self) -> dict:
         """The machine setup was given, in place of any the user's
         configuration names; never a virtual board."""
-        settings = {("Machine", "virtual_board"): "False"}
+        settings = dict(super().settings())
+        settings[("Machine", "virtual_board")] = "False"
         if self.machine is not None or self.spalloc_server is not None:
             settings.update({
                 ("Machine", "machine_name"): self.machine or "None",
