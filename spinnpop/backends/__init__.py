@@ -22,9 +22,8 @@ class RawRun:
     index, region) to the bytes asked for; ``statuses`` has each core's
     status record; whether it failed (a run-time error or its watchdog),
     how (its CPU state's name and SARK's error code) and its log are per
-    core. Counters
-    are what the machine counted, per core (None each where it cannot
-    count a core's packets: on SpiNNaker) and per chip."""
+    core. Counters are what the machine counted, per core (None each where
+    it cannot count a core's packets: on SpiNNaker) and per chip."""
 
     state: str
     regions: dict = field(default_factory=dict)
