@@ -63,7 +63,8 @@ _COMMON = {"n_boards": 1, "samples_in_flight": 2, "down_chips": (),
            "down_cores": (), "down_links": ()}
 #: Each backend's options and their defaults.
 _OPTIONS = {
-    "emulator": dict(_COMMON, reorder_seed=None, preemption_seed=None),
+    "emulator": dict(_COMMON, reorder_seed=None, preemption_seed=None,
+                     drop_rate=0.0),
     "spinnaker": dict(_COMMON, machine=None, spalloc_server=None,
                       binaries=None),
 }
@@ -96,7 +97,11 @@ def setup(backend: str = "emulator", seed: int = 0, **options) -> None:
         core's packet interrupt cuts into its callbacks (wherever they call
         the SpiNNaker API, unless they have masked it) and sending fails
         while its 16-packet outgoing queue is full, reproducibly from the
-        seed.
+        seed;
+        ``drop_rate`` (0): the probability that a router drops a packet
+        that reaches it, whatever the packet, reproducibly from ``seed``
+        (fault injection: the models do not recover lost packets yet, so
+        such a run stalls with an error saying so).
         For SpiNNaker:
         ``machine``: a board's IP address or host name; or
         ``spalloc_server``: a spalloc server's URL (user, group and
@@ -129,6 +134,15 @@ def setup(backend: str = "emulator", seed: int = 0, **options) -> None:
             settings[name] = int(value)
     for name in _DOWN:
         settings[name] = _down(name, settings[name])
+    if "drop_rate" in settings:
+        rate = settings["drop_rate"]
+        if (not isinstance(rate, numbers.Real) or isinstance(rate, bool)
+                or not 0 <= rate < 1):
+            raise ConfigurationError(
+                "expected a probability in [0, 1) for `drop_rate`; "
+                f"received: drop_rate={rate!r}")
+        settings["drop_rate"] = float(rate)
+        settings["seed"] = int(seed)
     samples_in_flight = settings.pop("samples_in_flight")
     from spinnpop.backends import make_backend
     machine = make_backend(backend, settings)

@@ -108,6 +108,39 @@ def test_packets_with_nowhere_to_go_are_dropped_and_counted(probe):
     assert engine.chip_counters(0, 0).dropped == 6
 
 
+def random_losses(probe, seed, n=20_000, rate=0.1):
+    """(0, 0) sends to its own processor 2 and east, by default route
+    through (1, 0), to (2, 0)'s processor 2; routers drop at random."""
+    engine = machine({(0, 0): [(0, 0xFFFF0000, [2], [EAST])],
+                      (2, 0): [(0, 0xFFFF0000, [2], [])]})
+    add_probe(engine, probe, (0, 0, 1), n_send=n, key=0x100)
+    near = add_probe(engine, probe, (0, 0, 2), exit_after=n)
+    far = add_probe(engine, probe, (2, 0, 2), exit_after=n)
+    engine.drop_at_random(rate, seed)
+    engine.start()
+    assert engine.run(10 * n) == RunState.STALLED     # some never came
+    counts = [int(received(engine, core)[0]) for core in (near, far)]
+    chips = [engine.chip_counters(x, 0) for x in range(3)]
+    engine.close()
+    return counts, [(c.routed, c.dropped) for c in chips]
+
+
+def test_routers_drop_at_random_hop_by_hop(probe):
+    """Each router a packet reaches drops it with the drop rate: what
+    crosses three routers arrives 0.9^3 of the time, what crosses one 0.9;
+    each router counts what reached it and what it dropped; the same seed
+    drops the same packets."""
+    n = 20_000
+    (near, far), chips = random_losses(probe, seed=5, n=n)
+    assert abs(near / n - 0.9) < 0.01 and abs(far / n - 0.729) < 0.01
+    assert chips[0][0] == n
+    for (routed, dropped), (next_routed, _) in zip(chips, chips[1:]):
+        assert next_routed == routed - dropped
+    assert chips[2][0] - chips[2][1] == far
+    assert random_losses(probe, seed=5, n=n) == ([near, far], chips)
+    assert random_losses(probe, seed=6, n=n)[0] != [near, far]
+
+
 @pytest.mark.parametrize("priority, taken", [(FIQ, 20), (QUEUED, 15)])
 def test_receive_queues_are_bounded_like_spin1s(probe, priority, taken):
     """A burst of 20 packets in one callback: an FIQ handler takes each as

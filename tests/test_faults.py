@@ -78,3 +78,26 @@ def test_a_dead_chip_is_mapped_around(healthy):
 def test_bad_parts_to_leave_out_are_refused(option, value):
     with pytest.raises(sp.ConfigurationError, match=option):
         sp.setup(**{option: value})
+
+
+def test_random_drops_stall_a_training_and_say_so():
+    """drop_rate drops packets at every router at random (whatever they
+    carry); the models do not recover them yet, so the run stalls and the
+    error says why. Without drops nothing changes."""
+    with pytest.raises(sp.StallError, match=r"do not recover lost packets "
+                                            r"yet") as error:
+        trained(drop_rate=0.01)
+    dropped = int(str(error.value).split(" packets dropped by routers")[0]
+                  .split("(")[-1])
+    assert dropped > 0
+    with pytest.raises(sp.StallError) as again:
+        trained(drop_rate=0.01)
+    assert str(again.value) == str(error.value)     # seeded: the same drops
+
+
+@pytest.mark.parametrize("rate", [-0.1, 1.0, "0.1", True])
+def test_bad_drop_rates_are_refused(rate):
+    with pytest.raises(sp.ConfigurationError, match="drop_rate"):
+        sp.setup(drop_rate=rate)
+    with pytest.raises(sp.ConfigurationError, match="drop_rate"):
+        sp.setup(backend="spinnaker", machine="127.0.0.5", drop_rate=0.1)

@@ -99,6 +99,12 @@ void emu_preempt(emu_t *emu);
 void emu_drop_packets(emu_t *emu, uint32_t key, uint32_t mask,
         uint32_t skip, uint32_t count);
 
+//! Fault injection: every router a packet reaches drops it with
+//! probability `rate` (in [0, 1)), counted there, reproducibly from
+//! `seed`; whatever the packet (activations, errors, acknowledgements,
+//! reductions).
+void emu_drop_at_random(emu_t *emu, double rate, uint64_t seed);
+
 //! Fault injection: the core stops dead once it has run `after_callbacks`
 //! callbacks, as a hung processor: it runs nothing more and takes no
 //! packets, and its state becomes EMU_CORE_DEAD.

@@ -100,6 +100,7 @@ void emu_free(emu_t *emu) {
     free(emu->chips);
     free(emu->classes);
     free(emu->in_flight);
+    free(emu->alive);
     free(emu);
 }
 
@@ -296,6 +297,12 @@ void emu_preempt(emu_t *emu) {
 void emu_drop_packets(emu_t *emu, uint32_t key, uint32_t mask,
         uint32_t skip, uint32_t count) {
     emu->drop_rule = (drop_rule_t) {key, mask, skip, count};
+}
+
+void emu_drop_at_random(emu_t *emu, double rate, uint64_t seed) {
+    emu->drop_threshold = rate <= 0.0 ? 0
+            : rate >= 1.0 ? UINT64_MAX : (uint64_t) (rate * 0x1p64);
+    emu->drop_state = seed * 0x9e3779b97f4a7c15ULL | 1;   // never 0
 }
 
 void emu_kill_core(emu_t *emu, int core, uint64_t after_callbacks) {

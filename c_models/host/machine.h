@@ -117,18 +117,22 @@ typedef struct {
     emu_chip_counters_t counters;
 } chip_t;
 
-//! Where a key sent from a chip ends up, resolved once and cached.
+//! Where a key sent from a chip ends up, resolved once and cached: a tree
+//! of nodes, one per router lookup.
 typedef struct route {
     uint32_t n_chips, n_cores;
-    uint32_t *chips;             // chip indices visited, one per lookup
-    uint32_t *cores;             // destination core indices
+    uint32_t *chips;             // the chip of each node, breadth first
+    uint32_t *parents;           // the node each came from (the source:
+                                 // UINT32_MAX)
+    uint32_t *cores;             // destination core indices ...
+    uint32_t *core_nodes;        // ... and the node delivering to each
     uint32_t n_drops;            // branches with nowhere to go
-    uint32_t *drop_chips;        // where each of those ended
+    uint32_t *drop_nodes;        // where each of those ended
     uint32_t n_links;            // chip-to-chip hops
-    uint32_t *link_chips;        // the sending chip of each hop
-    uint32_t *link_dirs;         // and the link it takes
+    uint32_t *link_nodes;        // the sending node of each hop ...
+    uint32_t *link_dirs;         // ... and the link it takes
     uint32_t n_down;             // branches cut by a down link
-    uint32_t *down_chips;        // the chip of each ...
+    uint32_t *down_nodes;        // the node of each ...
     uint32_t *down_dirs;         // ... and the link
     int traffic_class;           // -1 if none
 } route_t;
@@ -172,6 +176,10 @@ struct emu {
     size_t n_bounds;
     uint32_t max_block_shift;    // at most this, for masks with holes
     drop_rule_t drop_rule;
+    uint64_t drop_threshold;     // random drops: rate * 2^64; 0: none
+    uint64_t drop_state;         // their xorshift state
+    bool *alive;                 // scratch: nodes a packet still reaches
+    size_t alive_capacity;
     link_fault_t link_fault;
     traffic_class_t *classes;
     int n_classes;

@@ -18,6 +18,7 @@
 #include "machine.h"
 
 #define MAX_HOPS 4096
+#define NO_NODE UINT32_MAX
 #define ROUTE_LINK_BITS 6
 
 // Link directions as on SpiNNaker: E, NE, N, W, SW, S.
@@ -58,22 +59,28 @@ static int traffic_class(const emu_t *emu, uint32_t key) {
     return -1;
 }
 
-//! Walks the multicast tree of `key` from chip `source`.
+//! Walks the multicast tree of `key` from chip `source`: one node per
+//! router the packet passes through, breadth first, each with the node it
+//! came from.
 static route_t *resolve(const emu_t *emu, uint32_t source, uint32_t key) {
-    list_t chips = {0}, cores = {0}, drops = {0}, links = {0}, dirs = {0};
-    list_t down = {0}, down_dirs = {0};
-    // Breadth first over (chip, direction of travel); -1: from a local core.
+    list_t chips = {0}, parents = {0}, cores = {0}, core_nodes = {0};
+    list_t drops = {0}, links = {0}, dirs = {0}, down = {0}, down_dirs = {0};
+    // Triples (chip, direction of travel or -1 from a local core, node it
+    // came from).
     list_t frontier = {0};
-    bool ok = list_add(&frontier, source) && list_add(&frontier, (uint32_t) -1);
-    for (uint32_t next = 0; ok && next < frontier.n; next += 2) {
+    bool ok = list_add(&frontier, source) && list_add(&frontier, (uint32_t) -1)
+            && list_add(&frontier, NO_NODE);
+    for (uint32_t next = 0; ok && next < frontier.n; next += 3) {
         uint32_t chip_index = frontier.items[next];
         int travel = (int) frontier.items[next + 1];
         if (chips.n >= MAX_HOPS) {
-            ok = list_add(&drops, chip_index);
+            ok = list_add(&drops, frontier.items[next + 2]);
             break;
         }
         const chip_t *chip = &emu->chips[chip_index];
-        ok = list_add(&chips, chip_index);
+        uint32_t node = (uint32_t) chips.n;
+        ok = list_add(&chips, chip_index)
+                && list_add(&parents, frontier.items[next + 2]);
         const route_entry_t *entry = lookup(chip, key);
         uint32_t route;
         if (entry != NULL) {
@@ -81,14 +88,15 @@ static route_t *resolve(const emu_t *emu, uint32_t source, uint32_t key) {
         } else if (travel >= 0) {
             route = 1u << travel;
         } else {
-            ok = ok && list_add(&drops, chip_index);
+            ok = ok && list_add(&drops, node);
             continue;
         }
         for (int p = 0; ok && p < CORES_PER_CHIP; p++) {
             if (route & (1u << (ROUTE_LINK_BITS + p))) {
                 ok = chip->cores[p] >= 0
                         ? list_add(&cores, (uint32_t) chip->cores[p])
-                        : list_add(&drops, chip_index);
+                                && list_add(&core_nodes, node)
+                        : list_add(&drops, node);
             }
         }
         int x = (int) (chip_index % emu->width);
@@ -98,7 +106,7 @@ static route_t *resolve(const emu_t *emu, uint32_t source, uint32_t key) {
                 continue;
             }
             if (chip->down_links & (1u << link)) {
-                ok = list_add(&down, chip_index)
+                ok = list_add(&down, node)
                         && list_add(&down_dirs, (uint32_t) link);
                 continue;
             }
@@ -106,32 +114,34 @@ static route_t *resolve(const emu_t *emu, uint32_t source, uint32_t key) {
             if (nx < 0 || ny < 0 || nx >= (int) emu->width
                     || ny >= (int) emu->height
                     || !emu->chips[ny * emu->width + nx].present) {
-                ok = list_add(&drops, chip_index);
+                ok = list_add(&drops, node);
                 continue;
             }
             ok = list_add(&frontier, (uint32_t) (ny * emu->width + nx))
                     && list_add(&frontier, (uint32_t) link)
-                    && list_add(&links, chip_index)
+                    && list_add(&frontier, node)
+                    && list_add(&links, node)
                     && list_add(&dirs, (uint32_t) link);
         }
     }
     free(frontier.items);
     route_t *route = ok ? malloc(sizeof(route_t)) : NULL;
     if (route == NULL) {
-        list_t *lists[] = {&chips, &cores, &drops, &links, &dirs, &down,
-                           &down_dirs};
+        list_t *lists[] = {&chips, &parents, &cores, &core_nodes, &drops,
+                           &links, &dirs, &down, &down_dirs};
         for (size_t l = 0; l < sizeof(lists) / sizeof(lists[0]); l++) {
             free(lists[l]->items);
         }
         return NULL;
     }
     *route = (route_t) {
-        .n_chips = chips.n, .chips = chips.items,
+        .n_chips = chips.n, .chips = chips.items, .parents = parents.items,
         .n_cores = cores.n, .cores = cores.items,
-        .n_drops = drops.n, .drop_chips = drops.items,
-        .n_links = links.n, .link_chips = links.items,
+        .core_nodes = core_nodes.items,
+        .n_drops = drops.n, .drop_nodes = drops.items,
+        .n_links = links.n, .link_nodes = links.items,
         .link_dirs = dirs.items,
-        .n_down = down.n, .down_chips = down.items,
+        .n_down = down.n, .down_nodes = down.items,
         .down_dirs = down_dirs.items,
         .traffic_class = traffic_class(emu, key)
     };
@@ -286,13 +296,13 @@ void router_free_cache(emu_t *emu) {
     for (size_t s = 0; s < emu->route_cache_capacity; s++) {
         route_t *route = emu->route_cache[s].route;
         if (route != NULL) {
-            free(route->chips);
-            free(route->cores);
-            free(route->drop_chips);
-            free(route->link_chips);
-            free(route->link_dirs);
-            free(route->down_chips);
-            free(route->down_dirs);
+            uint32_t *arrays[] = {route->chips, route->parents,
+                route->cores, route->core_nodes, route->drop_nodes,
+                route->link_nodes, route->link_dirs, route->down_nodes,
+                route->down_dirs};
+            for (size_t a = 0; a < sizeof(arrays) / sizeof(arrays[0]); a++) {
+                free(arrays[a]);
+            }
             free(route);
         }
     }
@@ -395,6 +405,35 @@ static bool hold_in_flight(emu_t *emu, delivery_t delivery) {
     return true;
 }
 
+//! Random drops: whether the packet is still going at each node of its
+//! tree, each router it reaches dropping it with the drop rate (counted
+//! there); NULL if out of host memory. The nodes' routers count it.
+static const bool *random_drops(emu_t *emu, const route_t *route) {
+    bool *alive = grow_array(emu->alive, &emu->alive_capacity,
+            route->n_chips, sizeof(bool));
+    if (alive == NULL) {
+        return NULL;
+    }
+    emu->alive = alive;
+    for (uint32_t n = 0; n < route->n_chips; n++) {
+        uint32_t parent = route->parents[n];
+        alive[n] = parent == NO_NODE || alive[parent];   // reached
+        if (!alive[n]) {
+            continue;
+        }
+        chip_t *chip = &emu->chips[route->chips[n]];
+        chip->counters.routed++;
+        emu->drop_state ^= emu->drop_state << 13;        // xorshift64
+        emu->drop_state ^= emu->drop_state >> 7;
+        emu->drop_state ^= emu->drop_state << 17;
+        if (emu->drop_state < emu->drop_threshold) {
+            alive[n] = false;
+            chip->counters.dropped++;
+        }
+    }
+    return alive;
+}
+
 static bool injected_drop(emu_t *emu, uint32_t key) {
     drop_rule_t *rule = &emu->drop_rule;
     if (rule->count == 0 || (key & rule->mask) != rule->key) {
@@ -435,24 +474,45 @@ void router_send(emu_t *emu, core_t *source, uint32_t key, uint32_t payload,
         emu->chips[source_chip].counters.dropped++;
         return;
     }
-    for (uint32_t c = 0; c < route->n_chips; c++) {
-        emu->chips[route->chips[c]].counters.routed++;
+    const bool *alive = NULL;   // every node, unless packets drop at random
+    if (emu->drop_threshold != 0) {
+        alive = random_drops(emu, route);
+        if (alive == NULL) {
+            core_log(source, "[ERROR] out of host memory routing a packet\n");
+            core_fail(emu, source, RTE_MALLOC);
+        }
+    } else {
+        for (uint32_t n = 0; n < route->n_chips; n++) {
+            emu->chips[route->chips[n]].counters.routed++;
+        }
     }
     for (uint32_t l = 0; l < route->n_links; l++) {
-        emu->chips[route->link_chips[l]].counters.link_sent++;
-        if (emu->link_fault.armed) {
-            link_fault_hop(emu, route->link_chips[l], route->link_dirs[l]);
+        uint32_t node = route->link_nodes[l];
+        if (alive == NULL || alive[node]) {
+            emu->chips[route->chips[node]].counters.link_sent++;
+            if (emu->link_fault.armed) {
+                link_fault_hop(emu, route->chips[node], route->link_dirs[l]);
+            }
         }
     }
     for (uint32_t d = 0; d < route->n_drops; d++) {
-        emu->chips[route->drop_chips[d]].counters.dropped++;
+        uint32_t node = route->drop_nodes[d];
+        if (alive == NULL || alive[node]) {
+            emu->chips[route->chips[node]].counters.dropped++;
+        }
     }
     for (uint32_t d = 0; d < route->n_down; d++) {
-        chip_t *chip = &emu->chips[route->down_chips[d]];
-        chip->counters.dropped++;
-        chip->counters.link_dropped[route->down_dirs[d]]++;
+        uint32_t node = route->down_nodes[d];
+        if (alive == NULL || alive[node]) {
+            chip_t *chip = &emu->chips[route->chips[node]];
+            chip->counters.dropped++;
+            chip->counters.link_dropped[route->down_dirs[d]]++;
+        }
     }
     for (uint32_t c = 0; c < route->n_cores; c++) {
+        if (alive != NULL && !alive[route->core_nodes[c]]) {
+            continue;
+        }
         if (emu->reorder_state == 0) {
             router_deliver(emu, emu->cores[route->cores[c]], key, payload,
                     has_payload);

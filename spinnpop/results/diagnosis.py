@@ -86,7 +86,9 @@ def raise_for(raw, network, mapped, n_samples: int, order) -> None:
         counted.append(f"{sum(c.dropped for c in raw.core_counters)} at "
                        "cores")
     summary = (f"the run stalled with {len(lines)} cores unfinished "
-               f"({', '.join(counted)}):")
+               f"({', '.join(counted)})"
+               + ("; spinnpop's models do not recover lost packets yet"
+                  if drops else "") + ":")
     down = [f"chip {xy} dropped {n} packets bound for its link {link} "
             f"({_LINKS[link]}), which is down; the network can be mapped "
             f"around it with setup(down_links=[({xy[0]}, {xy[1]}, {link})])"

@@ -1,6 +1,6 @@
-"""A small training, prediction and stalled run, runs with a dead core
-and a dead link, then a convolutional training: what the subprocess tests
-(tool-chain configuration, sanitizers) run."""
+"""A small training, prediction and stalled run, runs with a dead core,
+a dead link and random drops, then a convolutional training: what the
+subprocess tests (tool-chain configuration, sanitizers) run."""
 
 import os
 import sys
@@ -40,13 +40,16 @@ except sp.StallError as error:
 else:
     raise AssertionError("the lost packet went unnoticed")
 
-# A core that stops dead, and a chip link that goes down mid-run (routes
-# resolved again without it), on a network spilling onto three chips.
-for fault, error in ((CoreFault(1, 3, 50), sp.RunError),
-                     (LinkFault(0, 0, 0, 100), sp.StallError)):
-    sp.setup(seed=1)
+# A core that stops dead, a chip link that goes down mid-run (routes
+# resolved again without it) and random drops at every router, on a
+# network spilling onto three chips.
+for fault, options, error in (
+        (CoreFault(1, 3, 50), {}, sp.RunError),
+        (LinkFault(0, 0, 0, 100), {}, sp.StallError),
+        (None, {"drop_rate": 0.01}, sp.StallError)):
+    sp.setup(seed=1, **options)
     mlp([6, 40, 4], ["tanh", "softmax"], neurons_per_core=2)
-    current_state().backend.faults = [fault]
+    current_state().backend.faults = [fault] if fault else []
     try:
         sp.train(x, rng.integers(0, 4, 20), epochs=2, batch_size=4,
                  loss="sparse_categorical_crossentropy", verbose=0)

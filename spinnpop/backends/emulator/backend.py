@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
+
 from spinn_front_end_common.data import FecDataView
 from spinn_machine.virtual_machine import virtual_machine_by_boards
 
@@ -62,6 +64,8 @@ class EmulatorBackend(Backend):
         callbacks (the FIQ cutting in wherever a core calls the SpiNNaker
         API) and sends fail when a core's 16-packet outgoing queue is full,
         reproducibly from this seed.
+    :param drop_rate: the probability that a router drops a packet that
+        reaches it, each run's drops drawn from ``seed`` afresh.
     :param down: ``down_cores``, ``down_chips``, ``down_links``, as for
         Backend.
     """
@@ -81,10 +85,13 @@ enable_reinjection = False
     poll_seconds = 0.0
 
     def __init__(self, n_boards: int = 1, reorder_seed=None,
-                 preemption_seed=None, **down):
+                 preemption_seed=None, drop_rate: float = 0.0, seed: int = 0,
+                 **down):
         super().__init__(n_boards, **down)
         self.reorder_seed = reorder_seed
         self.preemption_seed = preemption_seed
+        self.drop_rate = drop_rate
+        self._drop_seed = np.random.SeedSequence(seed)
         #: PacketLoss, CoreFault and LinkFault to apply to the next run
         #: (fault injection, for tests).
         self.faults = []
@@ -120,6 +127,10 @@ enable_reinjection = False
             if self.reorder_seed is None:
                 engine.reorder(self.preemption_seed + 1)
             engine.preempt()
+        if self.drop_rate > 0:
+            run_seed = self._drop_seed.spawn(1)[0]    # afresh each run
+            engine.drop_at_random(
+                self.drop_rate, int(run_seed.generate_state(1, np.uint64)[0]))
         faults, self.faults = self.faults, []
         for fault in faults:
             if isinstance(fault, LinkFault):

@@ -79,6 +79,7 @@ def _load_library() -> ctypes.CDLL:
                 ("emu_set_user0", i, [p, u32, u32, u32, u32]),
                 ("emu_add_traffic_class", i, [p, u32, u32, u32]),
                 ("emu_drop_packets", None, [p, u32, u32, u32, u32]),
+                ("emu_drop_at_random", None, [p, ctypes.c_double, u64]),
                 ("emu_kill_core", None, [p, i, u64]),
                 ("emu_kill_link", i, [p, u32, u32, u32, u64]),
                 ("emu_reorder", None, [p, u64]),
@@ -174,6 +175,11 @@ class Engine:
         """Fault injection: loses ``count`` packets matching key/mask after
         letting ``skip`` through."""
         self._lib.emu_drop_packets(self._emu, key, mask, skip, count)
+
+    def drop_at_random(self, rate: float, seed: int) -> None:
+        """Fault injection: every router a packet reaches drops it with
+        probability ``rate``, reproducibly from ``seed``."""
+        self._lib.emu_drop_at_random(self._emu, rate, seed)
 
     def kill_core(self, core: int, after_callbacks: int) -> None:
         """Fault injection: the core stops dead (state DEAD) once it has
