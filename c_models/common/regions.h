@@ -45,6 +45,7 @@ enum core_state {
     STATE_RUNNING = 1,
     STATE_DONE = 2,
     STATE_FAILED = 3,
+    STATE_STOPPED = 4,
 };
 
 //! What a core's oldest unfinished sample is waiting for.
@@ -90,8 +91,9 @@ typedef struct {
     float learning_rate;  //!< SGD learning rate
     float momentum;  //!< SGD momentum (0: plain SGD)
     uint32_t record_outputs;  //!< output cores: record every output
+    uint32_t stop;  //!< set by the host during a run: input cores start no more batches (read where it lies)
 } run_params_t;
-_Static_assert(sizeof(run_params_t) == 28, "run_params_t layout");
+_Static_assert(sizeof(run_params_t) == 32, "run_params_t layout");
 
 //! Progress a core reports, read after a run.
 typedef struct {

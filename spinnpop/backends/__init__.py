@@ -18,7 +18,8 @@ import numpy as np
 class RawRun:
     """What a run left on the machine, copied off it.
 
-    ``state`` is "done", "stalled" or "failed"; ``regions`` maps (core
+    ``state`` is "done", "stalled", "failed" or "interrupted" (stopped at
+    a batch end by Ctrl-C); ``regions`` maps (core
     index, region) to the bytes asked for; ``statuses`` has each core's
     status record; whether it failed (a run-time error or its watchdog),
     how (its CPU state's name and SARK's error code) and its log are per

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import time
 
+import numpy as np
 from spinn_front_end_common.data import FecDataView
 from spinn_front_end_common.utilities.helpful_functions import (
     locate_memory_region_for_placement)
@@ -23,7 +24,7 @@ from spinnman.model.enums import CPUState, ExecutableType
 
 from spinnpop.backends import RawRun
 from spinnpop.mapping.mapped import MappedNetwork
-from spinnpop.mapping.regions import STATUS, Region
+from spinnpop.mapping.regions import RUN_PARAMS, STATUS, CoreState, Region
 
 _ERROR_STATES = (CPUState.RUN_TIME_EXCEPTION, CPUState.WATCHDOG)
 
@@ -48,26 +49,24 @@ class LoadedNetwork:
                 locate_memory_region_for_placement(placement, int(region))
         return self._addresses[(index, region)]
 
-    def read(self, index: int, region: Region) -> bytes:
-        """The whole of a core's region."""
+    def read(self, index: int, region: Region, offset: int = 0,
+             length: int | None = None) -> bytes:
+        """A core's region, or ``length`` bytes of it from ``offset``."""
         core = self.mapped.cores[index]
+        if length is None:
+            length = core.regions[region] - offset
         return bytes(self.transceiver.read_memory(
-            core.x, core.y, self.address(index, region),
-            core.regions[region]))
+            core.x, core.y, self.address(index, region) + offset, length))
 
-    def write(self, index: int, region: Region, data: bytes) -> None:
-        """Writes ``data`` at the start of a core's region."""
-        if len(data) > self.mapped.cores[index].regions[region]:
-            raise ValueError(f"{len(data)} bytes do not fit region "
-                             f"{region.name} of core {index}")
+    def write(self, index: int, region: Region, data: bytes,
+              offset: int = 0) -> None:
+        """Writes ``data`` at ``offset`` bytes into a core's region."""
+        if offset + len(data) > self.mapped.cores[index].regions[region]:
+            raise ValueError(f"{len(data)} bytes at {offset} do not fit "
+                             f"region {region.name} of core {index}")
         core = self.mapped.cores[index]
-        self.transceiver.write_memory(core.x, core.y,
-                                      self.address(index, region), data)
-
-    def progress(self) -> tuple:
-        """What the cores have done so far, from their status regions."""
-        return tuple((int(s["steps_done"]), int(s["waiting_stage"]),
-                      int(s["received"])) for s in self.statuses())
+        self.transceiver.write_memory(
+            core.x, core.y, self.address(index, region) + offset, data)
 
     def statuses(self) -> list:
         return [STATUS.unpack(self.read(index, Region.STATUS))[0]
@@ -90,6 +89,34 @@ def run(loaded: LoadedNetwork, backend, look=None) -> str:
         return "failed"              # in c_main: the states say which
     transceiver.clear_router_diagnostic_counters()
     transceiver.send_signal(app_id, Signal.SYNC0)
+    return _watch(loaded, backend, look)
+
+
+def stop_at_batch_end(loaded: LoadedNetwork, backend, look,
+                      inputs: list) -> str:
+    """Asks the input cores (indices ``inputs``) to start no more batches
+    and waits until the last one is done everywhere, so that every weight
+    is a batch end's.
+
+    :return: "interrupted", or how the run ended first.
+    """
+    stop = np.array([1], np.uint32).tobytes()
+    offset = RUN_PARAMS.dtype.fields["stop"][1]
+    for index in inputs:
+        loaded.write(index, Region.RUN, stop, offset)
+
+    def stopped(statuses):
+        ends = (CoreState.STOPPED, CoreState.DONE)
+        return all(int(statuses[i]["state"]) in ends for i in inputs)
+    state = _watch(loaded, backend, look, stopped)
+    return "interrupted" if state in ("stopped", "done") else state
+
+
+def _watch(loaded: LoadedNetwork, backend, look, stopped=None) -> str:
+    """Polls the running cores until every one has finished ("done"), one
+    has failed, the run has stalled, or ``stopped(statuses)``."""
+    transceiver = loaded.transceiver
+    cores = FecDataView.get_cores_for_type(ExecutableType.SYNC)
     last, since = None, time.monotonic()
     while True:
         # On the emulator, polling is what lets the machine run on.
@@ -101,7 +128,11 @@ def run(loaded: LoadedNetwork, backend, look=None) -> str:
             look(loaded.read)
         if states.count(CPUState.FINISHED) == len(cores):
             return "done"
-        progress, now = loaded.progress(), time.monotonic()
+        statuses, now = loaded.statuses(), time.monotonic()
+        if stopped is not None and stopped(statuses):
+            return "stopped"
+        progress = tuple((int(s["steps_done"]), int(s["waiting_stage"]),
+                          int(s["received"])) for s in statuses)
         if progress != last:
             last, since = progress, now
         elif backend.stalled(now - since):

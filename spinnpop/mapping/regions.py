@@ -114,6 +114,7 @@ class CoreState(enum.IntEnum):
     RUNNING = 1
     DONE = 2
     FAILED = 3
+    STOPPED = 4     #: at a batch end, as the host asked (input cores)
 
 
 class Stage(enum.IntEnum):
@@ -164,6 +165,8 @@ RUN_PARAMS = Struct("run_params_t", "What one run asks of a core.", (
     ("learning_rate", "float", "SGD learning rate"),
     ("momentum", "float", "SGD momentum (0: plain SGD)"),
     ("record_outputs", "uint32_t", "output cores: record every output"),
+    ("stop", "uint32_t", "set by the host during a run: input cores start "
+                         "no more batches (read where it lies)"),
 ))
 
 STATUS = Struct("status_t", "Progress a core reports, read after a run.", (

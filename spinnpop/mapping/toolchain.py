@@ -217,8 +217,8 @@ def run_network(network: Network, shape: layout.RunShape, run: bytes,
         a population's cores.
     :param watch: called as ``watch(mapped)`` once the network is mapped;
         may return a callback that is called now and then during the run
-        as ``look(read)``, ``read(core index, region)`` returning a
-        region's bytes.
+        as ``look(read)``, ``read(core index, region[, offset, length])``
+        returning a region's bytes.
     :return: (RawRun, MappedNetwork).
     """
     check_sdram(network, shape)
@@ -238,10 +238,17 @@ def run_network(network: Network, shape: layout.RunShape, run: bytes,
         loaded = result["loaded"]
         mapped = loaded.mapped
         look = None if watch is None else watch(mapped)
+        # Ctrl-C: the input cores start no more batches, and the run ends
+        # at the batch end; again: at once. The tools would answer a
+        # KeyboardInterrupt here with sys.exit, so it is raised after them.
         try:
-            state = running.run(loaded, backend, look)
+            try:
+                state = running.run(loaded, backend, look)
+            except KeyboardInterrupt:
+                state = running.stop_at_batch_end(loaded, backend, look, [
+                    index for index, core in enumerate(mapped.cores)
+                    if network.nodes[core.population].is_input])
         except KeyboardInterrupt:
-            # The tools would answer it with sys.exit: raise it after them.
             result["interrupted"] = True
             return
         result["raw"] = running.read_back(loaded, backend, state, {

@@ -92,6 +92,8 @@ def train(x, y, epochs: int = 1, batch_size: int = 32, loss=None,
             run_batch, optimizer, counters,
             reporter.watch(first_epoch=first, order=run_order))
         _keep_trained(state, network, mapped, raw, optimizer)
+        if raw.state == "interrupted":     # Ctrl-C: stopped at a batch end
+            raise KeyboardInterrupt
     return history
 
 
@@ -198,7 +200,10 @@ def _execute(state, network: Network, mode: RunMode, shape, inputs: dict,
                                         data, reads, watch)
     counters.add(mapped, network, raw)
     state.last_run = counters
-    if raw.state != "done":
+    if raw.state == "interrupted":
+        if mode != RunMode.TRAIN:
+            raise KeyboardInterrupt
+    elif raw.state != "done":
         diagnosis.raise_for(raw, network, mapped, shape.n_samples, order)
     return raw, mapped
 
@@ -242,11 +247,11 @@ class _EpochReporter:
 
         def for_mapping(mapped):
             def look(read):
-                self._report(mapped, read, first_epoch, len(order), classes)
+                self._report(mapped, read, first_epoch, classes)
             return look
         return for_mapping
 
-    def _report(self, mapped, read, first_epoch: int, n_steps: int,
+    def _report(self, mapped, read, first_epoch: int,
                 run_classes: dict) -> None:
         cores = {node.label: mapped.core_indices(node.population.index)
                  for node in self.outputs}
@@ -257,12 +262,15 @@ class _EpochReporter:
             local = self.next_epoch - first_epoch
             steps = slice(local * self.n, (local + 1) * self.n)
             loss, predicted = {}, {}
+            size = METRICS_RECORD.size
             for node in self.outputs:
+                # Only this epoch's records: a run may hold many epochs.
                 records = metrics.read_records(
-                    lambda i: read(i, Region.METRICS), cores[node.label],
-                    n_steps)
+                    lambda i: read(i, Region.METRICS, steps.start * size,
+                                   self.n * size),
+                    cores[node.label], self.n)
                 loss[node.label], predicted[node.label] = \
-                    metrics.step_metrics([r[steps] for r in records])
+                    metrics.step_metrics(records)
             classes = {label: None if c is None else c[steps]
                        for label, c in run_classes.items()}
             logs = metrics.summarise(loss, predicted, classes, slice(None))

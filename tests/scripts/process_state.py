@@ -1,6 +1,7 @@
 """Trains, predicts, evaluates and ends, checking after each call that the
 process is as it was: its SIGINT handler, excepthook and warning filters,
-and no exit handlers piling up; then a training interrupted by SIGINT.
+and no exit handlers piling up; then a training interrupted by SIGINT,
+which stops at a batch end.
 Prints "ok"; the test checks that nothing is left on disk after exit."""
 
 import atexit
@@ -30,6 +31,8 @@ def unregister(function):
 atexit.register, atexit.unregister = register, unregister
 
 import spinnpop as sp  # noqa: E402
+from spinnpop.reference import NumpyNetwork  # noqa: E402
+from spinnpop.training.schedule import epoch_orders  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(
     __file__))))
@@ -43,7 +46,8 @@ def snapshot():
 
 before = snapshot()
 sp.setup(seed=1)
-_, projections = mlp([6, 16, 3], ["tanh", "softmax"], neurons_per_core=8)
+populations, projections = mlp([6, 16, 3], ["tanh", "softmax"],
+                               neurons_per_core=8)
 x, y = data(64, 6, 3)
 train = dict(loss="sparse_categorical_crossentropy", verbose=0)
 handlers = None
@@ -56,8 +60,9 @@ for call in (lambda: sp.train(x, y, **train), lambda: sp.predict(x),
     assert registered == handlers, f"exit handlers piled up: {registered}"
 
 # Ctrl-C in the middle of a long training: KeyboardInterrupt within about
-# a second, the weights of the last completed run kept.
-weights = projections[0].get("weight")
+# a second, the weights those of a batch end (as the numpy reference has
+# them after some number of batches).
+reference = NumpyNetwork.from_network(populations, projections)
 sent = []
 timer = threading.Timer(1.0, lambda: (sent.append(time.monotonic()),
                                       os.kill(os.getpid(), signal.SIGINT)))
@@ -69,7 +74,18 @@ except KeyboardInterrupt:
     assert waited < 1.5, f"KeyboardInterrupt came {waited:.1f} s late"
 else:
     raise AssertionError("the training was not interrupted")
-assert np.array_equal(projections[0].get("weight"), weights)
+weights = [p.get("weight") for p in projections]
+order = epoch_orders(1, 2, len(x), 10_000, shuffle=True)   # the third train
+targets = np.eye(3, dtype=np.float32)[y]
+for first in range(0, len(order), 32):
+    picked = order[first:first + 32]
+    reference.train_batch({"in": x[picked]}, {"layer2": targets[picked]},
+                          {"layer2": "cross_entropy"}, 0.01, 0.0)
+    if all(np.allclose(a, b, rtol=1e-4, atol=1e-6)
+           for a, b in zip(weights, reference.weights())):
+        break
+else:
+    raise AssertionError("the weights are not those of any batch end")
 assert snapshot() == before
 sp.end()
 assert snapshot() == before

@@ -5,7 +5,10 @@
 // are in flight; a slot is reused only when every downstream core has
 // acknowledged its sample, and in training a new batch starts only when the
 // last one is acknowledged everywhere, that is, once every weight has been
-// updated.
+// updated. When the host asks for a stop (the run region's stop word, read
+// where it lies), no new batch starts, and once the last one is
+// acknowledged the core reports itself stopped: every weight is then that
+// of a batch end.
 #include <debug.h>
 
 #include "core.h"
@@ -22,6 +25,7 @@ typedef struct {
 static input_params_t params;
 static const value_t *data;
 static const uint32_t *order;
+static volatile const run_params_t *run_region;  // the host may write it
 static input_slot_t *slots;
 static uint32_t next_step = 0;
 static uint32_t in_flight = 0;
@@ -34,8 +38,15 @@ static void send_samples(uint unused0, uint unused1) {
         if (slots[slot].busy) {
             break;
         }
-        if (core.run.mode == MODE_TRAIN && in_flight > 0
-                && step_starts_batch(&core.run, next_step)) {
+        bool starts_batch = core.run.mode != MODE_TRAIN
+                || step_starts_batch(&core.run, next_step);
+        if (starts_batch && run_region->stop) {
+            if (in_flight == 0) {
+                core.status->state = STATE_STOPPED;
+            }
+            break;
+        }
+        if (core.run.mode == MODE_TRAIN && in_flight > 0 && starts_batch) {
             break;  // the weights change at the batch end first
         }
         slots[slot] = (input_slot_t) {.step = next_step, .acks = 0, .busy = 1};
@@ -95,6 +106,7 @@ slot_status_t role_slot_status(uint32_t slot) {
 void role_initialise(data_specification_metadata_t *ds, const void *role) {
     params = *(const input_params_t *) role;
     data = data_specification_get_region(REGION_DATA, ds);
+    run_region = data_specification_get_region(REGION_RUN, ds);
     order = data_specification_get_region(REGION_ORDER, ds);
     slots = dtcm_allocate(core.params.n_slots * sizeof(input_slot_t));
     for (uint32_t s = 0; s < core.params.n_slots; s++) {
