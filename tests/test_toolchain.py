@@ -124,3 +124,19 @@ def test_the_process_is_left_as_it_was(tmp_path):
     if os.path.isdir(shm):
         assert not [name for name in set(os.listdir(shm)) - leftovers
                     if name.startswith("spinnpop-")]
+
+
+@pytest.mark.parametrize("step, start", [(0, 0), (1, 4), (4, 4), (5, 8),
+                                         (8, 8), (9, 10), (11, 14),
+                                         (19, 20)])
+def test_a_stop_waits_for_a_batch_start(step, start):
+    """Batches of 4 in epochs of 10 start at 0, 4, 8, then 10, 14, 18 (the
+    last of an epoch is short); outside training every step starts one."""
+    from spinnpop.backends.running import _batch_start
+    from spinnpop.mapping import layout
+    from spinnpop.mapping.regions import RUN_PARAMS
+    train, infer = (RUN_PARAMS.unpack(layout.run_params(
+        mode, layout.RunShape(10, 40, False), 4, 0.1, 0.0))[0]
+        for mode in (1, 0))
+    assert _batch_start(train, step) == start
+    assert _batch_start(infer, step) == step

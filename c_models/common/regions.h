@@ -91,7 +91,7 @@ typedef struct {
     float learning_rate;  //!< SGD learning rate
     float momentum;  //!< SGD momentum (0: plain SGD)
     uint32_t record_outputs;  //!< output cores: record every output
-    uint32_t stop;  //!< set by the host during a run: input cores start no more batches (read where it lies)
+    uint32_t stop_at;  //!< set by the host during a run: input cores start no batch at or after this step (0: none; read where it lies)
 } run_params_t;
 _Static_assert(sizeof(run_params_t) == 32, "run_params_t layout");
 

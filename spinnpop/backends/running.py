@@ -24,7 +24,8 @@ from spinnman.model.enums import CPUState, ExecutableType
 
 from spinnpop.backends import RawRun
 from spinnpop.mapping.mapped import MappedNetwork
-from spinnpop.mapping.regions import RUN_PARAMS, STATUS, CoreState, Region
+from spinnpop.mapping.regions import (RUN_PARAMS, STATUS, CoreState, Region,
+                                      RunMode)
 
 _ERROR_STATES = (CPUState.RUN_TIME_EXCEPTION, CPUState.WATCHDOG)
 
@@ -92,24 +93,44 @@ def run(loaded: LoadedNetwork, backend, look=None) -> str:
     return _watch(loaded, backend, look)
 
 
-def stop_at_batch_end(loaded: LoadedNetwork, backend, look,
-                      inputs: list) -> str:
-    """Asks the input cores (indices ``inputs``) to start no more batches
-    and waits until the last one is done everywhere, so that every weight
-    is a batch end's.
+def stop_at_batch_end(loaded: LoadedNetwork, backend, look, inputs: list,
+                      run: np.void, n_slots: int) -> str:
+    """Has the input cores (indices ``inputs``) start no more batches, all
+    at the same step, and waits until the last one is done everywhere, so
+    that every weight is a batch end's.
 
+    :param run: the run's RUN_PARAMS record.
+    :param n_slots: samples a core may hold at once.
     :return: "interrupted", or how the run ended first.
     """
-    stop = np.array([1], np.uint32).tobytes()
-    offset = RUN_PARAMS.dtype.fields["stop"][1]
+    # A batch start no input core can have reached: each is at most
+    # n_slots steps past what it has finished, and on a board they run on
+    # while the host writes to them one by one, so one more batch.
+    done = max(int(s["steps_done"]) for i, s in
+               enumerate(loaded.statuses()) if i in inputs)
+    stop_at = _batch_start(run, _batch_start(run, done + n_slots) + 1)
+    word = np.array([stop_at], np.uint32).tobytes()
+    offset = RUN_PARAMS.dtype.fields["stop_at"][1]
     for index in inputs:
-        loaded.write(index, Region.RUN, stop, offset)
+        loaded.write(index, Region.RUN, word, offset)
 
     def stopped(statuses):
         ends = (CoreState.STOPPED, CoreState.DONE)
         return all(int(statuses[i]["state"]) in ends for i in inputs)
     state = _watch(loaded, backend, look, stopped)
     return "interrupted" if state in ("stopped", "done") else state
+
+
+def _batch_start(run: np.void, step: int) -> int:
+    """The first step at or after ``step`` that starts a batch (every step
+    does, outside training; batches restart with each epoch)."""
+    if int(run["mode"]) != RunMode.TRAIN:
+        return step
+    n, size = int(run["n_samples"]), int(run["batch_size"])
+    into = step % n % size
+    if into == 0:
+        return step
+    return step + min(size - into, n - step % n)
 
 
 def _watch(loaded: LoadedNetwork, backend, look, stopped=None) -> str:

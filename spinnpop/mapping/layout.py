@@ -226,4 +226,4 @@ def run_params(mode: int, shape: RunShape, batch_size: int,
         mode=mode, n_samples=shape.n_samples, n_steps=shape.n_steps,
         batch_size=batch_size, learning_rate=np.float32(learning_rate),
         momentum=np.float32(momentum),
-        record_outputs=int(shape.record_outputs), stop=0))
+        record_outputs=int(shape.record_outputs), stop_at=0))

@@ -165,8 +165,9 @@ RUN_PARAMS = Struct("run_params_t", "What one run asks of a core.", (
     ("learning_rate", "float", "SGD learning rate"),
     ("momentum", "float", "SGD momentum (0: plain SGD)"),
     ("record_outputs", "uint32_t", "output cores: record every output"),
-    ("stop", "uint32_t", "set by the host during a run: input cores start "
-                         "no more batches (read where it lies)"),
+    ("stop_at", "uint32_t", "set by the host during a run: input cores "
+                            "start no batch at or after this step (0: "
+                            "none; read where it lies)"),
 ))
 
 STATUS = Struct("status_t", "Progress a core reports, read after a run.", (

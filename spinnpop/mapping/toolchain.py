@@ -51,6 +51,7 @@ from spinnpop.graph.network import Network
 from spinnpop.hardware import SDRAM_PER_CHIP_FOR_APPLICATIONS
 from spinnpop.mapping import layout
 from spinnpop.mapping.mapped import MappedCore, MappedNetwork, Traffic
+from spinnpop.mapping.regions import RUN_PARAMS
 from spinnpop.mapping.vertices import CoreVertex, PopulationVertex
 
 _TOOL_LOGGERS = ("spinn_utilities", "spinn_machine", "spinnman", "pacman",
@@ -245,9 +246,11 @@ def run_network(network: Network, shape: layout.RunShape, run: bytes,
             try:
                 state = running.run(loaded, backend, look)
             except KeyboardInterrupt:
-                state = running.stop_at_batch_end(loaded, backend, look, [
-                    index for index, core in enumerate(mapped.cores)
-                    if network.nodes[core.population].is_input])
+                state = running.stop_at_batch_end(
+                    loaded, backend, look,
+                    [index for index, core in enumerate(mapped.cores)
+                     if network.nodes[core.population].is_input],
+                    RUN_PARAMS.unpack(run)[0], network.n_slots)
         except KeyboardInterrupt:
             result["interrupted"] = True
             return

@@ -59,33 +59,51 @@ for call in (lambda: sp.train(x, y, **train), lambda: sp.predict(x),
         handlers = list(registered)
     assert registered == handlers, f"exit handlers piled up: {registered}"
 
-# Ctrl-C in the middle of a long training: KeyboardInterrupt within about
-# a second, the weights those of a batch end (as the numpy reference has
-# them after some number of batches).
-reference = NumpyNetwork.from_network(populations, projections)
-sent = []
-timer = threading.Timer(1.0, lambda: (sent.append(time.monotonic()),
-                                      os.kill(os.getpid(), signal.SIGINT)))
-timer.start()
-try:
-    sp.train(x, y, epochs=10 ** 6, **train)
-except KeyboardInterrupt:
-    waited = time.monotonic() - sent[0]
-    assert waited < 1.5, f"KeyboardInterrupt came {waited:.1f} s late"
-else:
-    raise AssertionError("the training was not interrupted")
-weights = [p.get("weight") for p in projections]
-order = epoch_orders(1, 2, len(x), 10_000, shuffle=True)   # the third train
-targets = np.eye(3, dtype=np.float32)[y]
-for first in range(0, len(order), 32):
-    picked = order[first:first + 32]
-    reference.train_batch({"in": x[picked]}, {"layer2": targets[picked]},
-                          {"layer2": "cross_entropy"}, 0.01, 0.0)
-    if all(np.allclose(a, b, rtol=1e-4, atol=1e-6)
-           for a, b in zip(weights, reference.weights())):
-        break
-else:
+
+def interrupted(populations, projections, inputs, call):
+    """Ctrl-C in the middle of a long training: KeyboardInterrupt within
+    about a second, and the weights those of a batch end (as the numpy
+    reference has them after some number of batches)."""
+    reference = NumpyNetwork.from_network(populations, projections)
+    sent = []
+    timer = threading.Timer(1.0, lambda: (
+        sent.append(time.monotonic()), os.kill(os.getpid(), signal.SIGINT)))
+    timer.start()
+    try:
+        sp.train({populations[i]: x for i, x in inputs.items()}, y,
+                 epochs=10 ** 6, **train)
+    except KeyboardInterrupt:
+        waited = time.monotonic() - sent[0]
+        assert waited < 1.5, f"KeyboardInterrupt came {waited:.1f} s late"
+    else:
+        raise AssertionError("the training was not interrupted")
+    weights = [p.get("weight") for p in projections]
+    order = epoch_orders(1, call, len(y), 10_000, shuffle=True)
+    targets = np.eye(3, dtype=np.float32)[y]
+    output = populations[-1].label
+    for first in range(0, len(order), 32):
+        picked = order[first:first + 32]
+        reference.train_batch(
+            {populations[i].label: x[picked] for i, x in inputs.items()},
+            {output: targets[picked]}, {output: "cross_entropy"}, 0.01, 0.0)
+        if all(np.allclose(a, b, rtol=1e-4, atol=1e-6)
+               for a, b in zip(weights, reference.weights())):
+            return
     raise AssertionError("the weights are not those of any batch end")
+
+
+interrupted(populations, projections, {0: x}, call=2)
+assert snapshot() == before
+# Two input populations, each on cores of its own: they stop together.
+sp.setup(seed=1)
+pixels = [sp.Population(3, sp.Input(), label=f"in{i}") for i in (0, 1)]
+hidden = sp.Population(8, sp.Tanh(), label="hidden")
+out = sp.Population(3, sp.Softmax(), label="out")
+projections = [sp.Projection(p, hidden, sp.AllToAllConnector())
+               for p in pixels] + [
+    sp.Projection(hidden, out, sp.AllToAllConnector())]
+interrupted(pixels + [hidden, out], projections,
+            {0: x[:, :3], 1: x[:, 3:]}, call=0)
 assert snapshot() == before
 sp.end()
 assert snapshot() == before

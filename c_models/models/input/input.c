@@ -5,10 +5,10 @@
 // are in flight; a slot is reused only when every downstream core has
 // acknowledged its sample, and in training a new batch starts only when the
 // last one is acknowledged everywhere, that is, once every weight has been
-// updated. When the host asks for a stop (the run region's stop word, read
-// where it lies), no new batch starts, and once the last one is
-// acknowledged the core reports itself stopped: every weight is then that
-// of a batch end.
+// updated. When the host asks for a stop (the run region's stop_at step,
+// read where it lies, the same for every input core), no batch starts at
+// or after it, and once the last one is acknowledged the core reports
+// itself stopped: every weight is then that of a batch end.
 #include <debug.h>
 
 #include "core.h"
@@ -40,7 +40,8 @@ static void send_samples(uint unused0, uint unused1) {
         }
         bool starts_batch = core.run.mode != MODE_TRAIN
                 || step_starts_batch(&core.run, next_step);
-        if (starts_batch && run_region->stop) {
+        uint32_t stop_at = run_region->stop_at;
+        if (starts_batch && stop_at != 0 && next_step >= stop_at) {
             if (in_flight == 0) {
                 core.status->state = STATE_STOPPED;
             }
