@@ -167,8 +167,12 @@ class EmulatorTransceiver(MockableTransceiver):
             counts[xy] = (mine, counters.routed - mine, counters.dropped)
         return counts
 
-    def clear_router_diagnostic_counters(self, x=None, y=None):
-        self._diagnostics_base = self._router_counts()
+    def clear_router_diagnostic_counters(self, xy=None):
+        counts = self._router_counts()
+        if xy is None:
+            self._diagnostics_base = counts
+        else:
+            self._diagnostics_base[xy] = counts[xy]
 
     def get_router_diagnostics(self, x, y):
         now = self._router_counts()[(x, y)]
