@@ -78,7 +78,7 @@ def run(loaded: LoadedNetwork, backend, look=None) -> str:
     """Sets the loaded cores off and waits for the end of the run.
 
     :param look: called as ``look(read)`` at every poll, ``read(core
-        index, region)`` returning a region's bytes.
+        index, region[, offset, length])`` returning a region's bytes.
     :return: "done", "failed" or "stalled".
     """
     transceiver, app_id = loaded.transceiver, FecDataView.get_app_id()
