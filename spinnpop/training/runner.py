@@ -54,6 +54,8 @@ def train(x, y, epochs: int = 1, batch_size: int = 32, loss=None,
     :param verbose: 0 is silent, 1 prints a line per epoch.
     :return: a History with per-epoch "loss" (and "accuracy" for
         classification).
+    :raises KeyboardInterrupt: on Ctrl-C, once the running batch is done
+        (its weights kept); its ``history`` has the epochs completed.
     """
     state = current_state()
     epochs = _positive(epochs, "epochs")
@@ -93,7 +95,9 @@ def train(x, y, epochs: int = 1, batch_size: int = 32, loss=None,
             reporter.watch(first_epoch=first, order=run_order))
         _keep_trained(state, network, mapped, raw, optimizer)
         if raw.state == "interrupted":     # Ctrl-C: stopped at a batch end
-            raise KeyboardInterrupt
+            interrupt = KeyboardInterrupt()
+            interrupt.history = history    # the epochs done, as Keras keeps
+            raise interrupt
     return history
 
 

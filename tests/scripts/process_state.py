@@ -84,9 +84,10 @@ def interrupted(populations, projections, inputs, call):
         with contextlib.redirect_stdout(out):
             sp.train({populations[i]: x for i, x in inputs.items()}, y,
                      epochs=10 ** 6, **dict(train, verbose=1))
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as interrupt:
         waited = time.monotonic() - out.sent
         assert waited < 1.5, f"KeyboardInterrupt came {waited:.1f} s late"
+        assert len(interrupt.history.history["loss"]) >= 3
     else:
         raise AssertionError("the training was not interrupted")
     weights = [p.get("weight") for p in projections]
