@@ -100,7 +100,6 @@ void emu_free(emu_t *emu) {
     free(emu->chips);
     free(emu->classes);
     free(emu->in_flight);
-    free(emu->alive);
     free(emu);
 }
 

@@ -178,8 +178,6 @@ struct emu {
     drop_rule_t drop_rule;
     uint64_t drop_threshold;     // random drops: rate * 2^64; 0: none
     uint64_t drop_state;         // their xorshift state
-    bool *alive;                 // scratch: nodes a packet still reaches
-    size_t alive_capacity;
     link_fault_t link_fault;
     traffic_class_t *classes;
     int n_classes;
@@ -208,6 +206,8 @@ void *sdram_host(const chip_t *chip, uint32_t address, uint32_t size);
 void sdram_free(chip_t *chip);
 
 // scheduler.c
+//! The next of a xorshift64 sequence (state never 0).
+uint64_t xorshift64(uint64_t *state);
 uint64_t next_random(emu_t *emu);
 //! Where a running core's FIQ handler may cut in (preemption mode).
 void core_preemption_point(emu_t *emu, core_t *core);

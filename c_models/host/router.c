@@ -405,16 +405,10 @@ static bool hold_in_flight(emu_t *emu, delivery_t delivery) {
     return true;
 }
 
-//! Random drops: whether the packet is still going at each node of its
-//! tree, each router it reaches dropping it with the drop rate (counted
-//! there); NULL if out of host memory. The nodes' routers count it.
-static const bool *random_drops(emu_t *emu, const route_t *route) {
-    bool *alive = grow_array(emu->alive, &emu->alive_capacity,
-            route->n_chips, sizeof(bool));
-    if (alive == NULL) {
-        return NULL;
-    }
-    emu->alive = alive;
+//! Random drops: sets whether the packet is still going at each node of
+//! its tree, each router it reaches dropping it with the drop rate; the
+//! routers count what reached them and what they dropped.
+static void random_drops(emu_t *emu, const route_t *route, bool *alive) {
     for (uint32_t n = 0; n < route->n_chips; n++) {
         uint32_t parent = route->parents[n];
         alive[n] = parent == NO_NODE || alive[parent];   // reached
@@ -423,15 +417,11 @@ static const bool *random_drops(emu_t *emu, const route_t *route) {
         }
         chip_t *chip = &emu->chips[route->chips[n]];
         chip->counters.routed++;
-        emu->drop_state ^= emu->drop_state << 13;        // xorshift64
-        emu->drop_state ^= emu->drop_state >> 7;
-        emu->drop_state ^= emu->drop_state << 17;
-        if (emu->drop_state < emu->drop_threshold) {
+        if (xorshift64(&emu->drop_state) < emu->drop_threshold) {
             alive[n] = false;
             chip->counters.dropped++;
         }
     }
-    return alive;
 }
 
 static bool injected_drop(emu_t *emu, uint32_t key) {
@@ -474,13 +464,13 @@ void router_send(emu_t *emu, core_t *source, uint32_t key, uint32_t payload,
         emu->chips[source_chip].counters.dropped++;
         return;
     }
-    const bool *alive = NULL;   // every node, unless packets drop at random
+    // Every node, unless packets drop at random. On the stack: delivering
+    // may run a packet handler that sends, and so route, again.
+    bool reached[MAX_HOPS];
+    const bool *alive = NULL;
     if (emu->drop_threshold != 0) {
-        alive = random_drops(emu, route);
-        if (alive == NULL) {
-            core_log(source, "[ERROR] out of host memory routing a packet\n");
-            core_fail(emu, source, RTE_MALLOC);
-        }
+        random_drops(emu, route, reached);
+        alive = reached;
     } else {
         for (uint32_t n = 0; n < route->n_chips; n++) {
             emu->chips[route->chips[n]].counters.routed++;

@@ -190,13 +190,17 @@ void core_preemption_point(emu_t *emu, core_t *core) {
     }
 }
 
-uint64_t next_random(emu_t *emu) {
-    uint64_t x = emu->reorder_state;  // xorshift64
+uint64_t xorshift64(uint64_t *state) {
+    uint64_t x = *state;
     x ^= x << 13;
     x ^= x >> 7;
     x ^= x << 17;
-    emu->reorder_state = x;
+    *state = x;
     return x;
+}
+
+uint64_t next_random(emu_t *emu) {
+    return xorshift64(&emu->reorder_state);
 }
 
 //! Reordering: either a random packet in flight arrives, or a random core
