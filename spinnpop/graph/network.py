@@ -249,11 +249,3 @@ class Network:
                 break
         for node in self.placed:
             node.layer.check_fits(self)
-
-    def signature(self) -> tuple:
-        """What the mapping depends on, for caching it."""
-        return (self.n_slots,
-                tuple((n.population.index, n.population.shape,
-                       n.layer.binary, tuple(n.slices)) for n in self.nodes),
-                tuple((e.pre.population.index, e.post.population.index,
-                       repr(e.connector)) for e in self.edges))
