@@ -190,16 +190,23 @@ def test_training_on_a_board_runs_as_on_the_emulator(binaries, monkeypatch):
     assert all(chip.link_sent is None for chip in counters.chips)
 
 
-def test_a_lost_packet_on_a_board_stalls_after_its_timeout(
+def test_a_board_recovers_a_lost_packet_or_stalls_after_its_timeout(
         binaries, monkeypatch):
     class LossyBoard(EmulatedBoard):
         stall_seconds = 0.5
+        lost = 1
 
         def prepare(self, tools):
-            self.board.faults = [PacketLoss(1, Traffic.FORWARD)]
+            self.board.faults = [PacketLoss(1, Traffic.FORWARD,
+                                            count=self.lost)]
             super().prepare(tools)
 
     monkeypatch.setattr(spinnaker_backend, "SpiNNakerBackend", LossyBoard)
-    sp.setup(backend="spinnaker", machine=BOARD, binaries=str(binaries))
-    with pytest.raises(sp.StallError, match="stalled"):
-        train()
+    for lost in (1, 10**9):
+        LossyBoard.lost = lost
+        sp.setup(backend="spinnaker", machine=BOARD, binaries=str(binaries))
+        if lost == 1:
+            train()
+            continue
+        with pytest.raises(sp.StallError, match="stalled"):
+            train()

@@ -27,19 +27,47 @@ void core_send(uint32_t key, uint32_t payload) {
     }
 }
 
-void core_send_forward(uint32_t slot, const value_t *a) {
+void log_send(sent_log_t *log, uint32_t capacity, uint32_t step,
+        uint32_t key, uint32_t payload) {
+    if (log->step != step) {
+        log->step = step;
+        log->count = 0;
+    }
+    if (log->count == capacity) {
+        log_error("sent log of step %u full at %u packets", step, capacity);
+        rt_error(RTE_SWERR);
+    }
+    log->packets[2 * log->count] = key;
+    log->packets[2 * log->count + 1] = payload;
+    log->count++;
+    core_send(key, payload);
+}
+
+void log_resend(const sent_log_t *log) {
+    for (uint32_t i = 0; i < log->count; i++) {
+        core_send(log->packets[2 * i], log->packets[2 * i + 1]);
+    }
+}
+
+void core_send_forward(uint32_t field, const value_t *a, sent_log_t *log,
+        uint32_t step) {
     const core_params_t *p = &core.params;
     uint32_t row_shift = p->col_bits + p->ch_bits;
     for (uint32_t s = 0; s < p->n_segments; s++) {
         const forward_segment_t *segment = &core.segments[s];
         const value_t *value = a + segment->first;
-        uint32_t base = segment->key | (slot << segment->slot_shift);
+        uint32_t base = segment->key | (field << segment->slot_shift);
         for (uint32_t r = 0; r < segment->n_rows; r++) {
             for (uint32_t c = 0; c < p->width; c++) {
                 uint32_t position = (r << row_shift) | (c << p->ch_bits);
                 for (uint32_t ch = 0; ch < p->channels; ch++) {
-                    core_send(base | position | ch,
-                            value_to_payload(*value++));
+                    uint32_t key = base | position | ch;
+                    uint32_t payload = value_to_payload(*value++);
+                    if (log != NULL) {
+                        log_send(log, core.log_capacity, step, key, payload);
+                    } else {
+                        core_send(key, payload);
+                    }
                 }
             }
         }
@@ -101,9 +129,42 @@ void core_report_status(void) {
 }
 
 void core_step_done(void) {
+    core.progress++;
     if (++core.steps_done == core.run.n_steps) {
         core_report_status();
         core.status->state = STATE_DONE;
+        if (!role_lingers) {
+            spin1_exit(0);
+        }
+    }
+}
+
+//! Every millisecond: re-sends after the patience runs out with no
+//! progress, answers late requests, and lets a finished core go once
+//! nobody has asked it anything for a while.
+static void timer_tick(uint ticks, uint unused) {
+    (void) ticks;
+    (void) unused;
+    uint32_t start = core.run.patience;
+    if (core.progress != core.progress_seen) {
+        core.progress_seen = core.progress;
+        core.quiet_ticks = 0;
+        core.patience = start;
+    } else if (++core.quiet_ticks >= core.patience) {
+        core.quiet_ticks = 0;
+        if (role_resend()) {
+            core.status->resends++;
+            if (core.patience < MOST_BACKOFF * start) {
+                core.patience *= 2;
+            }
+        }
+    }
+    role_answer();
+    if (core.heard != core.heard_seen) {
+        core.heard_seen = core.heard;
+        core.idle_ticks = 0;
+    } else if (core.steps_done == core.run.n_steps
+            && ++core.idle_ticks >= LINGER_FACTOR * MOST_BACKOFF * start) {
         spin1_exit(0);
     }
 }
@@ -135,20 +196,33 @@ static void process(uint unused0, uint unused1) {
         } else {
             role_event(event);
         }
-        if (core.steps_done == core.run.n_steps) {
-            return;
+        if (core.steps_done == core.run.n_steps && !role_lingers) {
+            return;  // it has exited
         }
     }
     core_report_status();
 }
 
-//! FIQ: the role stores the packet; a key not in the table is counted.
+//! FIQ: the role stores the packet; what it could not use is counted.
 static void packet_received(uint key, uint payload) {
+    core.heard++;
     const key_entry_t *entry = key_table_find(
             core.keys, core.params.n_key_entries, key);
     if (entry == NULL) {
         core.status->unknown_keys++;
-    } else if (!role_packet(entry, key, payload)) {
+        return;
+    }
+    switch (role_packet(entry, key, payload)) {
+    case PACKET_NEW:
+        core.progress++;
+        break;
+    case PACKET_DUPLICATE:
+        core.status->duplicates++;
+        break;
+    case PACKET_STALE:
+        core.status->stale++;
+        break;
+    default:
         core.status->protocol_errors++;
     }
 }
@@ -186,6 +260,9 @@ void c_main(void) {
     core.events_head = core.events_count = 0;
     core.processing = false;
     core.steps_done = 0;
+    core.progress = core.heard = core.progress_seen = core.heard_seen = 0;
+    core.quiet_ticks = core.idle_ticks = 0;
+    core.patience = core.run.patience;
     *core.status = (status_t) {.state = STATE_RUNNING};
 
     role_initialise(ds, params + segment_bytes);
@@ -195,6 +272,8 @@ void c_main(void) {
     // Queued, not at interrupt level, so that sending may wait for the
     // router (its interrupt empties the outgoing queue).
     spin1_callback_on(USER_EVENT, process, 1);
+    spin1_set_timer_tick(TICK_MICROSECONDS);
+    spin1_callback_on(TIMER_TICK, timer_tick, 2);
     role_start();
     spin1_start(SYNC_WAIT);
 }

@@ -9,6 +9,7 @@
 // role_packet) and notes anything it completes, such as a sample's last
 // partial error, as an event in a small ring; processing runs in a queued
 // callback, outside the interrupt, so sending may wait for the router.
+// A timer ticks every millisecond, for recovery (recovery.h).
 #ifndef CORE_H
 #define CORE_H
 
@@ -21,6 +22,7 @@
 #include "dtcm.h"
 #include "key_table.h"
 #include "numeric.h"
+#include "recovery.h"
 #include "regions.h"
 
 //! Something a packet completed, for processing outside the interrupt.
@@ -47,6 +49,11 @@ typedef struct {
     uint32_t events_capacity, events_head, events_count;
     bool processing;             //!< a processing callback is queued
     uint32_t steps_done;
+    uint32_t log_capacity;       //!< packets a slot's sent log holds
+    uint32_t progress;           //!< new packets and finished steps
+    uint32_t heard;              //!< packets received at all
+    uint32_t progress_seen, heard_seen;
+    uint32_t quiet_ticks, idle_ticks, patience;
 } core_t;
 
 extern core_t core;
@@ -58,8 +65,18 @@ extern core_t core;
 void role_initialise(data_specification_metadata_t *ds, const void *params);
 //! Starts the role's work, once everything is set up.
 void role_start(void);
-//! FIQ: stores a packet of the role's kinds; false if it has no place.
-bool role_packet(const key_entry_t *entry, uint32_t key, uint32_t payload);
+//! FIQ: stores a packet of the role's kinds, or says why not.
+packet_verdict_t role_packet(const key_entry_t *entry, uint32_t key,
+        uint32_t payload);
+//! Timer: re-sends what the role sent for what it still waits for; false
+//! if it waits for nothing.
+bool role_resend(void);
+//! Timer: answers packets of finished samples with what was sent for
+//! them.
+void role_answer(void);
+//! Whether the core stays to answer late requests once its steps are
+//! done (an input core is the last to know a sample is done: it need not).
+extern const bool role_lingers;
 //! With the FIQ held off: the next piece of the role's own work, if any.
 bool role_next_work(uint32_t *slot, uint32_t *item);
 void role_work(uint32_t slot, uint32_t item);
@@ -71,8 +88,17 @@ slot_status_t role_slot_status(uint32_t slot);
 
 //! Sends a packet, waiting while the outgoing queue is full.
 void core_send(uint32_t key, uint32_t payload);
-//! Sends the slice's activations `a` of a slot to the cores that need them.
-void core_send_forward(uint32_t slot, const value_t *a);
+//! Sends the slice's activations `a` of a sample, whose keys carry slot
+//! field `field`, to the cores that need them; logged in `log` (if not
+//! NULL) as step `step`'s.
+void core_send_forward(uint32_t field, const value_t *a, sent_log_t *log,
+        uint32_t step);
+//! The number of the sender of a BACKWARD or ACK key among all the cores
+//! that send the core packets of that kind.
+static inline uint32_t core_sender(const key_entry_t *entry,
+        key_fields_t fields) {
+    return entry->index + fields.core;
+}
 //! FIQ: queues an event and starts processing.
 void core_event(uint32_t what, uint32_t slot);
 //! FIQ: makes sure processing will run.

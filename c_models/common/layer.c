@@ -7,6 +7,13 @@
 // same result. Partial errors from the cores this one feeds are summed as
 // they come; when all are in, the deltas are error * f'(z), and the kind
 // sends its own partial errors back and adds up its gradients.
+//
+// Recovery (recovery.h): everything sent for a slot's sample goes through
+// its log. A packet of the sample a slot held before asks for that log
+// again if it comes from upstream (activations: the sender waits for our
+// partial errors or acknowledgement, or a core downstream for our
+// activations) or from another softmax core; partial errors of a finished
+// sample never do (who sends them needs nothing more from us).
 #include <debug.h>
 
 #include "kind.h"
@@ -15,6 +22,7 @@
 #define NO_SLOT UINT32_MAX
 
 layer_t layer;
+const bool role_lingers = true;
 
 static value_t largest(const value_t *values, uint32_t n) {
     value_t max = values[0];
@@ -27,7 +35,10 @@ static value_t largest(const value_t *values, uint32_t n) {
 }
 
 static void reset_slot(uint32_t slot, uint32_t step) {
-    layer.slots[slot] = (layer_slot_t) {.step = step};
+    layer.slots[slot] = (layer_slot_t) {.step = step,
+        .field = slot_field(step, core.params.n_slots)};
+    bitmap_clear(forward_seen(slot), layer.forward_words
+            + layer.softmax_words + layer.backward_words);
     value_t *z = slot_z(slot), *error = slot_error(slot);
     for (uint32_t j = 0; j < core.params.n_neurons; j++) {
         z[j] = VALUE_ZERO;
@@ -42,7 +53,8 @@ static void step_finished(uint32_t slot) {
     // is done: that sample's packets may follow the acknowledgement.
     reset_slot(slot, step + core.params.n_slots);
     if (layer.params.sends_acks) {
-        core_send(layer.params.ack_key, step);
+        log_send(slot_log(slot), core.log_capacity, step,
+                layer.params.ack_key, step);
     }
     core_step_done();
 }
@@ -78,9 +90,10 @@ __attribute__((weak)) void kind_add_gradients(uint32_t slot,
 static void shortcut_partials(const backward_target_t *target, uint32_t slot,
         const value_t *delta) {
     const value_t *own = delta + (target->pre_start - core.params.slice_start);
-    uint32_t base = target->key | (slot << target->slot_shift);
+    uint32_t base = partials_key(target, slot);
     for (uint32_t i = 0; i < target->n_pre; i++) {
-        core_send(base | (target->index_offset + i), value_to_payload(own[i]));
+        layer_send(slot, base | (target->index_offset + i),
+                value_to_payload(own[i]));
     }
 }
 
@@ -120,8 +133,10 @@ static void backward_finished(uint32_t slot) {
 }
 
 static void forward_finished(uint32_t slot, value_t log_norm) {
-    layer.slots[slot].forward_done = 1;
-    core_send_forward(slot, kind_sent(slot, slot_a(slot)));
+    layer_slot_t *state = &layer.slots[slot];
+    state->forward_done = 1;
+    core_send_forward(state->field, kind_sent(slot, slot_a(slot)),
+            slot_log(slot), state->step);
     if (LOSS_AT_OUTPUT) {
         output_loss(slot, log_norm);
         if (core.run.mode == MODE_TRAIN) {
@@ -154,9 +169,9 @@ static void sums_finished(uint32_t slot) {
     for (uint32_t j = 0; j < n; j++) {
         sum += activation(z[j] - max);
     }
-    uint32_t base = layer.params.softmax_key | (slot << 1);
-    core_send(base, value_to_payload(max));
-    core_send(base | 1, value_to_payload(sum));
+    uint32_t base = layer.params.softmax_key | (layer.slots[slot].field << 1);
+    layer_send(slot, base, value_to_payload(max));
+    layer_send(slot, base | 1, value_to_payload(sum));
 }
 
 static void softmax_finished(uint32_t slot) {
@@ -181,13 +196,10 @@ static void softmax_finished(uint32_t slot) {
 // until processing would need as much DTCM as a core's partial errors
 // (18 KB for a band of LeNet-5's C1).
 
-static bool forward_arrived(const key_entry_t *entry, key_fields_t fields,
-        value_t value) {
+static packet_verdict_t forward_arrived(const key_entry_t *entry,
+        key_fields_t fields, value_t value) {
     layer_slot_t *state = &layer.slots[fields.slot];
-    if (state->forward_done) {
-        return false;
-    }
-    bool stored = false;
+    packet_verdict_t verdict = PACKET_INVALID;
     // Several projections from one population share its keys.
     for (const key_entry_t *e = entry; e < core.keys
             + core.params.n_key_entries && e->key == entry->key; e++) {
@@ -195,28 +207,39 @@ static bool forward_arrived(const key_entry_t *entry, key_fields_t fields,
         grid_position_t at = key_position(e, fields);
         uint32_t row = at.row - projection->halo_row0;
         if (row >= projection->halo_rows || at.col >= projection->pre_width
-                || at.ch >= projection->pre_channels
-                || state->forward_arrived == layer.params.n_inputs) {
+                || at.ch >= projection->pre_channels) {
             continue;
         }
         uint32_t input = projection->input_offset
                 + row * projection->row_stride
                 + at.col * projection->col_stride + at.ch;
+        if (!bitmap_claim(forward_seen(fields.slot), input)) {
+            if (verdict == PACKET_INVALID) {
+                verdict = PACKET_DUPLICATE;
+            }
+            continue;
+        }
         slot_inputs(fields.slot)[input] = value;
         slot_arrivals(fields.slot)[state->forward_arrived++] =
                 (uint16_t) input;
-        stored = true;
+        verdict = PACKET_NEW;
     }
-    core_start_processing();
-    return stored;
+    if (verdict == PACKET_NEW) {
+        core_start_processing();
+    }
+    return verdict;
 }
 
-static bool softmax_arrived(key_fields_t fields, value_t value) {
+static packet_verdict_t softmax_arrived(key_fields_t fields,
+        value_t value) {
     layer_slot_t *state = &layer.slots[fields.slot];
     uint32_t cores = layer.params.softmax_cores;
-    if (state->forward_done || fields.core >= cores || fields.index > 1
-            || state->softmax_received == 2 * cores) {
-        return false;
+    if (fields.core >= cores || fields.index > 1) {
+        return PACKET_INVALID;
+    }
+    if (!bitmap_claim(softmax_seen(fields.slot),
+            fields.index * cores + fields.core)) {
+        return PACKET_DUPLICATE;
     }
     (fields.index == 0 ? slot_softmax_max(fields.slot)
             : slot_softmax_sum(fields.slot))[fields.core] = value;
@@ -225,14 +248,21 @@ static bool softmax_arrived(key_fields_t fields, value_t value) {
     } else {
         core_start_processing();
     }
-    return true;
+    return PACKET_NEW;
 }
 
-static bool backward_arrived(key_fields_t fields, value_t partial) {
+static packet_verdict_t backward_arrived(const key_entry_t *entry,
+        key_fields_t fields, value_t partial) {
     layer_slot_t *state = &layer.slots[fields.slot];
+    uint32_t bit = core_sender(entry, fields) * layer.params.n_sent
+            + fields.index;
     if (!state->forward_done || fields.index >= layer.params.n_sent
+            || bit >= layer.backward_bits
             || state->backward_received == layer.params.backward_expected) {
-        return false;
+        return PACKET_INVALID;
+    }
+    if (!bitmap_claim(backward_seen(fields.slot), bit)) {
+        return PACKET_DUPLICATE;
     }
     slot_error(fields.slot)[fields.index] += partial;
     if (++state->backward_received == layer.params.backward_expected) {
@@ -240,43 +270,75 @@ static bool backward_arrived(key_fields_t fields, value_t partial) {
     } else {
         core_start_processing();
     }
-    return true;
+    return PACKET_NEW;
 }
 
-static bool shared_arrived(key_fields_t fields, value_t value) {
-    if (fields.index >= layer.params.n_weights
-            || layer.reduce_received == layer.params.n_weights) {
-        return false;
-    }
-    layer.reduced[fields.index] = value;
-    if (++layer.reduce_received == layer.params.n_weights) {
-        core_event(REDUCE_DONE, 0);
-    } else {
-        core_start_processing();
-    }
-    return true;
-}
-
-bool role_packet(const key_entry_t *entry, uint32_t key, uint32_t payload) {
+packet_verdict_t role_packet(const key_entry_t *entry, uint32_t key,
+        uint32_t payload) {
     key_fields_t fields = key_fields(entry, key);
     value_t value = value_from_payload(payload);
     if (entry->kind == KEY_REDUCE || entry->kind == KEY_TOTAL) {
-        return shared_arrived(fields, value);
+        return update_arrived(entry->kind, fields, value);
     }
-    if (fields.slot >= core.params.n_slots
-            || layer.slots[fields.slot].step >= core.run.n_steps) {
-        return false;
+    uint32_t n_slots = core.params.n_slots;
+    if (fields.slot >= 2 * n_slots) {
+        return PACKET_INVALID;
     }
+    layer_slot_t *state = &layer.slots[field_slot(fields.slot, n_slots)];
+    if (fields.slot != state->field) {
+        // Of the sample the slot held before, finished here.
+        if (entry->kind == KEY_FORWARD || (entry->kind == KEY_SOFTMAX
+                && fields.core != layer.params.core_index)) {
+            state->asked = 1;
+        }
+        return PACKET_STALE;
+    }
+    if (state->step >= core.run.n_steps) {
+        return PACKET_INVALID;
+    }
+    fields.slot = field_slot(fields.slot, n_slots);
     switch (entry->kind) {
     case KEY_FORWARD:
         return forward_arrived(entry, fields, value);
     case KEY_SOFTMAX:
         return softmax_arrived(fields, value);
     case KEY_BACKWARD:
-        return backward_arrived(fields, value);
+        return backward_arrived(entry, fields, value);
     default:
-        return false;
+        return PACKET_INVALID;
     }
+}
+
+bool role_resend(void) {
+    bool waiting = false;
+    for (uint32_t s = 0; s < core.params.n_slots; s++) {
+        const sent_log_t *log = slot_log(s);
+        if (layer.slots[s].step < core.run.n_steps
+                && log->step == layer.slots[s].step) {
+            log_resend(log);
+            waiting = true;
+        }
+    }
+    return waiting;
+}
+
+void role_answer(void) {
+    for (uint32_t s = 0; s < core.params.n_slots; s++) {
+        layer_slot_t *state = &layer.slots[s];
+        uint cpsr = spin1_fiq_disable();
+        bool asked = state->asked;
+        state->asked = 0;
+        spin1_mode_restore(cpsr);
+        const sent_log_t *log = slot_log(s);
+        // The log holds the finished sample until the slot sends for its
+        // next one, and then nobody needs it: that one has started.
+        if (asked && log->step != state->step
+                && state->answers < MOST_ANSWERS) {
+            state->answers++;
+            log_resend(log);
+        }
+    }
+    update_answer();
 }
 
 // Processing.
@@ -356,6 +418,7 @@ static void read_regions(data_specification_metadata_t *ds,
     layer.velocity = data_specification_get_region(REGION_VELOCITY, ds);
     layer.gradient = data_specification_get_region(REGION_GRADIENT, ds);
     layer.reduced = data_specification_get_region(REGION_REDUCE, ds);
+    layer.sent = data_specification_get_region(REGION_SENT, ds);
     layer.inputs = data_specification_get_region(REGION_INPUTS, ds);
     layer.targets = data_specification_get_region(REGION_TARGETS, ds);
     layer.order = data_specification_get_region(REGION_ORDER, ds);
@@ -380,6 +443,17 @@ void role_initialise(data_specification_metadata_t *ds, const void *params) {
             + 2 * layer.params.softmax_cores;
     layer.values = dtcm_allocate(
             n_slots * layer.values_per_slot * sizeof(value_t));
+    layer.forward_words = bitmap_words(layer.params.input_space);
+    layer.softmax_words = bitmap_words(2 * layer.params.softmax_cores);
+    layer.backward_bits = layer.params.backward_senders
+            * layer.params.n_sent;
+    layer.backward_words = bitmap_words(layer.backward_bits);
+    layer.seen = dtcm_allocate(n_slots * (layer.forward_words
+            + layer.softmax_words + layer.backward_words) * sizeof(uint32_t));
+    core.log_capacity = layer.params.log_capacity;
+    for (uint32_t s = 0; s < n_slots; s++) {
+        *slot_log(s) = (sent_log_t) {.step = UINT32_MAX, .count = 0};
+    }
     kind_initialise((const uint8_t *) layer.backward_params
             + layer.params.n_backward_targets * sizeof(backward_target_t));
     for (uint32_t s = 0; s < n_slots; s++) {
@@ -389,8 +463,8 @@ void role_initialise(data_specification_metadata_t *ds, const void *params) {
         layer.gradient[w] = VALUE_ZERO;
     }
     layer.batch_done = 0;
-    layer.reduce_received = 0;
     layer.held_slot = NO_SLOT;
+    update_initialise();
 }
 
 void role_start(void) {

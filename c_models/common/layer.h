@@ -25,12 +25,20 @@
 //! Bookkeeping of one in-flight sample.
 typedef struct {
     uint32_t step;               //!< the sequence step the slot holds
+    uint32_t field;              //!< the slot field of that step's keys
     uint32_t forward_arrived;    //!< activations stored by the FIQ handler
     uint32_t forward_received;   //!< activations multiplied in
     uint32_t softmax_received;   //!< softmax maxima and sums received
     uint32_t backward_received;  //!< partial errors received
     uint32_t forward_done;       //!< 1 once the activations are out
+    uint32_t asked;              //!< 1: a packet of its previous sample
+                                 //!< asks for what was sent for it
+    uint32_t answers;            //!< answers given for that sample
 } layer_slot_t;
+
+//! Answers a finished sample gives at most: they stop any exchange of
+//! answers between finished cores (a softmax population's).
+#define MOST_ANSWERS 8
 
 typedef struct {
     layer_params_t params;
@@ -50,6 +58,10 @@ typedef struct {
     uint16_t *arrivals;          //!< DTCM: input places by arrival, per slot
     value_t *values;             //!< DTCM: values_per_slot for each slot
     uint32_t values_per_slot;
+    uint32_t *sent;              //!< SDRAM: each slot's sent_log_t
+    uint32_t *seen;              //!< DTCM: each slot's received bitmaps
+    uint32_t forward_words, softmax_words, backward_words;
+    uint32_t backward_bits;
     uint32_t batch_done;         //!< samples of the batch backpropagated
     uint32_t reduce_received;    //!< shared gradients received
     uint32_t held_slot;          //!< a batch's last slot, held for its update
@@ -88,6 +100,39 @@ static inline value_t *slot_softmax_sum(uint32_t slot) {
     return slot_softmax_max(slot) + layer.params.softmax_cores;
 }
 
+static inline sent_log_t *slot_log(uint32_t slot) {
+    return (sent_log_t *) (layer.sent
+            + slot * (2 + 2 * core.log_capacity));
+}
+
+//! A slot's bitmaps: the input places, softmax values and partial errors
+//! received.
+static inline uint32_t *forward_seen(uint32_t slot) {
+    return layer.seen + slot * (layer.forward_words + layer.softmax_words
+            + layer.backward_words);
+}
+
+static inline uint32_t *softmax_seen(uint32_t slot) {
+    return forward_seen(slot) + layer.forward_words;
+}
+
+static inline uint32_t *backward_seen(uint32_t slot) {
+    return softmax_seen(slot) + layer.softmax_words;
+}
+
+//! The first key of a backward target's partial errors for a slot.
+static inline uint32_t partials_key(const backward_target_t *target,
+        uint32_t slot) {
+    return target->key | (layer.slots[slot].field << target->slot_shift);
+}
+
+//! Sends a packet of a slot's sample, logged for re-sending.
+static inline void layer_send(uint32_t slot, uint32_t key,
+        uint32_t payload) {
+    log_send(slot_log(slot), core.log_capacity, layer.slots[slot].step, key,
+            payload);
+}
+
 //! The incoming projection an input place belongs to.
 static inline const incoming_t *incoming_of(uint32_t input) {
     uint32_t p = layer.params.n_incoming - 1;
@@ -101,12 +146,19 @@ static inline const incoming_t *incoming_of(uint32_t input) {
 void output_loss(uint32_t slot, value_t log_norm);
 
 // update.c
+void update_initialise(void);
 //! A batch of `samples` ended on this core: once the weights are updated
 //! (at once, or when the population's other cores have sent their
 //! gradients) the held slot is released.
 void update_batch_end(uint32_t samples);
+//! FIQ: a running sum (KEY_REDUCE) or total (KEY_TOTAL) of shared
+//! gradients; the key's slot field is the batch's parity.
+packet_verdict_t update_arrived(uint32_t kind, key_fields_t fields,
+        value_t value);
 //! Shared gradients from another core are in.
 void update_reduce_done(void);
+//! Timer: answers a late request for the last batch end's packets.
+void update_answer(void);
 
 // layer.c
 //! The held slot's sample is finished now that the update is done.

@@ -21,6 +21,7 @@ enum region {
     REGION_OUTPUTS = 11,
     REGION_INPUTS = 12,
     REGION_REDUCE = 13,
+    REGION_SENT = 14,
 };
 
 //! What a received multicast packet carries.
@@ -78,7 +79,7 @@ typedef struct {
     uint32_t col_bits;  //!< forward: bits of the column
     uint32_t row0;  //!< forward: grid row of the block's first position
     uint32_t core_rows;  //!< forward: rows of each sending core (the last may have fewer)
-    uint32_t index;  //!< forward: which incoming projection
+    uint32_t index;  //!< forward: which incoming projection; backward and ack: the number of the block's core 0 among all the cores sending this kind
 } key_entry_t;
 _Static_assert(sizeof(key_entry_t) == 40, "key_entry_t layout");
 
@@ -92,8 +93,9 @@ typedef struct {
     float momentum;  //!< SGD momentum (0: plain SGD)
     uint32_t record_outputs;  //!< output cores: record every output
     uint32_t stop_at;  //!< set by the host during a run: input cores start no batch at or after this step (0: none; read where it lies)
+    uint32_t patience;  //!< timer ticks (ms) a core waits without progress before it re-sends what it sent
 } run_params_t;
-_Static_assert(sizeof(run_params_t) == 32, "run_params_t layout");
+_Static_assert(sizeof(run_params_t) == 36, "run_params_t layout");
 
 //! Progress a core reports, read after a run.
 typedef struct {
@@ -105,10 +107,13 @@ typedef struct {
     uint32_t expected;  //!< packets of that stage expected
     uint32_t ring_overflows;  //!< events lost to a full event ring
     uint32_t unknown_keys;  //!< packets with a key not in the key table
-    uint32_t protocol_errors;  //!< packets for a step not in flight
+    uint32_t protocol_errors;  //!< packets that fit no sample
+    uint32_t duplicates;  //!< packets received again (re-sent), ignored
+    uint32_t stale;  //!< packets of a sample the core had finished
+    uint32_t resends;  //!< times the core re-sent what it was waiting on
     uint32_t dtcm_bytes;  //!< DTCM heap the core took, as sark charges
 } status_t;
-_Static_assert(sizeof(status_t) == 40, "status_t layout");
+_Static_assert(sizeof(status_t) == 52, "status_t layout");
 
 //! What every core is: its slice of its population and how it sends what it sends. A population is a grid of rows x width x channels (a flat one has one neuron per row), split into whole rows; forward_segment_t[n_segments] follow, then the role's parameters.
 typedef struct {
@@ -151,6 +156,8 @@ typedef struct {
     uint32_t n_incoming;  //!< incoming projections
     uint32_t n_backward_targets;  //!< blocks of pre neurons sent partial errors
     uint32_t backward_expected;  //!< partial errors of the sent neurons received per sample
+    uint32_t backward_senders;  //!< cores of the populations sending partial errors, numbered through the key table
+    uint32_t log_capacity;  //!< packets a slot's sent log holds
     uint32_t softmax_cores;  //!< cores sharing the softmax (0: none)
     uint32_t softmax_key;  //!< base key of the softmax partition
     uint32_t sends_acks;  //!< 1 if an input population is upstream
@@ -161,7 +168,7 @@ typedef struct {
     uint32_t reduce_key;  //!< base key of the running sum to the next
     uint32_t total_key;  //!< base key of the total (last core)
 } layer_params_t;
-_Static_assert(sizeof(layer_params_t) == 72, "layer_params_t layout");
+_Static_assert(sizeof(layer_params_t) == 80, "layer_params_t layout");
 
 //! An incoming projection of a core. Its activations are stored at input_offset + (row - halo_row0) * row_stride + column * col_stride + channel; its weights start at weight_offset.
 typedef struct {

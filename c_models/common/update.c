@@ -10,12 +10,44 @@
 // the others. Every core then takes the same step, so the weights stay
 // identical everywhere. The batch's last sample is acknowledged only after
 // the step, so the next batch cannot start before it.
+//
+// Recovery (recovery.h): the sums go out through the held slot's log.
+// Their keys carry the batch's parity, so a late one of the last batch is
+// told apart; one from the previous core asks for this core's share again
+// (that core waits for the total, which comes down the chain), while a
+// late total asks for nothing.
 #include "layer.h"
 
 static uint32_t batch_size;
-static bool batch_ended = false;  // this core's share is complete
-static bool sums_in = false;      // the reduced region holds a full sum
-static bool waiting_total = false;
+static bool batch_ended;     // this core's share is complete
+static bool sums_in;         // the reduced region holds a full sum
+static bool waiting_total;
+static uint32_t parity;      // batches ended, modulo 2
+static uint32_t parity_shift;        // where the parity sits in the keys
+static uint32_t expected_kind;       // KEY_REDUCE, then KEY_TOTAL
+static uint32_t *reduce_seen;        // a bit per weight
+static uint32_t last_slot;           // the slot that logged the last
+static uint32_t last_step;           // batch end's packets, and its step
+static bool asked;
+static uint32_t answers;
+
+void update_initialise(void) {
+    batch_ended = sums_in = waiting_total = asked = false;
+    parity = 0;
+    parity_shift = 0;
+    while ((1u << parity_shift) < layer.params.n_weights) {
+        parity_shift++;
+    }
+    expected_kind = KEY_REDUCE;
+    layer.reduce_received = 0;
+    last_slot = UINT32_MAX;
+    answers = 0;
+    if (layer.params.shared_cores > 1) {
+        reduce_seen = dtcm_allocate(bitmap_words(layer.params.n_weights)
+                * sizeof(uint32_t));
+        bitmap_clear(reduce_seen, bitmap_words(layer.params.n_weights));
+    }
+}
 
 static void sgd(void) {
     value_t rate = core.run.learning_rate;
@@ -34,8 +66,10 @@ static void sgd(void) {
 }
 
 static void send_gradients(uint32_t key) {
+    key |= parity << parity_shift;
     for (uint32_t k = 0; k < layer.params.n_weights; k++) {
-        core_send(key | k, value_to_payload(layer.gradient[k]));
+        layer_send(layer.held_slot, key | k,
+                value_to_payload(layer.gradient[k]));
     }
 }
 
@@ -49,6 +83,7 @@ static void take_sums(bool add) {
     }
     sums_in = false;
     layer.reduce_received = 0;
+    bitmap_clear(reduce_seen, bitmap_words(layer.params.n_weights));
 }
 
 //! Moves the reduction on as far as what has arrived allows.
@@ -68,6 +103,7 @@ static void advance(void) {
         if (index < last) {
             send_gradients(layer.params.reduce_key);
             waiting_total = true;
+            expected_kind = KEY_TOTAL;
             return;
         }
         send_gradients(layer.params.total_key);
@@ -79,6 +115,11 @@ static void advance(void) {
         waiting_total = false;
     }
     batch_ended = false;
+    parity ^= 1;
+    expected_kind = KEY_REDUCE;
+    last_slot = layer.held_slot;
+    last_step = layer.slots[last_slot].step;
+    answers = 0;
     sgd();
     layer_release_held();
 }
@@ -97,4 +138,38 @@ void update_batch_end(uint32_t samples) {
 void update_reduce_done(void) {
     sums_in = true;
     advance();
+}
+
+packet_verdict_t update_arrived(uint32_t kind, key_fields_t fields,
+        value_t value) {
+    if (fields.index >= layer.params.n_weights || fields.slot > 1
+            || layer.params.shared_cores <= 1) {
+        return PACKET_INVALID;
+    }
+    if (fields.slot != parity) {
+        asked = asked || kind == KEY_REDUCE;
+        return PACKET_STALE;
+    }
+    if (kind != expected_kind || !bitmap_claim(reduce_seen, fields.index)) {
+        return PACKET_DUPLICATE;
+    }
+    layer.reduced[fields.index] = value;
+    if (++layer.reduce_received == layer.params.n_weights) {
+        core_event(REDUCE_DONE, 0);
+    } else {
+        core_start_processing();
+    }
+    return PACKET_NEW;
+}
+
+void update_answer(void) {
+    uint cpsr = spin1_fiq_disable();
+    bool asking = asked;
+    asked = false;
+    spin1_mode_restore(cpsr);
+    if (asking && last_slot != UINT32_MAX && answers < MOST_ANSWERS
+            && slot_log(last_slot)->step == last_step) {
+        answers++;
+        log_resend(slot_log(last_slot));
+    }
 }

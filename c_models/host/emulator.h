@@ -14,7 +14,8 @@ typedef struct emu emu_t;
 enum emu_run_state {
     EMU_RUNNING = 0,   //!< the callback budget ran out; call again
     EMU_DONE = 1,      //!< every core has called spin1_exit(0)
-    EMU_STALLED = 2,   //!< nothing left to run but cores have not exited
+    EMU_STALLED = 2,   //!< nothing left to run, no timer to wait for, but
+                       //!< cores have not exited
     EMU_FAILED = 3     //!< a core called rt_error() or spin1_exit(non-zero)
 };
 
@@ -127,5 +128,9 @@ void emu_chip_counters(const emu_t *emu, uint32_t x, uint32_t y,
         emu_chip_counters_t *out);
 //! The core's log (its I/O buffer), NUL-terminated.
 const char *emu_core_log(const emu_t *emu, int core);
+
+//! Emulated microseconds so far: time passes only while the machine is
+//! quiet, from timer tick to timer tick.
+uint64_t emu_now_us(const emu_t *emu);
 
 #endif  // SPINNPOP_EMULATOR_H

@@ -339,3 +339,7 @@ const char *emu_core_log(const emu_t *emu, int core_index) {
     const core_t *core = emu->cores[core_index];
     return core->log != NULL ? core->log : "";
 }
+
+uint64_t emu_now_us(const emu_t *emu) {
+    return emu->now_us;
+}

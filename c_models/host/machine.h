@@ -92,6 +92,9 @@ typedef struct core {
     uint32_t last_shift;
     char *log;
     size_t log_length, log_capacity;
+    uint32_t timer_period_us;    // 0: no timer
+    uint64_t next_tick_us;
+    uint32_t ticks;
 } core_t;
 
 typedef struct {
@@ -185,6 +188,7 @@ struct emu {
     bool preempt;                // FIQs inside callbacks, bounded sends
     delivery_t *in_flight;
     size_t n_in_flight, in_flight_capacity;
+    uint64_t now_us;             // emulated time: passes only when quiet
     char error[512];
 };
 

@@ -64,8 +64,14 @@ void rt_error(uint code, ...) {
 
 uint spin1_start(sync_bool sync) {
     (void) sync;  // every core starts together once all have loaded
-    running_core()->state = EMU_CORE_RUNNING;
+    core_t *core = running_core();
+    core->state = EMU_CORE_RUNNING;
+    core->next_tick_us = emu_active->now_us + core->timer_period_us;
     return 0;
+}
+
+void spin1_set_timer_tick(uint time) {
+    running_core()->timer_period_us = time;
 }
 
 void spin1_exit(uint error) {

@@ -229,6 +229,41 @@ static bool shuffle_step(emu_t *emu) {
     return true;
 }
 
+//! The machine is quiet: time moves on to the next timer tick of a running
+//! core, and every core due then gets its TIMER_TICK. False if no core
+//! has a timer: the machine has stopped for good.
+static bool next_tick(emu_t *emu) {
+    uint64_t next = UINT64_MAX;
+    for (int c = 0; c < emu->n_cores; c++) {
+        const core_t *core = emu->cores[c];
+        if (core->state == EMU_CORE_RUNNING && core->timer_period_us > 0
+                && core->handlers[TIMER_TICK].cback != NULL
+                && core->next_tick_us < next) {
+            next = core->next_tick_us;
+        }
+    }
+    if (next == UINT64_MAX) {
+        return false;
+    }
+    emu->now_us = next;
+    for (int c = 0; c < emu->n_cores; c++) {
+        core_t *core = emu->cores[c];
+        if (core->state != EMU_CORE_RUNNING || core->timer_period_us == 0
+                || core->next_tick_us != next
+                || core->handlers[TIMER_TICK].cback == NULL) {
+            continue;
+        }
+        core->next_tick_us += core->timer_period_us;
+        handler_t handler = core->handlers[TIMER_TICK];
+        task_queue_t *queue = handler.priority <= 0 ? &core->irq_queue
+                : &core->tasks[handler.priority - 1];
+        // A full queue loses the tick, as spin1's does.
+        queue_push(queue, (task_t) {handler.cback, ++core->ticks, 0, false});
+        core_make_ready(emu, core);
+    }
+    return true;
+}
+
 static int run_turns(emu_t *emu, uint64_t max_callbacks) {
     if (setjmp(emu->failure_exit) != 0) {
         emu->current = NULL;
@@ -241,12 +276,15 @@ static int run_turns(emu_t *emu, uint64_t max_callbacks) {
         }
         if (emu->reorder_state != 0) {
             if (!shuffle_step(emu)) {
-                break;
+                if (!next_tick(emu)) {
+                    break;
+                }
+                continue;
             }
             if (emu->ready_count == 0 || !(next_random(emu) & 1)) {
                 continue;  // packets move while the cores wait
             }
-        } else if (emu->ready_count == 0) {
+        } else if (emu->ready_count == 0 && !next_tick(emu)) {
             break;
         }
         core_t *core = emu->cores[emu->ready[emu->ready_head]];

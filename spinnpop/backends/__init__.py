@@ -7,6 +7,7 @@ and in what they can count."""
 
 from __future__ import annotations
 
+import time
 import warnings
 from dataclasses import dataclass, field
 from typing import NamedTuple
@@ -68,6 +69,13 @@ class Backend:
     start_timeout = None
     #: Seconds between two looks at the running cores.
     poll_seconds = 0.0
+    #: A run has stalled when no core has moved for this long (by
+    #: ``clock``): the cores re-send what they miss every few tens of
+    #: milliseconds, backing off to about a second.
+    stall_seconds = 10.0
+    #: Milliseconds a core waits without progress before it re-sends what
+    #: it sent for the samples it is still waiting on.
+    patience_ms = 20
 
     def __init__(self, n_boards: int = 1, down_cores=(), down_chips=(),
                  down_links=()):
@@ -99,10 +107,14 @@ class Backend:
         """Called once the tool chain has placed ``mapped`` and loaded its
         data, before the cores start."""
 
+    def clock(self) -> float:
+        """Seconds by the machine's clock (a board's is the host's)."""
+        return time.monotonic()
+
     def stalled(self, seconds: float) -> bool:
         """Whether a run whose cores have made no progress for
-        ``seconds`` has stalled."""
-        raise NotImplementedError
+        ``seconds`` (by ``clock``) has stalled."""
+        return seconds > self.stall_seconds
 
     def core_counters(self, mapped) -> list:
         """What the machine counted for each core, by core index: None

@@ -6,8 +6,11 @@ The cores start as SpiNNaker's SYNC binaries do: once loaded they wait in
 SYNC0, and one SYNC0 signal sets them all off. Then the host polls the
 cores' states and their status regions until every core has finished,
 one has failed (a run-time error or its watchdog), or the run has stalled
-(the backend decides when: the emulator knows when its machine has gone
-quiet, a board only that nothing has moved for a while).
+(nothing has moved for the backend's stall time, by its clock: a board's
+is the host's, the emulator's passes only while its machine is quiet).
+Every core has finished when its status says so: a layer core then stays
+a while to answer late requests for what it sent (recovery), so the host
+does not wait for it to exit.
 """
 
 from __future__ import annotations
@@ -138,7 +141,7 @@ def _watch(loaded: LoadedNetwork, backend, look, stopped=None) -> str:
     has failed, the run has stalled, or ``stopped(statuses)``."""
     transceiver = loaded.transceiver
     cores = FecDataView.get_cores_for_type(ExecutableType.SYNC)
-    last, since = None, time.monotonic()
+    last, since = None, backend.clock()
     while True:
         # On the emulator, polling is what lets the machine run on.
         infos = transceiver.get_cpu_infos(cores)
@@ -147,9 +150,11 @@ def _watch(loaded: LoadedNetwork, backend, look, stopped=None) -> str:
             return "failed"
         if look is not None:
             look(loaded.read)
-        if states.count(CPUState.FINISHED) == len(cores):
+        statuses, now = loaded.statuses(), backend.clock()
+        if all(int(s["state"]) == CoreState.DONE for s in statuses):
             return "done"
-        statuses, now = loaded.statuses(), time.monotonic()
+        if states.count(CPUState.FINISHED) == len(cores):
+            return "stalled"    # exited without finishing
         if stopped is not None and stopped(statuses):
             return "stopped"
         progress = tuple((int(s["steps_done"]), int(s["waiting_stage"]),

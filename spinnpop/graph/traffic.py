@@ -186,6 +186,13 @@ def backward_expected(node, core: int) -> int:
     return total
 
 
+def backward_senders_total(node, core: int) -> int:
+    """Cores of the populations sending partial errors to a core (of
+    ``node.sent``), numbered through its key table."""
+    return sum(edge.post.n_cores for edge in node.outgoing
+               if edge.trained and backward_senders(edge, core))
+
+
 def shares_gradients(node) -> bool:
     """Whether the population's cores sum their gradients at batch ends."""
     return node.layer.shares_weights and node.n_cores > 1

@@ -19,10 +19,14 @@ NUMERIC = "float32"
 _WORD = 4
 # Structs private to the C, as both the ARM and the host lay them out.
 _EVENT = 8           # event_t
-_LAYER_SLOT = 24     # layer_slot_t
+_LAYER_SLOT = 36     # layer_slot_t
 _ARRIVAL = 2         # an input place, noted as a uint16_t
 #: Places in a core's input store: arrivals are noted as 16-bit numbers.
 MAX_INPUT_SPACE = 1 << 16
+
+
+def _words(bits: int) -> int:
+    return -(-bits // 32)
 
 
 class Layer:
@@ -238,7 +242,30 @@ class TrainedLayer(Layer):
                 + dtcm_block(slots * _LAYER_SLOT)
                 + dtcm_block(slots * self.n_inputs(core) * _ARRIVAL)
                 + dtcm_block(slots * (3 * n + 2 * softmax) * _WORD)
+                + dtcm_block(slots * self._bitmap_words(core) * _WORD)
+                + (dtcm_block(_words(self.n_weights(core)) * _WORD)
+                   if traffic.shares_gradients(node) else 0)
                 + self.kind_dtcm(network, core))
+
+    def _bitmap_words(self, core: int) -> int:
+        """Words of a slot's received bitmaps (layer.h)."""
+        node = self.node
+        softmax = node.n_cores if node.is_softmax else 0
+        return (_words(self.input_space(core)) + _words(2 * softmax)
+                + _words(traffic.backward_senders_total(node.sent, core)
+                         * node.sent.core_size(core)))
+
+    def log_capacity(self, core: int) -> int:
+        """Packets a core sends for one sample at most (its sent log)."""
+        node = self.node
+        forward = sum(piece.n_rows for piece in
+                      traffic.segments(node.sent, core)) * node.sent.row_size
+        partials = sum(block.n_pre for block in
+                       traffic.backward_blocks(node, core))
+        return (forward + partials + 2 * int(node.is_softmax)
+                + int(bool(node.upstream_inputs))
+                + (self.n_weights(core) if traffic.shares_gradients(node)
+                   else 0))
 
     def rows_per_core(self, network, n_samples: int) -> int:
         node = self.node
@@ -321,7 +348,9 @@ class TrainedLayer(Layer):
                  Region.REDUCE: words if traffic.shares_gradients(node)
                  else 0,
                  Region.INPUTS: network.n_slots * self.input_space(core)
-                 * _WORD}
+                 * _WORD,
+                 Region.SENT: network.n_slots
+                 * (2 + 2 * self.log_capacity(core)) * _WORD}
         if node.is_output:
             sizes[Region.TARGETS] = shape.n_samples * n * _WORD
             sizes[Region.ORDER] = shape.n_steps * _WORD
@@ -360,6 +389,9 @@ class TrainedLayer(Layer):
             input_space=sum(r["input_space"] for r in incoming),
             n_incoming=len(incoming), n_backward_targets=len(targets),
             backward_expected=traffic.backward_expected(node.sent, core),
+            backward_senders=traffic.backward_senders_total(node.sent,
+                                                            core),
+            log_capacity=self.log_capacity(core),
             softmax_cores=node.n_cores if node.is_softmax else 0,
             softmax_key=own.get("softmax", 0),
             sends_acks=int("ack" in own), ack_key=own.get("ack", 0),

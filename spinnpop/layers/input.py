@@ -33,8 +33,10 @@ class InputLayer(Layer):
         return max(1, min(self.node.grid[0], INPUT_DATA_PER_CORE // per_row))
 
     def dtcm(self, network, core: int) -> int:
+        acked = -(-network.downstream_cores(self.node) // 32) * _WORD
         return (self.core_dtcm(network, core)
-                + dtcm_block(network.n_slots * _INPUT_SLOT))
+                + dtcm_block(network.n_slots * _INPUT_SLOT)
+                + dtcm_block(network.n_slots * acked))
 
     def check_fits(self, network) -> None:
         need = self.largest_dtcm(network)

@@ -10,10 +10,14 @@ Keys themselves come from PACMAN, through a ``keys(node, core,
 partition)`` lookup returning (key, mask), core None for a population's.
 
 Key layout: PACMAN gives each core of a population a block of the keys of
-each partition it sends; within its block a core sends ``slot << shift |
-position``, where the slot says which in-flight sample a packet belongs
-to. A forward position is ``row << (col_bits + ch_bits) | column <<
-ch_bits | channel`` of the neuron's place in its segment.
+each partition it sends; within its block a core sends ``field << shift |
+position``, where the slot field is the sample's step modulo twice the
+samples in flight: the slot it is in, and which of two successive samples
+of that slot (so that a late re-sent packet is never taken for the next
+sample's). A forward position is ``row << (col_bits + ch_bits) | column
+<< ch_bits | channel`` of the neuron's place in its segment. A running
+sum or total of shared gradients is ``parity << shift | weight``, with the
+batch's parity.
 """
 
 from __future__ import annotations
@@ -125,17 +129,17 @@ def _position_bits(node, partition: str) -> int:
 
 def n_keys(network, node, core: int, partition: str) -> int:
     """Keys a core of ``node`` needs in ``partition``."""
-    kind = _kind(partition)
+    kind, fields = _kind(partition), 2 * network.n_slots
     if kind == _FORWARD:
-        return network.n_slots << _position_bits(node, partition)
+        return fields << _position_bits(node, partition)
     if kind == _BACKWARD:
         edge, pre_core = _backward_edge(network, partition)
-        return network.n_slots << index_bits(edge.pre.core_size(pre_core))
+        return fields << index_bits(edge.pre.core_size(pre_core))
     if kind == SOFTMAX:
-        return network.n_slots << 1
+        return fields << 1
     if kind == ACK:
         return 1
-    return 1 << index_bits(node.layer.n_weights(core))
+    return 2 << index_bits(node.layer.n_weights(core))
 
 
 def _core_shift(network, keys, node, core, partition: str) -> int:
@@ -159,9 +163,11 @@ def key_table(network, node, core: int, keys) -> bytes:
         entry.update(fields)
         entries.append(entry)
 
+    senders = 0      # the cores sending acks or partial errors, numbered
     if node.is_input:
         for other in traffic.acknowledging(network, node):
-            add(other, None, ACK, KeyKind.ACK, 0)
+            add(other, None, ACK, KeyKind.ACK, 0, index=senders)
+            senders += other.n_cores
     for p, edge in enumerate(node.incoming):
         pre = edge.pre
         _, col_bits, ch_bits = traffic.position_bits(pre, 0)
@@ -179,7 +185,9 @@ def key_table(network, node, core: int, keys) -> bytes:
     for edge in node.sent.outgoing:
         if edge.trained and traffic.backward_senders(edge, core):
             add(edge.post, None, traffic.backward_partition(edge, core),
-                KeyKind.BACKWARD, index_bits(node.sent.core_size(core)))
+                KeyKind.BACKWARD, index_bits(node.sent.core_size(core)),
+                index=senders)
+            senders += edge.post.n_cores
     if node.is_softmax:
         add(node, None, SOFTMAX, KeyKind.SOFTMAX, 1)
     if traffic.shares_gradients(node):
@@ -220,10 +228,12 @@ def params(network, node, core: int, keys) -> bytes:
 
 
 def run_params(mode: int, shape: RunShape, batch_size: int,
-               learning_rate: float, momentum: float) -> bytes:
+               learning_rate: float, momentum: float,
+               patience_ms: int) -> bytes:
     """The run region, the same for every core."""
     return RUN_PARAMS.pack(dict(
         mode=mode, n_samples=shape.n_samples, n_steps=shape.n_steps,
         batch_size=batch_size, learning_rate=np.float32(learning_rate),
         momentum=np.float32(momentum),
-        record_outputs=int(shape.record_outputs), stop_at=0))
+        record_outputs=int(shape.record_outputs), stop_at=0,
+        patience=patience_ms))

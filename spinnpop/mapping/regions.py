@@ -87,6 +87,7 @@ class Region(enum.IntEnum):
     OUTPUTS = 11    #: output: sequence steps x neurons of float32 outputs
     INPUTS = 12     #: layer: each slot's received inputs (slots x space)
     REDUCE = 13     #: layer with shared weights: gradient shares received
+    SENT = 14       #: layer: what each slot sent (sent_log_t), to re-send
 
 
 class KeyKind(enum.IntEnum):
@@ -154,7 +155,9 @@ KEY_ENTRY = Struct("key_entry_t", "A block of keys a core listens to: one "
     ("row0", "uint32_t", "forward: grid row of the block's first position"),
     ("core_rows", "uint32_t", "forward: rows of each sending core (the "
                               "last may have fewer)"),
-    ("index", "uint32_t", "forward: which incoming projection"),
+    ("index", "uint32_t", "forward: which incoming projection; backward "
+                          "and ack: the number of the block's core 0 "
+                          "among all the cores sending this kind"),
 ))
 
 RUN_PARAMS = Struct("run_params_t", "What one run asks of a core.", (
@@ -168,6 +171,8 @@ RUN_PARAMS = Struct("run_params_t", "What one run asks of a core.", (
     ("stop_at", "uint32_t", "set by the host during a run: input cores "
                             "start no batch at or after this step (0: "
                             "none; read where it lies)"),
+    ("patience", "uint32_t", "timer ticks (ms) a core waits without "
+                             "progress before it re-sends what it sent"),
 ))
 
 STATUS = Struct("status_t", "Progress a core reports, read after a run.", (
@@ -179,7 +184,11 @@ STATUS = Struct("status_t", "Progress a core reports, read after a run.", (
     ("expected", "uint32_t", "packets of that stage expected"),
     ("ring_overflows", "uint32_t", "events lost to a full event ring"),
     ("unknown_keys", "uint32_t", "packets with a key not in the key table"),
-    ("protocol_errors", "uint32_t", "packets for a step not in flight"),
+    ("protocol_errors", "uint32_t", "packets that fit no sample"),
+    ("duplicates", "uint32_t", "packets received again (re-sent), ignored"),
+    ("stale", "uint32_t", "packets of a sample the core had finished"),
+    ("resends", "uint32_t", "times the core re-sent what it was waiting "
+                            "on"),
     ("dtcm_bytes", "uint32_t", "DTCM heap the core took, as sark charges"),
 ))
 
@@ -231,6 +240,10 @@ LAYER_PARAMS = Struct("layer_params_t", "A trained population's role; "
                                        "errors"),
     ("backward_expected", "uint32_t", "partial errors of the sent neurons "
                                       "received per sample"),
+    ("backward_senders", "uint32_t", "cores of the populations sending "
+                                     "partial errors, numbered through "
+                                     "the key table"),
+    ("log_capacity", "uint32_t", "packets a slot's sent log holds"),
     ("softmax_cores", "uint32_t", "cores sharing the softmax (0: none)"),
     ("softmax_key", "uint32_t", "base key of the softmax partition"),
     ("sends_acks", "uint32_t", "1 if an input population is upstream"),

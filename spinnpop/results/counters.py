@@ -29,6 +29,12 @@ class CoreCounters:
     #: not in flight (a protocol error).
     unknown_keys: int = 0
     protocol_errors: int = 0
+    #: Recovery: packets received again and ignored, packets of samples
+    #: the core had finished (answered with what it sent for them), and
+    #: the times it re-sent what it was waiting on.
+    duplicates: int = 0
+    stale: int = 0
+    resends: int = 0
     callbacks: int = 0
     #: Sends refused because the core's outgoing queue was full (it then
     #: tries again, as on the chip).
@@ -91,8 +97,10 @@ class RunCounters:
             counts, target = raw.core_counters[index], by_core[key]
             status = raw.statuses[index]
             target.overflows += int(status["ring_overflows"])
-            target.unknown_keys += int(status["unknown_keys"])
-            target.protocol_errors += int(status["protocol_errors"])
+            for name in ("unknown_keys", "protocol_errors", "duplicates",
+                         "stale", "resends"):
+                setattr(target, name, getattr(target, name)
+                        + int(status[name]))
             target.dtcm_bytes = max(target.dtcm_bytes,
                                     int(status["dtcm_bytes"]))
             if counts is None:

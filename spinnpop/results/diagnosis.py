@@ -75,7 +75,8 @@ def raise_for(raw, network, mapped, n_samples: int, order) -> None:
                 if stage != Stage.NONE else "has nothing to wait for")
         problems = [f"{status[name]} {name.replace('_', ' ')}"
                     for name in ("ring_overflows", "unknown_keys",
-                                 "protocol_errors") if status[name]]
+                                 "protocol_errors", "resends")
+                    if status[name]]
         if problems:
             what += "; it saw " + ", ".join(problems)
         lines.append((step, f"{_where(network, core)} {what}"))
@@ -85,10 +86,10 @@ def raise_for(raw, network, mapped, n_samples: int, order) -> None:
     if all(c is not None for c in raw.core_counters):   # not on SpiNNaker
         counted.append(f"{sum(c.dropped for c in raw.core_counters)} at "
                        "cores")
+    if drops:
+        counted.append("what the cores re-sent did not get through")
     summary = (f"the run stalled with {len(lines)} cores unfinished "
-               f"({', '.join(counted)})"
-               + ("; spinnpop's models do not recover lost packets yet"
-                  if drops else "") + ":")
+               f"({'; '.join(counted)}):")
     down = [f"chip {xy} dropped {n} packets bound for its link {link} "
             f"({_LINKS[link]}), which is down; the network can be mapped "
             f"around it with setup(down_links=[({xy[0]}, {xy[1]}, {link})])"

@@ -186,7 +186,8 @@ def _execute(state, network: Network, mode: RunMode, shape, inputs: dict,
         from spinnpop.mapping import toolchain
     momentum = optimizer.momentum if optimizer is not None else 0.0
     rate = optimizer.learning_rate if optimizer is not None else 0.0
-    run = layout.run_params(int(mode), shape, batch_size, rate, momentum)
+    run = layout.run_params(int(mode), shape, batch_size, rate, momentum,
+                            state.backend.patience_ms)
     data = loading.RunData(
         weights={p: p._weight for p in state.projections
                  if p._weight is not None},

@@ -49,6 +49,10 @@ uint spin1_schedule_callback(callback_t cback, uint arg0, uint arg1,
 uint spin1_trigger_user_event(uint arg0, uint arg1);
 uint spin1_send_mc_packet(uint key, uint data, uint load);
 void *spin1_malloc(uint bytes);
+//! The period of TIMER_TICK in microseconds (before spin1_start). The
+//! emulator's time passes only while its whole machine is quiet: a tick
+//! comes when nothing else can happen, as if computing took no time.
+void spin1_set_timer_tick(uint time);
 
 //! Stops the core with an error; never returns (sark.h).
 void rt_error(uint code, ...) __attribute__((noreturn));

@@ -212,13 +212,13 @@ void kind_send_partials(const backward_target_t *target, uint32_t slot,
         const value_t *delta) {
     const window_t *window = &windows[target->projection];
     const incoming_t *projection = window_projection(window);
-    uint32_t base = target->key | (slot << target->slot_shift);
+    uint32_t base = partials_key(target, slot);
     uint32_t index = target->index_offset;
     for (uint32_t r = 0; r < target->n_rows; r++) {
         uint32_t row = target->row0 + r - projection->halo_row0;
         for (uint32_t col = 0; col < projection->pre_width; col++) {
             for (uint32_t ch = 0; ch < projection->pre_channels; ch++) {
-                core_send(base | index++, value_to_payload(
+                layer_send(slot, base | index++, value_to_payload(
                         partial_error(window, row, col, ch, delta)));
             }
         }

@@ -53,7 +53,7 @@ void kind_send_partials(const backward_target_t *target, uint32_t slot,
         const value_t *delta) {
     const incoming_t *projection = &layer.incoming[target->projection];
     uint32_t n = core.params.n_neurons;
-    uint32_t base = target->key | (slot << target->slot_shift);
+    uint32_t base = partials_key(target, slot);
     for (uint32_t i = 0; i < target->n_pre; i++) {
         const value_t *row = weight_row(layer.weights, projection,
                 target->pre_start + i);
@@ -61,7 +61,7 @@ void kind_send_partials(const backward_target_t *target, uint32_t slot,
         for (uint32_t j = 0; j < n; j++) {
             partial += value_mul(row[j], delta[j]);
         }
-        core_send(base | (target->index_offset + i),
+        layer_send(slot, base | (target->index_offset + i),
                 value_to_payload(partial));
     }
 }

@@ -9,6 +9,11 @@
 // read where it lies, the same for every input core), no batch starts at
 // or after it, and once the last one is acknowledged the core reports
 // itself stopped: every weight is then that of a batch end.
+//
+// Recovery (recovery.h): the acknowledgements are the input's only news.
+// Once its patience runs out with samples unacknowledged, it sends those
+// samples again; cores that have finished them answer with what they sent,
+// and so on down the network, until what was lost has been replaced.
 #include <debug.h>
 
 #include "core.h"
@@ -22,13 +27,22 @@ typedef struct {
     uint32_t busy;
 } input_slot_t;
 
+const bool role_lingers = false;
+
 static input_params_t params;
 static const value_t *data;
 static const uint32_t *order;
 static volatile const run_params_t *run_region;  // the host may write it
 static input_slot_t *slots;
+static uint32_t *acked;         // per slot, a bit per acknowledging core
+static uint32_t acked_words;
 static uint32_t next_step = 0;
 static uint32_t in_flight = 0;
+
+static void send_sample(const input_slot_t *state) {
+    core_send_forward(slot_field(state->step, core.params.n_slots),
+            data + order[state->step] * core.params.n_neurons, NULL, 0);
+}
 
 static void send_samples(uint unused0, uint unused1) {
     (void) unused0;
@@ -50,30 +64,53 @@ static void send_samples(uint unused0, uint unused1) {
         if (core.run.mode == MODE_TRAIN && in_flight > 0 && starts_batch) {
             break;  // the weights change at the batch end first
         }
-        slots[slot] = (input_slot_t) {.step = next_step, .acks = 0, .busy = 1};
+        input_slot_t *state = &slots[slot];
+        state->step = next_step;
+        state->acks = 0;
+        state->busy = 1;
+        bitmap_clear(acked + slot * acked_words, acked_words);
         in_flight++;
-        core_send_forward(slot,
-                data + order[next_step++] * core.params.n_neurons);
+        send_sample(state);
+        next_step++;
     }
     core_report_status();
 }
 
-bool role_packet(const key_entry_t *entry, uint32_t key, uint32_t payload) {
-    (void) key;
-    if (entry->kind != KEY_ACK) {
-        return false;
+packet_verdict_t role_packet(const key_entry_t *entry, uint32_t key,
+        uint32_t payload) {
+    uint32_t sender = core_sender(entry, key_fields(entry, key));
+    if (entry->kind != KEY_ACK || sender >= params.acks_expected) {
+        return PACKET_INVALID;
     }
-    input_slot_t *slot = &slots[payload % core.params.n_slots];
-    if (!slot->busy || slot->step != payload
-            || slot->acks == params.acks_expected) {
-        return false;
+    uint32_t index = payload % core.params.n_slots;
+    input_slot_t *slot = &slots[index];
+    if (!slot->busy || slot->step != payload) {
+        return payload < next_step ? PACKET_STALE : PACKET_INVALID;
+    }
+    if (!bitmap_claim(acked + index * acked_words, sender)) {
+        return PACKET_DUPLICATE;
     }
     if (++slot->acks == params.acks_expected) {
-        core_event(ACKS_DONE, payload % core.params.n_slots);
+        core_event(ACKS_DONE, index);
     } else {
         core_start_processing();
     }
-    return true;
+    return PACKET_NEW;
+}
+
+bool role_resend(void) {
+    bool waiting = false;
+    for (uint32_t s = 0; s < core.params.n_slots; s++) {
+        if (slots[s].busy && slots[s].acks < params.acks_expected) {
+            send_sample(&slots[s]);
+            waiting = true;
+        }
+    }
+    return waiting;
+}
+
+void role_answer(void) {
+    // Nobody asks the input for anything.
 }
 
 bool role_next_work(uint32_t *slot, uint32_t *item) {
@@ -113,6 +150,9 @@ void role_initialise(data_specification_metadata_t *ds, const void *role) {
     for (uint32_t s = 0; s < core.params.n_slots; s++) {
         slots[s] = (input_slot_t) {.step = 0, .acks = 0, .busy = 0};
     }
+    acked_words = bitmap_words(params.acks_expected);
+    acked = dtcm_allocate(core.params.n_slots * acked_words
+            * sizeof(uint32_t));
 }
 
 void role_start(void) {

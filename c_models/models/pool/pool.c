@@ -113,7 +113,7 @@ static value_t partial_error(uint32_t slot, uint32_t input, place_t at,
 void kind_send_partials(const backward_target_t *target, uint32_t slot,
         const value_t *delta) {
     const incoming_t *projection = window_projection(window);
-    uint32_t base = target->key | (slot << target->slot_shift);
+    uint32_t base = partials_key(target, slot);
     uint32_t index = target->index_offset;
     place_t at;
     for (uint32_t r = 0; r < target->n_rows; r++) {
@@ -121,7 +121,7 @@ void kind_send_partials(const backward_target_t *target, uint32_t slot,
         for (at.col = 0; at.col < projection->pre_width; at.col++) {
             for (at.ch = 0; at.ch < projection->pre_channels; at.ch++) {
                 uint32_t input = window_input(window, at.row, at.col, at.ch);
-                core_send(base | index++, value_to_payload(
+                layer_send(slot, base | index++, value_to_payload(
                         partial_error(slot, input, at, delta)));
             }
         }

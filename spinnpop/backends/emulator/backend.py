@@ -111,11 +111,16 @@ enable_reinjection = False
     def loaded(self, mapped: MappedNetwork) -> None:
         self._mapped = mapped
 
+    def clock(self) -> float:
+        """Emulated seconds: they pass only while the machine is quiet
+        (from one timer tick to the next), as if computing took no time."""
+        return self._transceiver.engine.now_us() / 1e6
+
     def stalled(self, seconds: float) -> bool:
         """Whether a run whose cores have made no progress for
-        ``seconds`` has stalled: the emulator knows when its machine
-        has gone quiet."""
-        return self._transceiver.quiet
+        ``seconds`` of emulated quiet time has stalled, or the machine has
+        stopped with nothing left to wait for."""
+        return self._transceiver.quiet or super().stalled(seconds)
 
     def _setup_engine(self, engine) -> None:
         mapped = self._mapped

@@ -90,7 +90,8 @@ def _load_library() -> ctypes.CDLL:
                  [p, i, ctypes.POINTER(CoreCounters)]),
                 ("emu_chip_counters", None,
                  [p, u32, u32, ctypes.POINTER(ChipCounters)]),
-                ("emu_core_log", ctypes.c_char_p, [p, i])):
+                ("emu_core_log", ctypes.c_char_p, [p, i]),
+                ("emu_now_us", u64, [p])):
             function = getattr(lib, name)
             function.restype = restype
             function.argtypes = argtypes
@@ -209,6 +210,11 @@ class Engine:
         counters = ChipCounters()
         self._lib.emu_chip_counters(self._emu, x, y, ctypes.byref(counters))
         return counters
+
+    def now_us(self) -> int:
+        """Emulated microseconds: time passes only while the machine is
+        quiet, from timer tick to timer tick."""
+        return self._lib.emu_now_us(self._emu)
 
     def core_log(self, core: int) -> str:
         return self._lib.emu_core_log(self._emu, core).decode(

@@ -230,7 +230,8 @@ class EmulatorTransceiver(MockableTransceiver):
 
     @property
     def quiet(self) -> bool:
-        """Whether the machine has gone quiet with work left: stalled."""
+        """Whether the machine has stopped with work left and no timer to
+        wait for: stalled."""
         return self.run_state == RunState.STALLED
 
     def _update_states(self):

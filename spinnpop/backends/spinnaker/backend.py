@@ -43,9 +43,6 @@ class SpiNNakerBackend(Backend):
     #: Each look reads every core's status over the network (about a
     #: millisecond a core), so not too often.
     poll_seconds = 0.5
-    #: A run has stalled when no core has moved for this long: a sample
-    #: takes milliseconds, so it is waiting for a lost packet.
-    stall_seconds = 10.0
 
     def __init__(self, n_boards: int = 1, machine: str | None = None,
                  spalloc_server: str | None = None,
@@ -108,9 +105,6 @@ class SpiNNakerBackend(Backend):
 
     def prepare(self, tools) -> None:
         FecDataView.register_binary_search_path(self.binaries)
-
-    def stalled(self, seconds: float) -> bool:
-        return seconds > self.stall_seconds
 
     def error(self, exception: Exception, captured: str) -> Exception:
         """A MachineError naming the machine and what went wrong, with the

@@ -1,0 +1,86 @@
+// What makes lost packets harmless (DESIGN.md, packet protocol, point 7).
+//
+// A router may drop any packet. Every core logs in SDRAM what it sent for
+// each slot's sample, and re-sends that log, whole, in two cases:
+//   - it has been waiting for something for its patience (timer ticks
+//     without progress, doubling after each fruitless re-send): what it
+//     sent for a sample it has not finished is what its peers would answer;
+//   - a packet of a sample it has already finished arrives (a peer re-sent
+//     its own log, so something of ours did not reach it): it answers with
+//     that sample's log at its next tick.
+// Receivers keep a bit per packet they expect of a sample, so duplicates
+// are ignored, and a key's slot field carries the step modulo twice the
+// slots, so a late packet of the sample a slot held before is never taken
+// for its current one. A core that is not missing anything sends nothing
+// extra: recovery costs two SDRAM writes per packet sent, and nothing else.
+#ifndef RECOVERY_H
+#define RECOVERY_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "regions.h"
+
+//! Timer period: the unit of patience.
+#define TICK_MICROSECONDS 1000
+//! Patience doubles up to this many times its start after fruitless
+//! re-sends.
+#define MOST_BACKOFF 32
+//! A core that has finished its steps answers late requests for this many
+//! times its longest patience before it exits.
+#define LINGER_FACTOR 4
+
+//! What a received packet turned out to be.
+typedef enum {
+    PACKET_NEW,        //!< stored: progress
+    PACKET_DUPLICATE,  //!< already had it
+    PACKET_STALE,      //!< of a sample the core has finished
+    PACKET_INVALID     //!< fits no sample: a protocol error
+} packet_verdict_t;
+
+//! What a slot's sample sent, in SDRAM: step, then count (key, payload)
+//! pairs.
+typedef struct {
+    uint32_t step;     //!< UINT32_MAX: nothing yet
+    uint32_t count;
+    uint32_t packets[];
+} sent_log_t;
+
+//! The slot field of a step's keys: the step modulo twice the slots.
+static inline uint32_t slot_field(uint32_t step, uint32_t n_slots) {
+    return step % (2 * n_slots);
+}
+
+//! The slot a key's slot field names.
+static inline uint32_t field_slot(uint32_t field, uint32_t n_slots) {
+    return field >= n_slots ? field - n_slots : field;
+}
+
+static inline uint32_t bitmap_words(uint32_t bits) {
+    return (bits + 31) >> 5;
+}
+
+//! Sets a bit; false if it was set already (a duplicate).
+static inline bool bitmap_claim(uint32_t *map, uint32_t bit) {
+    uint32_t word = bit >> 5, mask = 1u << (bit & 31);
+    if (map[word] & mask) {
+        return false;
+    }
+    map[word] |= mask;
+    return true;
+}
+
+static inline void bitmap_clear(uint32_t *map, uint32_t words) {
+    for (uint32_t w = 0; w < words; w++) {
+        map[w] = 0;
+    }
+}
+
+//! Sends a packet of `step`'s sample and logs it (the log of another step
+//! is started afresh). A log holds `capacity` packets.
+void log_send(sent_log_t *log, uint32_t capacity, uint32_t step,
+        uint32_t key, uint32_t payload);
+//! Sends everything the log holds again.
+void log_resend(const sent_log_t *log);
+
+#endif  // RECOVERY_H

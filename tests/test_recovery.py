@@ -1,0 +1,142 @@
+"""Lost packets are recovered: whatever kind of packet a router drops,
+the cores notice, re-send and ignore duplicates, and the training ends
+with the weights of a run without losses (float32 sums taken in another
+order: within rounding). A run that cannot recover stops and says which
+population, core and sample is missing what; it never hangs."""
+
+import numpy as np
+import pytest
+
+import spinnpop as sp
+from spinnpop.backends.emulator.backend import PacketLoss
+from spinnpop.control import current_state
+from spinnpop.mapping.mapped import Traffic
+
+from conftest import data, every_kind, mlp
+
+
+def lose(population, traffic, skip, count=1):
+    current_state().backend.faults = [PacketLoss(
+        population.index, traffic, skip=skip, count=count)]
+
+
+def network():
+    populations, _ = mlp([5, 6, 3], ["relu", "softmax"], neurons_per_core=3)
+    return populations
+
+
+def run(populations):
+    x, labels = data(12, 5, 3)
+    return sp.train(x, labels, epochs=2, batch_size=4,
+                    loss="sparse_categorical_crossentropy", shuffle=False,
+                    verbose=0)
+
+
+def weights(projections):
+    return [p.get("weight") for p in projections]
+
+
+def assert_close(got, want):
+    for a, b in zip(got, want):
+        np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-7)
+
+
+def trained_mlp(loss=None):
+    sp.setup(seed=4)
+    try:
+        populations, projections = mlp([5, 6, 3], ["relu", "softmax"],
+                                       neurons_per_core=3)
+        if loss is not None:
+            lose(populations[loss[0]], *loss[1:])
+        history = run(populations)
+        return weights(projections), history, sp.counters()
+    finally:
+        sp.end()
+
+
+@pytest.fixture(scope="module")
+def lossless():
+    return trained_mlp()
+
+
+@pytest.mark.parametrize("sender, traffic, skip, waiting", [
+    # The 5 inputs of step 3 are packets 15 to 19 of the input's core.
+    (0, Traffic.FORWARD, 17, "in"),
+    # The output sends core 0 of layer1 three partial errors per step.
+    (2, Traffic.BACKWARD, 3 * 5 + 1, "layer1"),
+    (2, Traffic.SOFTMAX, 2 * 13 + 1, "layer2"),
+    (1, Traffic.ACK, 0, "in"),
+    (1, Traffic.FORWARD, 6 * 7, "layer1"),
+], ids=["activation", "partial error", "softmax", "acknowledgement",
+        "hidden activation"])
+def test_a_lost_packet_of_each_kind_is_recovered(lossless, sender, traffic,
+                                                  skip, waiting):
+    got, history, counters = trained_mlp((sender, traffic, skip))
+    assert counters.dropped == 1
+    assert sum(c.resends for c in counters.of(waiting)) >= 1
+    assert sum(c.duplicates for c in counters.cores) >= 1
+    assert_close(got, lossless[0])
+    np.testing.assert_allclose(history.history["loss"],
+                               lossless[1].history["loss"], rtol=1e-6)
+
+
+def test_lost_shared_gradients_are_recovered():
+    """Convolution cores sum their kernel gradients at batch ends: a lost
+    running sum or total is re-sent, and the sums are not taken twice."""
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(8, 9, 8, 2)).astype(np.float32)
+    y = rng.integers(0, 4, 8)
+    results = []
+    for count in (0, 1, 3):
+        sp.setup(seed=2)
+        populations = every_kind()
+        if count:
+            lose(populations[1], Traffic.REDUCE, skip=40, count=count)
+        sp.train(x, y, epochs=1, batch_size=4, verbose=0,
+                 loss="sparse_categorical_crossentropy",
+                 optimizer=sp.SGD(0.1, momentum=0.9))
+        results.append([p.get("weight") for p in current_state().projections
+                        if p._weight is not None])
+        assert sp.counters().dropped == count
+        sp.end()
+    assert_close(results[1], results[0])
+    assert_close(results[2], results[0])
+
+
+def test_lost_packets_that_cannot_be_replaced_stall_and_say_so(session):
+    """Every activation of the input's core from its 18th on is lost, first
+    sends and re-sends alike: the run stalls after ten seconds of emulated
+    quiet time, naming what is missing."""
+    populations = network()
+    lose(populations[0], Traffic.FORWARD, skip=17, count=10**9)
+    with pytest.raises(sp.StallError) as raised:
+        run(populations)
+    message = str(raised.value)
+    assert "packets dropped by routers" in message
+    assert "what the cores re-sent did not get through" in message
+    assert ("population 'layer1' core 0 (neurons 0:3, chip" in message
+            and "is missing 3 of 5 activations from the populations that "
+                "feed it for step 3 (epoch 0, position 3, sample 3)"
+            in message)
+    assert "population 'in' core 0" in message and "resends" in message
+
+
+def test_the_session_still_works_after_a_stall(session):
+    populations = network()
+    lose(populations[0], Traffic.FORWARD, skip=0, count=10**9)
+    with pytest.raises(sp.StallError):
+        run(populations)
+    run(populations)
+    assert sp.counters().dropped == 0
+
+
+def test_a_core_that_fails_is_named_with_its_log(session, monkeypatch):
+    """A core that stops with rt_error (here: a DTCM heap smaller than the
+    budget the network was split for) fails the run with its log."""
+    import spinnpop.backends.emulator.transceiver as transceiver
+    monkeypatch.setattr(transceiver, "DTCM_HEAP_BYTES", 200)
+    populations = network()
+    with pytest.raises(sp.RunError, match=r"(?s)population 'layer1' core 0 "
+                       r".* error code 10 \(RTE_MALLOC\).*DTCM exhausted "
+                       r"allocating"):
+        run(populations)
