@@ -1,7 +1,7 @@
 """spinnpop's benchmarks (``make bench``): each prints its measurements
 and the ratios against its peers, all measured in this run.
 
-    python benchmarks/run.py [--only mlp|lenet] [--epochs N]
+    python benchmarks/run.py [--only mlp|lenet|loss] [--epochs N]
                              [--networks "LeNet-5" ...] [--mnist PATH]
 """
 
@@ -16,6 +16,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import lenet_family  # noqa: E402
 import mlp_fashion_mnist  # noqa: E402
+import packet_loss  # noqa: E402
 
 from spinnpop.datasets import load_fashion_mnist, load_mnist  # noqa: E402
 from spinnpop.hardware import DTCM_HEAP_BYTES  # noqa: E402
@@ -65,9 +66,26 @@ def lenet(data, name: str, epochs: int, networks) -> None:
               f"{100 * (r.accuracy[ours] - r.accuracy[theirs]):+.2f}")
 
 
+def loss(samples: int) -> None:
+    print(f"\nRecovering lost packets: one epoch, batch {packet_loss.BATCH},"
+          f" Fashion-MNIST on {samples} samples; routers drop packets at "
+          "random at each rate, against no drops")
+    print(f"{'network':<26}{'drop rate':>10}{'dropped':>9}{'resends':>9}"
+          f"{'time':>8}{'packets':>9}{'weights moved':>15}")
+    base = {}
+    for name, rate, result, moved in packet_loss.run(samples):
+        base.setdefault(name, result)
+        print(f"{name:<26}{rate:>10.0e}{result['dropped']:>9}"
+              f"{result['resends']:>9}"
+              f"{result['seconds'] / base[name]['seconds']:>8.2f}"
+              f"{result['sent'] / base[name]['sent']:>9.3f}{moved:>15.1e}")
+    print("(time and packets as ratios over no drops; weights moved: "
+          "largest relative difference)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--only", choices=("mlp", "lenet"))
+    parser.add_argument("--only", choices=("mlp", "lenet", "loss"))
     parser.add_argument("--samples", type=int, default=10_000,
                         help="training samples of the MLP speed benchmark")
     parser.add_argument("--epochs", type=int, default=3,
@@ -82,9 +100,11 @@ def main() -> None:
     args = parser.parse_args()
     print(f"{platform.processor() or platform.machine()}, "
           f"{os.cpu_count()} cores, Python {platform.python_version()}")
-    if args.only != "lenet":
+    if args.only in (None, "mlp"):
         mlp(args.samples)
-    if args.only != "mlp":
+    if args.only in (None, "loss"):
+        loss(args.samples)
+    if args.only in (None, "lenet"):
         lenet(load_fashion_mnist(), "Fashion-MNIST", args.epochs,
               args.networks)
         if args.mnist:

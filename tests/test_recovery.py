@@ -12,6 +12,8 @@ from spinnpop.backends.emulator.backend import PacketLoss
 from spinnpop.control import current_state
 from spinnpop.mapping.mapped import Traffic
 
+from spinnpop.datasets import load_digits
+
 from conftest import data, every_kind, mlp
 
 
@@ -140,3 +142,27 @@ def test_a_core_that_fails_is_named_with_its_log(session, monkeypatch):
                        r".* error code 10 \(RTE_MALLOC\).*DTCM exhausted "
                        r"allocating"):
         run(populations)
+
+
+def digits_weights(drop_rate):
+    (x, y), _ = load_digits()
+    sp.setup(seed=0, drop_rate=drop_rate)
+    try:
+        _, projections = mlp([64, 32, 10], ["relu", "softmax"],
+                             neurons_per_core=16)
+        sp.train(x[:480].reshape(480, -1), y[:480], epochs=1, batch_size=32,
+                 loss="sparse_categorical_crossentropy", shuffle=False,
+                 optimizer=sp.SGD(0.05, momentum=0.9), verbose=0)
+        return weights(projections), sp.counters().dropped
+    finally:
+        sp.end()
+
+
+@pytest.mark.parametrize("rate", [1e-4, 1e-3, 1e-2])
+def test_digits_train_through_random_drops(rate):
+    """Routers drop packets of every kind at random, at every hop: the
+    training finishes, with the weights of the run without drops."""
+    want, _ = digits_weights(0.0)
+    got, dropped = digits_weights(rate)
+    assert dropped > 0
+    assert_close(got, want)

@@ -257,8 +257,7 @@ static packet_verdict_t backward_arrived(const key_entry_t *entry,
     uint32_t bit = core_sender(entry, fields) * layer.params.n_sent
             + fields.index;
     if (!state->forward_done || fields.index >= layer.params.n_sent
-            || bit >= layer.backward_bits
-            || state->backward_received == layer.params.backward_expected) {
+            || bit >= layer.backward_bits) {
         return PACKET_INVALID;
     }
     if (!bitmap_claim(backward_seen(fields.slot), bit)) {

@@ -155,13 +155,20 @@ int emu_start(emu_t *emu) {
     return failures;
 }
 
+static bool has_timer(const core_t *core) {
+    return core->state == EMU_CORE_RUNNING && core->timer_period_us > 0
+            && core->handlers[TIMER_TICK].cback != NULL;
+}
+
 static int run_state(const emu_t *emu) {
     if (emu->failed) {
         return EMU_FAILED;
     }
     bool moving = emu->ready_count > 0 || emu->n_in_flight > 0;
     for (int c = 0; c < emu->n_cores; c++) {
-        moving = moving || emu->cores[c]->out_count > 0;
+        // A core with a timer has something to wait for.
+        moving = moving || emu->cores[c]->out_count > 0
+                || has_timer(emu->cores[c]);
     }
     for (int c = 0; c < emu->n_cores; c++) {
         if (emu->cores[c]->state != EMU_CORE_EXITED) {
@@ -236,9 +243,7 @@ static bool next_tick(emu_t *emu) {
     uint64_t next = UINT64_MAX;
     for (int c = 0; c < emu->n_cores; c++) {
         const core_t *core = emu->cores[c];
-        if (core->state == EMU_CORE_RUNNING && core->timer_period_us > 0
-                && core->handlers[TIMER_TICK].cback != NULL
-                && core->next_tick_us < next) {
+        if (has_timer(core) && core->next_tick_us < next) {
             next = core->next_tick_us;
         }
     }
@@ -248,9 +253,7 @@ static bool next_tick(emu_t *emu) {
     emu->now_us = next;
     for (int c = 0; c < emu->n_cores; c++) {
         core_t *core = emu->cores[c];
-        if (core->state != EMU_CORE_RUNNING || core->timer_period_us == 0
-                || core->next_tick_us != next
-                || core->handlers[TIMER_TICK].cback == NULL) {
+        if (!has_timer(core) || core->next_tick_us != next) {
             continue;
         }
         core->next_tick_us += core->timer_period_us;
