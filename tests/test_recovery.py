@@ -71,8 +71,8 @@ def lossless():
     (1, Traffic.FORWARD, 6 * 7, "layer1"),
 ], ids=["activation", "partial error", "softmax", "acknowledgement",
         "hidden activation"])
-def test_a_lost_packet_of_each_kind_is_recovered(lossless, sender, traffic,
-                                                  skip, waiting):
+def test_a_lost_packet_of_each_kind_is_recovered(lossless, sender,
+                                                 traffic, skip, waiting):
     got, history, counters = trained_mlp((sender, traffic, skip))
     assert counters.dropped == 1
     assert sum(c.resends for c in counters.of(waiting)) >= 1
