@@ -80,7 +80,7 @@ def loss(samples: int) -> None:
               f"{result['seconds'] / base[name]['seconds']:>8.2f}"
               f"{result['sent'] / base[name]['sent']:>9.3f}{moved:>15.1e}")
     print("(time and packets as ratios over no drops; weights moved: "
-          "largest relative difference)")
+          "largest difference over the largest weight, per projection)")
 
 
 def main() -> None:
