@@ -100,8 +100,9 @@ def setup(backend: str = "emulator", seed: int = 0, **options) -> None:
         seed;
         ``drop_rate`` (0): the probability that a router drops a packet
         that reaches it, whatever the packet, reproducibly from ``seed``
-        (fault injection: the models do not recover lost packets yet, so
-        such a run stalls with an error saying so).
+        (fault injection: the cores re-send what went missing, and the
+        training ends with the weights it has without drops, up to float32
+        rounding).
         For SpiNNaker:
         ``machine``: a board's IP address or host name; or
         ``spalloc_server``: a spalloc server's URL (user, group and
