@@ -129,7 +129,9 @@ void core_report_status(void) {
 }
 
 void core_step_done(void) {
+    uint cpsr = spin1_fiq_disable();  // the FIQ handler counts it too
     core.progress++;
+    spin1_mode_restore(cpsr);
     if (++core.steps_done == core.run.n_steps) {
         core_report_status();
         core.status->state = STATE_DONE;
