@@ -14,7 +14,7 @@ from conftest import data, mlp
 
 def trained(fault=None, **options):
     """Weights after a training whose 23 cores fill chip (0, 0) and spill
-    onto (1, 0) and (0, 1); and where the cores were."""
+    onto (1, 0) and (0, 1); and what the machine counted."""
     sp.setup(seed=3, **options)
     try:
         _, projections = mlp([6, 40, 4], ["tanh", "softmax"],
@@ -24,11 +24,14 @@ def trained(fault=None, **options):
         x, labels = data(24, 6, 4)
         sp.train(x, labels, epochs=2, batch_size=4, verbose=0,
                  loss="sparse_categorical_crossentropy")
-        places = {(c.chip[0], c.chip[1], c.processor)
-                  for c in sp.counters().cores}
-        return [p.get("weight") for p in projections], places
+        return [p.get("weight") for p in projections], sp.counters()
     finally:
         sp.end()
+
+
+def places(counters) -> set:
+    """Where the cores were: (x, y, processor)."""
+    return {(c.chip[0], c.chip[1], c.processor) for c in counters.cores}
 
 
 @pytest.fixture(scope="module")
@@ -48,8 +51,9 @@ def test_a_dead_core_is_named_and_mapped_around(healthy):
     assert ("population 'layer1' core 3 (neurons 6:8, chip (0, 0) "
             "processor 5) stopped responding") in message
     assert "epoch 0" in message and "down_cores=[(0, 0, 5)]" in message
-    weights, places = trained(down_cores=[(0, 0, 5)])
-    assert (0, 0, 5) not in places and (0, 0, 5) in healthy[1]
+    weights, counters = trained(down_cores=[(0, 0, 5)])
+    assert (0, 0, 5) not in places(counters)
+    assert (0, 0, 5) in places(healthy[1])
     assert_same(weights, healthy[0])
 
 
@@ -64,9 +68,9 @@ def test_a_dead_link_is_named_and_mapped_around(healthy, link):
 
 
 def test_a_dead_chip_is_mapped_around(healthy):
-    weights, places = trained(down_chips=[(1, 0)])
-    assert any((x, y) == (1, 0) for x, y, _ in healthy[1])
-    assert all((x, y) != (1, 0) for x, y, _ in places)
+    weights, counters = trained(down_chips=[(1, 0)])
+    assert any((x, y) == (1, 0) for x, y, _ in places(healthy[1]))
+    assert all((x, y) != (1, 0) for x, y, _ in places(counters))
     assert_same(weights, healthy[0])
 
 
@@ -86,21 +90,11 @@ def test_random_drops_are_recovered(healthy, rate):
     carry; the cores re-send what went missing, and the training ends
     with the weights it has without drops (within float32 rounding: sums
     taken in another order)."""
-    sp.setup(seed=3, drop_rate=rate)
-    try:
-        _, projections = mlp([6, 40, 4], ["tanh", "softmax"],
-                             neurons_per_core=2)
-        x, labels = data(24, 6, 4)
-        sp.train(x, labels, epochs=2, batch_size=4, verbose=0,
-                 loss="sparse_categorical_crossentropy")
-        counters = sp.counters()
-        assert counters.dropped > 0
-        assert sum(c.resends for c in counters.cores) > 0
-        for got, want in zip([p.get("weight") for p in projections],
-                             healthy[0]):
-            np.testing.assert_allclose(got, want, rtol=1e-6, atol=1e-7)
-    finally:
-        sp.end()
+    weights, counters = trained(drop_rate=rate)
+    assert counters.dropped > 0
+    assert sum(c.resends for c in counters.cores) > 0
+    for got, want in zip(weights, healthy[0]):
+        np.testing.assert_allclose(got, want, rtol=1e-6, atol=1e-7)
 
 
 @pytest.mark.parametrize("rate", [-0.1, 1.0, "0.1", True])
