@@ -324,10 +324,7 @@ bool role_resend(void) {
 void role_answer(void) {
     for (uint32_t s = 0; s < core.params.n_slots; s++) {
         layer_slot_t *state = &layer.slots[s];
-        uint cpsr = spin1_fiq_disable();
-        bool asked = state->asked;
-        state->asked = 0;
-        spin1_mode_restore(cpsr);
+        bool asked = request_take(&state->asked);
         const sent_log_t *log = slot_log(s);
         // The log holds the finished sample until the slot sends for its
         // next one, and then nobody needs it: that one has started.

@@ -19,6 +19,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <spin1_api.h>
+
 #include "regions.h"
 
 //! Timer period: the unit of patience.
@@ -74,6 +76,15 @@ static inline void bitmap_clear(uint32_t *map, uint32_t words) {
     for (uint32_t w = 0; w < words; w++) {
         map[w] = 0;
     }
+}
+
+//! Takes a request the FIQ handler noted in `flag` (clearing it).
+static inline bool request_take(volatile uint32_t *flag) {
+    uint cpsr = spin1_fiq_disable();
+    bool asked = *flag != 0;
+    *flag = 0;
+    spin1_mode_restore(cpsr);
+    return asked;
 }
 
 //! Sends a packet of `step`'s sample and logs it (the log of another step

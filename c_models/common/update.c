@@ -28,11 +28,12 @@ static uint32_t expected_kind;       // KEY_REDUCE, then KEY_TOTAL
 static uint32_t *reduce_seen;        // a bit per weight
 static uint32_t last_slot;           // the slot that logged the last
 static uint32_t last_step;           // batch end's packets, and its step
-static bool asked;
+static volatile uint32_t asked;     // the FIQ handler's note
 static uint32_t answers;
 
 void update_initialise(void) {
-    batch_ended = sums_in = waiting_total = asked = false;
+    batch_ended = sums_in = waiting_total = false;
+    asked = 0;
     parity = 0;
     parity_shift = 0;
     while ((1u << parity_shift) < layer.params.n_weights) {
@@ -147,7 +148,7 @@ packet_verdict_t update_arrived(uint32_t kind, key_fields_t fields,
         return PACKET_INVALID;
     }
     if (fields.slot != parity) {
-        asked = asked || kind == KEY_REDUCE;
+        asked |= kind == KEY_REDUCE;
         return PACKET_STALE;
     }
     if (kind != expected_kind || !bitmap_claim(reduce_seen, fields.index)) {
@@ -163,11 +164,7 @@ packet_verdict_t update_arrived(uint32_t kind, key_fields_t fields,
 }
 
 void update_answer(void) {
-    uint cpsr = spin1_fiq_disable();
-    bool asking = asked;
-    asked = false;
-    spin1_mode_restore(cpsr);
-    if (asking && last_slot != UINT32_MAX && answers < MOST_ANSWERS
+    if (request_take(&asked) && last_slot != UINT32_MAX && answers < MOST_ANSWERS
             && slot_log(last_slot)->step == last_step) {
         answers++;
         log_resend(slot_log(last_slot));

@@ -82,11 +82,17 @@ packet_verdict_t role_packet(const key_entry_t *entry, uint32_t key,
     if (entry->kind != KEY_ACK || sender >= params.acks_expected) {
         return PACKET_INVALID;
     }
-    uint32_t index = payload % core.params.n_slots;
-    input_slot_t *slot = &slots[index];
-    if (!slot->busy || slot->step != payload) {
+    // The slot holding the step, found without a division (none on the
+    // ARM968, and this is the packet interrupt).
+    uint32_t index = 0;
+    while (index < core.params.n_slots
+            && !(slots[index].busy && slots[index].step == payload)) {
+        index++;
+    }
+    if (index == core.params.n_slots) {
         return payload < next_step ? PACKET_STALE : PACKET_INVALID;
     }
+    input_slot_t *slot = &slots[index];
     if (!bitmap_claim(acked + index * acked_words, sender)) {
         return PACKET_DUPLICATE;
     }
