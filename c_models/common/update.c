@@ -83,8 +83,18 @@ static void take_sums(bool add) {
         g[k] = add ? received[k] + g[k] : received[k];
     }
     sums_in = false;
+}
+
+//! Makes the FIQ handler take shared gradients of `kind` next, afresh, of
+//! the next batch if `next_batch`: all at once, so that no duplicate of
+//! what was just taken slips in between.
+static void expect(uint32_t kind, bool next_batch) {
+    uint cpsr = spin1_fiq_disable();
+    expected_kind = kind;
+    parity ^= next_batch;
     layer.reduce_received = 0;
     bitmap_clear(reduce_seen, bitmap_words(layer.params.n_weights));
+    spin1_mode_restore(cpsr);
 }
 
 //! Moves the reduction on as far as what has arrived allows.
@@ -102,22 +112,22 @@ static void advance(void) {
             take_sums(true);
         }
         if (index < last) {
+            expect(KEY_TOTAL, false);
             send_gradients(layer.params.reduce_key);
             waiting_total = true;
-            expected_kind = KEY_TOTAL;
             return;
         }
         send_gradients(layer.params.total_key);
+        expect(KEY_REDUCE, true);
     } else {
         if (!sums_in) {
             return;
         }
         take_sums(false);
+        expect(KEY_REDUCE, true);
         waiting_total = false;
     }
     batch_ended = false;
-    parity ^= 1;
-    expected_kind = KEY_REDUCE;
     last_slot = layer.held_slot;
     last_step = layer.slots[last_slot].step;
     answers = 0;
