@@ -14,7 +14,8 @@ from spinnpop.control import end, set_number_of_neurons_per_core, setup
 from spinnpop.errors import (BuildError, ConfigurationError, DataError,
                              MachineError, MappingError, NetworkError,
                              NotSetUpError, ResourceError, RunError,
-                             ShapeError, SpinnpopError, StallError)
+                             SaturationWarning, ShapeError, SpinnpopError,
+                             StallError)
 from spinnpop.populations import Population
 from spinnpop.projections import Projection
 from spinnpop.results.counters import RunCounters
@@ -43,5 +44,5 @@ __all__ = [
     "evaluate", "counters", "RunCounters", "SpinnpopError", "NotSetUpError",
     "ConfigurationError", "ShapeError", "DataError", "NetworkError",
     "ResourceError", "MappingError", "MachineError", "BuildError",
-    "RunError", "StallError",
+    "RunError", "StallError", "SaturationWarning",
 ]

@@ -55,3 +55,9 @@ class RunError(SpinnpopError, RuntimeError):
 class StallError(RunError):
     """The run stopped making progress before every core had finished its
     work (packets lost, say)."""
+
+
+class SaturationWarning(UserWarning):
+    """Fixed-point results went beyond their format's range and were held
+    at its limit (``counters()`` says where): scale the data or weights
+    down, lower the learning rate, or use ``setup(numeric="float32")``."""

@@ -5,12 +5,12 @@
 #define ACTIVATION_IS_SOFTMAX 0
 
 static inline value_t activation(value_t z) {
-    return value_div(VALUE_ONE, VALUE_ONE + value_exp(VALUE_ZERO - z));
+    return value_sigmoid(z);
 }
 
 static inline value_t activation_derivative(value_t z, value_t a) {
     (void) z;
-    return value_mul(a, VALUE_ONE - a);
+    return value_mul(a, value_sub(VALUE_ONE, a));
 }
 
 #endif  // ACTIVATION_IMPL_H

@@ -8,7 +8,7 @@ static inline value_t activation(value_t z) { return value_tanh(z); }
 
 static inline value_t activation_derivative(value_t z, value_t a) {
     (void) z;
-    return VALUE_ONE - value_mul(a, a);
+    return value_sub(VALUE_ONE, value_mul(a, a));
 }
 
 #endif  // ACTIVATION_IMPL_H

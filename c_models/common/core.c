@@ -229,6 +229,14 @@ static void packet_received(uint key, uint payload) {
     }
 }
 
+void numeric_saturated(void) {
+    // Rare, and counted from the FIQ handler too: the count is taken with
+    // the packet interrupt held off.
+    uint cpsr = spin1_fiq_disable();
+    core.status->saturations++;
+    spin1_mode_restore(cpsr);
+}
+
 void *core_copy_to_dtcm(const void *sdram, uint32_t bytes) {
     uint8_t *dtcm = dtcm_allocate(bytes);
     const uint8_t *from = sdram;

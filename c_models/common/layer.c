@@ -1,10 +1,12 @@
 // A trained population's cores: set-up, packets stored as they arrive, and
 // the life of a sample (see layer.h). Activations are multiplied in by the
 // kind in the order they came; when the last is in, the activation
-// function runs. A softmax population first agrees on its normaliser:
-// every core sends its local maximum and exp-sum to every core of the
-// population, and each combines them in core order, so all cores get the
-// same result. Partial errors from the cores this one feeds are summed as
+// function runs. A softmax population first agrees on its normaliser in
+// two rounds: every core sends its largest sum to every core of the
+// population; once all are in, each sends the sum of its exps relative to
+// the largest of them, and adds everyone's in core order, so all cores get
+// the same result, and (exp(z - max) not depending on the split) a
+// fixed-point one whatever the split. Partial errors from the cores this one feeds are summed as
 // they come; when all are in, the deltas are error * f'(z), and the kind
 // sends its own partial errors back and adds up its gradients.
 //
@@ -164,30 +166,39 @@ static void sums_finished(uint32_t slot) {
         forward_finished(slot, VALUE_ZERO);
         return;
     }
-    value_t max = largest(z, n);
+    layer_send(slot, layer.params.softmax_key
+            | (layer.slots[slot].field << 1), value_to_payload(largest(z, n)));
+}
+
+//! Every softmax core's maximum is in: this core's exps, relative to the
+//! largest, and their sum to every core.
+static void softmax_maxima(uint32_t slot) {
+    value_t max = largest(slot_softmax_max(slot),
+            layer.params.softmax_cores);
+    const value_t *z = slot_z(slot);
+    value_t *a = slot_a(slot);
     value_t sum = VALUE_ZERO;
-    for (uint32_t j = 0; j < n; j++) {
-        sum += activation(z[j] - max);
+    for (uint32_t j = 0; j < core.params.n_neurons; j++) {
+        a[j] = activation(value_sub(z[j], max));
+        sum = value_add(sum, a[j]);
     }
-    uint32_t base = layer.params.softmax_key | (layer.slots[slot].field << 1);
-    layer_send(slot, base, value_to_payload(max));
-    layer_send(slot, base | 1, value_to_payload(sum));
+    layer_send(slot, layer.params.softmax_key
+            | (layer.slots[slot].field << 1) | 1, value_to_payload(sum));
 }
 
 static void softmax_finished(uint32_t slot) {
-    const value_t *maxima = slot_softmax_max(slot);
+    value_t max = largest(slot_softmax_max(slot),
+            layer.params.softmax_cores);
     const value_t *sums = slot_softmax_sum(slot);
-    value_t max = largest(maxima, layer.params.softmax_cores);
     value_t sum = VALUE_ZERO;
     for (uint32_t c = 0; c < layer.params.softmax_cores; c++) {
-        sum += value_mul(sums[c], value_exp(maxima[c] - max));
+        sum = value_add(sum, sums[c]);
     }
-    const value_t *z = slot_z(slot);
     value_t *a = slot_a(slot);
     for (uint32_t j = 0; j < core.params.n_neurons; j++) {
-        a[j] = value_div(activation(z[j] - max), sum);
+        a[j] = value_div(a[j], sum);
     }
-    forward_finished(slot, max + value_log(sum));
+    forward_finished(slot, value_add(max, value_log(sum)));
 }
 
 // FIQ: where each kind of packet is stored. Partial errors are added into
@@ -243,7 +254,10 @@ static packet_verdict_t softmax_arrived(key_fields_t fields,
     }
     (fields.index == 0 ? slot_softmax_max(fields.slot)
             : slot_softmax_sum(fields.slot))[fields.core] = value;
-    if (++state->softmax_received == 2 * cores) {
+    state->softmax_received++;
+    if (fields.index == 0 && ++state->maxima_received == cores) {
+        core_event(SOFTMAX_MAXIMA, fields.slot);
+    } else if (state->softmax_received == 2 * cores) {
         core_event(SOFTMAX_DONE, fields.slot);
     } else {
         core_start_processing();
@@ -263,7 +277,8 @@ static packet_verdict_t backward_arrived(const key_entry_t *entry,
     if (!bitmap_claim(backward_seen(fields.slot), bit)) {
         return PACKET_DUPLICATE;
     }
-    slot_error(fields.slot)[fields.index] += partial;
+    value_t *error = &slot_error(fields.slot)[fields.index];
+    *error = value_add(*error, partial);
     if (++state->backward_received == layer.params.backward_expected) {
         core_event(BACKWARD_DONE, fields.slot);
     } else {
@@ -277,7 +292,7 @@ packet_verdict_t role_packet(const key_entry_t *entry, uint32_t key,
     key_fields_t fields = key_fields(entry, key);
     value_t value = value_from_payload(payload);
     if (entry->kind == KEY_REDUCE || entry->kind == KEY_TOTAL) {
-        return update_arrived(entry->kind, fields, value);
+        return update_arrived(entry->kind, fields, payload);
     }
     uint32_t n_slots = core.params.n_slots;
     if (fields.slot >= 2 * n_slots) {
@@ -358,7 +373,8 @@ void role_work(uint32_t slot, uint32_t input) {
         kind_accumulate(slot, projection, input, x);
     } else if (x != VALUE_ZERO) {
         // A shortcut's input is the neuron it feeds, weight 1.
-        slot_z(slot)[input - projection->input_offset] += x;
+        value_t *z = &slot_z(slot)[input - projection->input_offset];
+        *z = value_add(*z, x);
     }
     if (++layer.slots[slot].forward_received == layer.params.n_inputs) {
         sums_finished(slot);
@@ -367,6 +383,9 @@ void role_work(uint32_t slot, uint32_t input) {
 
 void role_event(core_event_t event) {
     switch (event.what) {
+    case SOFTMAX_MAXIMA:
+        softmax_maxima(event.slot);
+        break;
     case SOFTMAX_DONE:
         softmax_finished(event.slot);
         break;
@@ -456,7 +475,7 @@ void role_initialise(data_specification_metadata_t *ds, const void *params) {
         reset_slot(s, s);
     }
     for (uint32_t w = 0; w < layer.params.n_weights; w++) {
-        layer.gradient[w] = VALUE_ZERO;
+        layer.gradient[w] = WEIGHT_ZERO;
     }
     layer.batch_done = 0;
     layer.held_slot = NO_SLOT;

@@ -28,6 +28,7 @@ typedef struct {
     uint32_t field;              //!< the slot field of that step's keys
     uint32_t forward_arrived;    //!< activations stored by the FIQ handler
     uint32_t forward_received;   //!< activations multiplied in
+    uint32_t maxima_received;    //!< softmax maxima received
     uint32_t softmax_received;   //!< softmax maxima and sums received
     uint32_t backward_received;  //!< partial errors received
     uint32_t forward_done;       //!< 1 once the activations are out
@@ -45,10 +46,10 @@ typedef struct {
     incoming_t *incoming;
     backward_target_t *backward;
     const void *backward_params;  //!< SDRAM: the targets, then the kind's
-    value_t *weights;            //!< SDRAM, the kind's layout
-    value_t *velocity;           //!< SDRAM, same layout
-    value_t *gradient;           //!< SDRAM, same layout
-    value_t *reduced;            //!< SDRAM: shared gradients received
+    weight_t *weights;           //!< SDRAM, the kind's layout
+    weight_t *velocity;          //!< SDRAM, same layout
+    weight_t *gradient;          //!< SDRAM, same layout
+    weight_t *reduced;           //!< SDRAM: shared gradients received
     value_t *inputs;             //!< SDRAM: input_space for each slot
     const value_t *targets;      //!< output: samples x n_neurons
     const uint32_t *order;       //!< output: data-set index of each step
@@ -70,7 +71,7 @@ typedef struct {
 extern layer_t layer;
 
 //! Events the FIQ handler raises for processing.
-enum { SOFTMAX_DONE, BACKWARD_DONE, REDUCE_DONE };
+enum { SOFTMAX_MAXIMA, SOFTMAX_DONE, BACKWARD_DONE, REDUCE_DONE };
 
 static inline value_t *slot_inputs(uint32_t slot) {
     return layer.inputs + slot * layer.params.input_space;
@@ -154,7 +155,7 @@ void update_batch_end(uint32_t samples);
 //! FIQ: a running sum (KEY_REDUCE) or total (KEY_TOTAL) of shared
 //! gradients; the key's slot field is the batch's parity.
 packet_verdict_t update_arrived(uint32_t kind, key_fields_t fields,
-        value_t value);
+        uint32_t payload);
 //! Shared gradients from another core are in.
 void update_reduce_done(void);
 //! Timer: answers a late request for the last batch end's packets.

@@ -16,14 +16,14 @@ static inline value_t loss_term(value_t z, value_t a, value_t y,
     if (y == VALUE_ZERO) {
         return VALUE_ZERO;
     }
-    return value_mul(y, log_norm - z);
+    return value_mul(y, value_sub(log_norm, z));
 }
 
 static inline value_t loss_delta(value_t z, value_t a, value_t y,
         uint32_t n) {
     (void) z;
     (void) n;
-    return a - y;
+    return value_sub(a, y);
 }
 
 #endif  // LOSS_IMPL_H

@@ -1,14 +1,25 @@
 // The numeric type of the models, chosen at build time: the Makefile injects
 // one numeric_*_impl.h with -include, so the maths below it is written once.
 //
-// An implementation defines value_t and:
-//   VALUE_ZERO, VALUE_ONE
-//   value_mul(a, b), value_div(a, b)      a * b, a / b
-//   value_exp(x), value_log(x), value_tanh(x)
+// Two kinds of number: values (activations, sums, errors, losses, data)
+// and weights (weights and biases, their gradients and momentum buffers,
+// the learning rate and momentum), which a fixed-point type keeps with
+// more fraction bits so that small updates are not lost. An
+// implementation defines value_t, weight_t and:
+//   VALUE_ZERO, VALUE_ONE, WEIGHT_ZERO
+//   value_add(a, b), value_sub(a, b), value_mul(a, b), value_div(a, b)
+//   value_exp(x), value_log(x), value_tanh(x), value_sigmoid(x)
 //   value_from_uint(n)                     an integer count as a value
+//   value_weighted(w, x)                   weight * value, a value
+//   value_from_weight(w)                   a bias as a value
+//   weight_product(x, d)                   value * value, a weight (the
+//                                          gradient of one weight)
+//   weight_from_value(v)                   a value as a weight
+//   weight_add(a, b), weight_sub(a, b), weight_mul(a, b), weight_div_uint(w, n)
 //   value_to_payload(v), value_from_payload(p)   the 32-bit packet payload
-// Sums and differences use + and -, which a fixed-point type (int32 with
-// explicit shifts) keeps as they are.
+//   weight_to_payload(w), weight_from_payload(p)
+// Sums go through value_add and weight_add (a fixed-point type saturates
+// there, and counts it) rather than +.
 #ifndef NUMERIC_H
 #define NUMERIC_H
 

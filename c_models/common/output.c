@@ -14,7 +14,7 @@ void output_loss(uint32_t slot, value_t log_norm) {
     value_t loss = VALUE_ZERO;
     uint32_t best = 0;
     for (uint32_t j = 0; j < n; j++) {
-        loss += loss_term(z[j], a[j], y[j], log_norm, size);
+        loss = value_add(loss, loss_term(z[j], a[j], y[j], log_norm, size));
         delta[j] = loss_delta(z[j], a[j], y[j], size);
         if (a[j] > a[best]) {
             best = j;

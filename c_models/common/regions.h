@@ -89,8 +89,8 @@ typedef struct {
     uint32_t n_samples;  //!< samples in the data set
     uint32_t n_steps;  //!< sequence steps in the run (epochs x samples)
     uint32_t batch_size;  //!< samples per SGD step
-    float learning_rate;  //!< SGD learning rate
-    float momentum;  //!< SGD momentum (0: plain SGD)
+    weight_t learning_rate;  //!< SGD learning rate
+    weight_t momentum;  //!< SGD momentum (0: plain SGD)
     uint32_t record_outputs;  //!< output cores: record every output
     uint32_t stop_at;  //!< set by the host during a run: input cores start no batch at or after this step (0: none; read where it lies)
     uint32_t patience;  //!< timer ticks (ms) a core waits without progress before it re-sends what it sent
@@ -111,9 +111,10 @@ typedef struct {
     uint32_t duplicates;  //!< packets received again (re-sent), ignored
     uint32_t stale;  //!< packets of a sample the core had finished
     uint32_t resends;  //!< times the core re-sent what it was waiting on
+    uint32_t saturations;  //!< fixed point: results beyond the range of their format, saturated
     uint32_t dtcm_bytes;  //!< DTCM heap the core took, as sark charges
 } status_t;
-_Static_assert(sizeof(status_t) == 52, "status_t layout");
+_Static_assert(sizeof(status_t) == 56, "status_t layout");
 
 //! What every core is: its slice of its population and how it sends what it sends. A population is a grid of rows x width x channels (a flat one has one neuron per row), split into whole rows; forward_segment_t[n_segments] follow, then the role's parameters.
 typedef struct {
@@ -217,8 +218,8 @@ _Static_assert(sizeof(backward_target_t) == 32, "backward_target_t layout");
 
 //! What an output core records per sequence step.
 typedef struct {
-    float loss;  //!< this core's share of the sample's loss
-    float max_output;  //!< largest output on this core
+    value_t loss;  //!< this core's share of the sample's loss
+    value_t max_output;  //!< largest output on this core
     uint32_t argmax;  //!< population index of that output
 } metrics_record_t;
 _Static_assert(sizeof(metrics_record_t) == 12, "metrics_record_t layout");

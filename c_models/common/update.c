@@ -51,18 +51,17 @@ void update_initialise(void) {
 }
 
 static void sgd(void) {
-    value_t rate = core.run.learning_rate;
-    value_t momentum = core.run.momentum;
-    value_t samples = value_from_uint(batch_size);
-    value_t *w = layer.weights, *v = layer.velocity, *g = layer.gradient;
+    weight_t rate = core.run.learning_rate;
+    weight_t momentum = core.run.momentum;
+    weight_t *w = layer.weights, *v = layer.velocity, *g = layer.gradient;
     for (uint32_t k = 0; k < layer.params.n_weights; k++) {
-        value_t step = value_div(g[k], samples);
-        if (momentum != VALUE_ZERO) {
-            v[k] = value_mul(momentum, v[k]) + step;
+        weight_t step = weight_div_uint(g[k], batch_size);
+        if (momentum != WEIGHT_ZERO) {
+            v[k] = weight_add(weight_mul(momentum, v[k]), step);
             step = v[k];
         }
-        w[k] -= value_mul(rate, step);
-        g[k] = VALUE_ZERO;
+        w[k] = weight_sub(w[k], weight_mul(rate, step));
+        g[k] = WEIGHT_ZERO;
     }
 }
 
@@ -70,17 +69,17 @@ static void send_gradients(uint32_t key) {
     key |= parity << parity_shift;
     for (uint32_t k = 0; k < layer.params.n_weights; k++) {
         layer_send(layer.held_slot, key | k,
-                value_to_payload(layer.gradient[k]));
+                weight_to_payload(layer.gradient[k]));
     }
 }
 
 //! Takes the received sums (with the FIQ handler's count reset for the
 //! next ones, which cannot come before this core sends its own).
 static void take_sums(bool add) {
-    value_t *g = layer.gradient;
-    const value_t *received = layer.reduced;
+    weight_t *g = layer.gradient;
+    const weight_t *received = layer.reduced;
     for (uint32_t k = 0; k < layer.params.n_weights; k++) {
-        g[k] = add ? received[k] + g[k] : received[k];
+        g[k] = add ? weight_add(received[k], g[k]) : received[k];
     }
     sums_in = false;
 }
@@ -152,7 +151,7 @@ void update_reduce_done(void) {
 }
 
 packet_verdict_t update_arrived(uint32_t kind, key_fields_t fields,
-        value_t value) {
+        uint32_t payload) {
     if (fields.index >= layer.params.n_weights || fields.slot > 1
             || layer.params.shared_cores <= 1) {
         return PACKET_INVALID;
@@ -164,7 +163,7 @@ packet_verdict_t update_arrived(uint32_t kind, key_fields_t fields,
     if (kind != expected_kind || !bitmap_claim(reduce_seen, fields.index)) {
         return PACKET_DUPLICATE;
     }
-    layer.reduced[fields.index] = value;
+    layer.reduced[fields.index] = weight_from_payload(payload);
     if (++layer.reduce_received == layer.params.n_weights) {
         core_event(REDUCE_DONE, 0);
     } else {

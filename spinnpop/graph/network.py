@@ -20,6 +20,7 @@ from spinnpop.cells import Input, Softmax
 from spinnpop.connectors import grid
 from spinnpop.errors import NetworkError
 from spinnpop.layers import layer_for
+from spinnpop.numeric import FLOAT32, Numeric
 
 
 class Node:
@@ -131,10 +132,13 @@ class Network:
     data size of a run and splits it.
 
     :param n_slots: samples a core may hold at once.
+    :param numeric: the numeric type the cores compute with.
     """
 
-    def __init__(self, populations: list, projections: list, n_slots: int):
+    def __init__(self, populations: list, projections: list, n_slots: int,
+                 numeric: Numeric = FLOAT32):
         self.n_slots = n_slots
+        self.numeric = numeric
         #: What was worked out from the current splits (graph.traffic).
         self.cache = {}
         self.nodes = [Node(p, self) for p in populations]

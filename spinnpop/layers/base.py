@@ -15,11 +15,10 @@ from spinnpop.mapping.regions import (BACKWARD_TARGET, CORE_PARAMS,
                                       LAYER_PARAMS, METRICS_RECORD,
                                       RUN_PARAMS, STATUS, Region, RunMode)
 
-NUMERIC = "float32"
 _WORD = 4
 # Structs private to the C, as both the ARM and the host lay them out.
 _EVENT = 8           # event_t
-_LAYER_SLOT = 36     # layer_slot_t
+_LAYER_SLOT = 40     # layer_slot_t
 _ARRIVAL = 2         # an input place, noted as a uint16_t
 #: Places in a core's input store: arrivals are noted as 16-bit numbers.
 MAX_INPUT_SPACE = 1 << 16
@@ -164,7 +163,7 @@ class TrainedLayer(Layer):
         node = self.node
         loss = node.loss.c_name if node.is_output else "none"
         return (f"{self.kind}-{node.population.celltype.activation}-{loss}"
-                f"-{NUMERIC}")
+                f"-{node.network.numeric.name}")
 
     # What a kind says about its incoming projections and weights.
 
@@ -419,16 +418,20 @@ class TrainedLayer(Layer):
 
     def writes(self, core: int, run) -> dict:
         node = self.node
+        numeric = node.network.numeric
         data = {}
         if self.n_weights(core):
-            data[Region.WEIGHTS] = self.pack_weights(core, run.weights,
-                                                     run.biases)
-            data[Region.VELOCITY] = self.pack_weights(core, run.velocities,
-                                                      run.velocities)
+            what = f"weights of population {node.label!r}"
+            data[Region.WEIGHTS] = numeric.weights.encode(
+                self.pack_weights(core, run.weights, run.biases), what)
+            data[Region.VELOCITY] = numeric.weights.encode(
+                self.pack_weights(core, run.velocities, run.velocities),
+                f"momentum buffers of population {node.label!r}")
         if node.is_output:
             start, stop = node.slices[core]
-            data[Region.TARGETS] = run.targets[node.population][:,
-                                                                start:stop]
+            data[Region.TARGETS] = numeric.values.encode(
+                run.targets[node.population][:, start:stop],
+                f"targets of {node.label!r}")
             data[Region.ORDER] = run.order
         return data
 

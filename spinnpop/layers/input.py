@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from spinnpop.errors import ResourceError
 from spinnpop.hardware import DTCM_HEAP_BYTES, dtcm_block
-from spinnpop.layers.base import NUMERIC, Layer
+from spinnpop.layers.base import Layer
 from spinnpop.mapping.regions import INPUT_PARAMS, Region
 
 #: SDRAM an input core's share of the data may take by default; bigger data
@@ -23,7 +23,7 @@ class InputLayer(Layer):
 
     @property
     def binary(self) -> str:
-        return f"input-{NUMERIC}"
+        return f"input-{self.node.network.numeric.name}"
 
     def rows_per_core(self, network, n_samples: int) -> int:
         cap = self.rows_cap()
@@ -64,7 +64,10 @@ class InputLayer(Layer):
 
     def writes(self, core: int, run) -> dict:
         start, stop = self.node.slices[core]
-        return {Region.DATA: run.inputs[self.node.population][:, start:stop],
+        node = self.node
+        return {Region.DATA: node.network.numeric.values.encode(
+                    run.inputs[node.population][:, start:stop],
+                    f"x for {node.label!r}"),
                 Region.ORDER: run.order}
 
     def reads(self, mode, momentum: bool) -> list:

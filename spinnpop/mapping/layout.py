@@ -24,10 +24,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import numpy as np
-
 from spinnpop.graph import traffic
 from spinnpop.graph.traffic import index_bits
+from spinnpop.numeric import FLOAT32, Numeric
 from spinnpop.mapping.regions import (CORE_PARAMS, FORWARD_SEGMENT,
                                       KEY_ENTRY, RUN_PARAMS, KeyKind)
 
@@ -228,12 +227,14 @@ def params(network, node, core: int, keys) -> bytes:
 
 
 def run_params(mode: int, shape: RunShape, batch_size: int,
-               learning_rate: float, momentum: float,
-               patience_ms: int) -> bytes:
+               learning_rate: float, momentum: float, patience_ms: int,
+               numeric: Numeric = FLOAT32) -> bytes:
     """The run region, the same for every core."""
+    weight = numeric.weights.word
     return RUN_PARAMS.pack(dict(
         mode=mode, n_samples=shape.n_samples, n_steps=shape.n_steps,
-        batch_size=batch_size, learning_rate=np.float32(learning_rate),
-        momentum=np.float32(momentum),
+        batch_size=batch_size,
+        learning_rate=weight(learning_rate, "the learning rate"),
+        momentum=weight(momentum, "the momentum"),
         record_outputs=int(shape.record_outputs), stop_at=0,
         patience=patience_ms))

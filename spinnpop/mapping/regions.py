@@ -18,7 +18,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-_NUMPY_TYPES = {"uint32_t": "<u4", "int32_t": "<i4", "float": "<f4"}
+# A value_t or weight_t field is a raw word: spinnpop.numeric encodes and
+# decodes it for the session's numeric type.
+_NUMPY_TYPES = {"uint32_t": "<u4", "int32_t": "<i4", "float": "<f4",
+                "value_t": "<u4", "weight_t": "<u4"}
 
 
 @dataclass(frozen=True)
@@ -77,14 +80,14 @@ class Region(enum.IntEnum):
     KEYS = 1        #: incoming key table, key_entry_t sorted by key
     RUN = 2         #: run_params_t, written before every run
     STATUS = 3      #: status_t, kept up to date by the core
-    DATA = 4        #: input: samples x neurons of float32
+    DATA = 4        #: input: samples x neurons of values
     ORDER = 5       #: input and output: dataset index of each sequence step
     WEIGHTS = 6     #: layer: the kind's weights (see its Python class)
     VELOCITY = 7    #: layer: SGD momentum buffers, same layout as WEIGHTS
     GRADIENT = 8    #: layer: batch gradient accumulators, same layout
-    TARGETS = 9     #: output: samples x neurons of float32 targets
+    TARGETS = 9     #: output: samples x neurons of target values
     METRICS = 10    #: output: metrics_record_t per sequence step
-    OUTPUTS = 11    #: output: sequence steps x neurons of float32 outputs
+    OUTPUTS = 11    #: output: sequence steps x neurons of output values
     INPUTS = 12     #: layer: each slot's received inputs (slots x space)
     REDUCE = 13     #: layer with shared weights: gradient shares received
     SENT = 14       #: layer: what each slot sent (sent_log_t), to re-send
@@ -165,8 +168,8 @@ RUN_PARAMS = Struct("run_params_t", "What one run asks of a core.", (
     ("n_samples", "uint32_t", "samples in the data set"),
     ("n_steps", "uint32_t", "sequence steps in the run (epochs x samples)"),
     ("batch_size", "uint32_t", "samples per SGD step"),
-    ("learning_rate", "float", "SGD learning rate"),
-    ("momentum", "float", "SGD momentum (0: plain SGD)"),
+    ("learning_rate", "weight_t", "SGD learning rate"),
+    ("momentum", "weight_t", "SGD momentum (0: plain SGD)"),
     ("record_outputs", "uint32_t", "output cores: record every output"),
     ("stop_at", "uint32_t", "set by the host during a run: input cores "
                             "start no batch at or after this step (0: "
@@ -189,6 +192,8 @@ STATUS = Struct("status_t", "Progress a core reports, read after a run.", (
     ("stale", "uint32_t", "packets of a sample the core had finished"),
     ("resends", "uint32_t", "times the core re-sent what it was waiting "
                             "on"),
+    ("saturations", "uint32_t", "fixed point: results beyond the range of "
+                                "their format, saturated"),
     ("dtcm_bytes", "uint32_t", "DTCM heap the core took, as sark charges"),
 ))
 
@@ -307,8 +312,8 @@ BACKWARD_TARGET = Struct("backward_target_t", "Pre neurons of one pre core "
 
 METRICS_RECORD = Struct("metrics_record_t",
                         "What an output core records per sequence step.", (
-    ("loss", "float", "this core's share of the sample's loss"),
-    ("max_output", "float", "largest output on this core"),
+    ("loss", "value_t", "this core's share of the sample's loss"),
+    ("max_output", "value_t", "largest output on this core"),
     ("argmax", "uint32_t", "population index of that output"),
 ))
 

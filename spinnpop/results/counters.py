@@ -35,6 +35,8 @@ class CoreCounters:
     duplicates: int = 0
     stale: int = 0
     resends: int = 0
+    #: Fixed point: results beyond their format's range, saturated.
+    saturations: int = 0
     callbacks: int = 0
     #: Sends refused because the core's outgoing queue was full (it then
     #: tries again, as on the chip).
@@ -83,6 +85,11 @@ class RunCounters:
         return (sum(c.dropped for c in self.chips)
                 + sum((c.dropped or 0) + c.overflows for c in self.cores))
 
+    @property
+    def saturations(self) -> int:
+        """Fixed-point results that saturated, on all cores."""
+        return sum(c.saturations for c in self.cores)
+
     def add(self, mapped, network, raw) -> None:
         """Adds one run's counts."""
         by_core = {(c.population, c.core): c for c in self.cores}
@@ -98,7 +105,7 @@ class RunCounters:
             status = raw.statuses[index]
             target.overflows += int(status["ring_overflows"])
             for name in ("unknown_keys", "protocol_errors", "duplicates",
-                         "stale", "resends"):
+                         "stale", "resends", "saturations"):
                 setattr(target, name, getattr(target, name)
                         + int(status[name]))
             target.dtcm_bytes = max(target.dtcm_bytes,

@@ -10,17 +10,20 @@ from __future__ import annotations
 import numpy as np
 
 from spinnpop.mapping.regions import METRICS_RECORD
+from spinnpop.numeric import Format
 
 
-def step_metrics(records: list) -> tuple:
+def step_metrics(records: list, values: Format) -> tuple:
     """(loss per step, predicted class per step) from the metric records
-    of one population's cores, in core order."""
+    of one population's cores, in core order; ``values`` is the format of
+    the recorded numbers."""
     loss = np.zeros(len(records[0]), dtype=np.float64)
-    maxima = np.stack([r["max_output"] for r in records], axis=1)
+    maxima = np.stack([values.decode(r["max_output"]) for r in records],
+                      axis=1)
     winners = np.argmax(maxima, axis=1)
     argmax = np.stack([r["argmax"] for r in records], axis=1)
     for record in records:
-        loss += record["loss"]
+        loss += values.decode(record["loss"])
     return loss, argmax[np.arange(len(winners)), winners].astype(np.int64)
 
 

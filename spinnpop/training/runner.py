@@ -15,11 +15,13 @@ import warnings
 import numpy as np
 
 from spinnpop.control import check_same_session, current_state
-from spinnpop.errors import ConfigurationError, ShapeError
+from spinnpop.errors import (ConfigurationError, DataError, SaturationWarning,
+                             ShapeError)
 from spinnpop.graph.network import Network
 from spinnpop.mapping import layout, loading
 from spinnpop.mapping.regions import (METRICS_RECORD, STATUS, Region,
                                       RunMode)
+from spinnpop.numeric import Format
 from spinnpop.populations import Population
 from spinnpop.results import diagnosis, metrics
 from spinnpop.results.counters import RunCounters
@@ -72,6 +74,7 @@ def train(x, y, epochs: int = 1, batch_size: int = 32, loss=None,
     inputs, outputs = _endpoints(network)
     losses = _losses(loss, outputs)
     xs, ys, n = _bind_data(x, y, inputs, outputs, losses)
+    _check_numbers(state, xs, ys, optimizer)
     network.prepare(losses, n)
     orders = EpochOrders(state.seed, state.runs, n, bool(shuffle))
     run_batch = min(batch_size, n)      # as Keras: one batch of them all
@@ -98,6 +101,7 @@ def train(x, y, epochs: int = 1, batch_size: int = 32, loss=None,
             interrupt = KeyboardInterrupt()
             interrupt.history = history    # the epochs done, as Keras keeps
             raise interrupt
+    _warn_saturated(counters)
     return history
 
 
@@ -114,13 +118,14 @@ def predict(x, batch_size: int = 32, verbose: int = 0):
     inputs, outputs = _endpoints(network)
     losses = _inference_losses(state, outputs)
     xs, _, n = _bind_data(x, None, inputs, outputs, losses)
+    _check_numbers(state, xs, {}, None)
     ys = {p: np.zeros((n, p.size), np.float32) for p in outputs}
     predicted = {p: [] for p in outputs}
     for raw, mapped, n_steps in _infer(state, network, losses, xs, ys, n,
                                        record_outputs=True):
         for population in outputs:
             predicted[population].append(_outputs(
-                raw, mapped, population, n_steps))
+                raw, mapped, population, n_steps, network.numeric.values))
     arrays = {p: np.concatenate(parts).reshape((n,) + p.shape)
               for p, parts in predicted.items()}
     return arrays[outputs[0]] if len(outputs) == 1 else arrays
@@ -142,6 +147,7 @@ def evaluate(x, y, batch_size: int = 32, loss=None, verbose: int = 0) -> dict:
     losses = (_losses(loss, outputs) if loss is not None
               else _inference_losses(state, outputs, required=True))
     xs, ys, n = _bind_data(x, y, inputs, outputs, losses)
+    _check_numbers(state, xs, ys, None)
     step_loss = {p.label: [] for p in outputs}
     predicted = {p.label: [] for p in outputs}
     for raw, mapped, n_steps in _infer(state, network, losses, xs, ys, n,
@@ -175,6 +181,7 @@ def _infer(state, network: Network, losses: dict, xs: dict, ys: dict,
         raw, mapped = _execute(state, network, RunMode.INFER, shape, part_x,
                                part_y, order, 1, None, counters)
         yield raw, mapped, stop - start
+    _warn_saturated(counters)
 
 
 def _execute(state, network: Network, mode: RunMode, shape, inputs: dict,
@@ -187,7 +194,7 @@ def _execute(state, network: Network, mode: RunMode, shape, inputs: dict,
     momentum = optimizer.momentum if optimizer is not None else 0.0
     rate = optimizer.learning_rate if optimizer is not None else 0.0
     run = layout.run_params(int(mode), shape, batch_size, rate, momentum,
-                            state.backend.patience_ms)
+                            state.backend.patience_ms, network.numeric)
     data = loading.RunData(
         weights={p: p._weight for p in state.projections
                  if p._weight is not None},
@@ -213,10 +220,56 @@ def _execute(state, network: Network, mode: RunMode, shape, inputs: dict,
     return raw, mapped
 
 
+def _check_numbers(state, xs: dict, ys: dict, optimizer) -> None:
+    """A DataError, before anything is mapped, for any number of the run
+    that the session's numeric type cannot hold."""
+    numeric = state.numeric
+    for population, array in xs.items():
+        numeric.values.check(array, f"x for {population.label!r}")
+    for population, array in ys.items():
+        numeric.values.check(array, f"y for {population.label!r}")
+    for projection in state.projections:
+        if projection._weight is not None:
+            numeric.weights.check(projection._weight,
+                                  f"weights of {projection.label!r}")
+    for population in state.populations:
+        if population._bias_shape() is not None:
+            numeric.weights.check(population._bias_array("bias"),
+                                  f"biases of {population.label!r}")
+    if optimizer is None:
+        return
+    for what in ("learning_rate", "momentum"):
+        rate = getattr(optimizer, what)
+        numeric.weights.check(np.array(rate), f"SGD {what}")
+        if rate and abs(rate) < numeric.weights.resolution / 2:
+            raise DataError(
+                f"SGD {what}={rate!r} rounds to 0 in the "
+                f"{numeric.weights.name} format of this session (its "
+                f"resolution is {numeric.weights.resolution:.3g})")
+    for owner, buffer in optimizer.velocities.items():
+        numeric.weights.check(buffer, f"momentum buffer of {owner.label!r}")
+
+
+def _warn_saturated(counters: RunCounters) -> None:
+    """Saturated fixed-point results are never silent."""
+    saturated = {}
+    for core in counters.cores:
+        if core.saturations:
+            saturated[core.population] = (saturated.get(core.population, 0)
+                                          + core.saturations)
+    if saturated:
+        warnings.warn(SaturationWarning(
+            f"{sum(saturated.values())} fixed-point results went beyond "
+            f"their format's range and were saturated (by population: "
+            f"{saturated}); scale the data or weights down, lower the "
+            "learning rate, or use setup(numeric='float32')"), stacklevel=3)
+
+
 def _keep_trained(state, network, mapped, raw, optimizer: SGD) -> None:
     """Takes the learned weights (and momentum buffers) off the cores."""
     def region(kind):
-        return lambda index: raw.region(index, kind, np.float32)
+        return lambda index: network.numeric.weights.decode(
+            raw.region(index, kind, np.uint32))
 
     matrices, biases = loading.unstack(network, mapped, region(Region.WEIGHTS))
     for projection, matrix in matrices.items():
@@ -238,6 +291,7 @@ class _EpochReporter:
         self.history, self.n, self.epochs = history, n_samples, epochs
         self.verbose = verbose
         self.outputs = network.outputs
+        self.values = network.numeric.values
         self.classes = {}
         for node in network.outputs:
             classes = losses[node.population].classes(targets[node.population])
@@ -275,7 +329,7 @@ class _EpochReporter:
                                    self.n * size),
                     cores[node.label], self.n)
                 loss[node.label], predicted[node.label] = \
-                    metrics.step_metrics(records)
+                    metrics.step_metrics(records, self.values)
             classes = {label: None if c is None else c[steps]
                        for label, c in run_classes.items()}
             logs = metrics.summarise(loss, predicted, classes, slice(None))
@@ -292,15 +346,16 @@ def _step_metrics(raw, mapped, node, n_steps: int) -> tuple:
     records = metrics.read_records(
         lambda i: raw.regions[(i, Region.METRICS)],
         mapped.core_indices(node.population.index), n_steps)
-    return metrics.step_metrics(records)
+    return metrics.step_metrics(records, node.network.numeric.values)
 
 
-def _outputs(raw, mapped, population, n_steps: int) -> np.ndarray:
+def _outputs(raw, mapped, population, n_steps: int,
+             values: Format) -> np.ndarray:
     out = np.zeros((n_steps, population.size), np.float32)
     for index in mapped.core_indices(population.index):
         core = mapped.cores[index]
-        out[:, core.start:core.stop] = raw.region(
-            index, Region.OUTPUTS, np.float32).reshape(n_steps, -1)
+        out[:, core.start:core.stop] = values.decode(raw.region(
+            index, Region.OUTPUTS, np.uint32)).reshape(n_steps, -1)
     return out
 
 
@@ -315,7 +370,7 @@ def _bytes_per_step(network: Network, record_outputs: bool) -> int:
 def _network(state) -> Network:
     """The session's network, checked."""
     return Network(state.populations, state.projections,
-                   state.samples_in_flight)
+                   state.samples_in_flight, state.numeric)
 
 
 def _positive(value, name: str) -> int:

@@ -27,7 +27,7 @@ static inline uint32_t out_channels(void) {
 }
 
 //! The kernel weights from pre channel `ch` at kernel place (kr, kc).
-static inline value_t *kernel_at(value_t *region,
+static inline weight_t *kernel_at(weight_t *region,
         const incoming_t *projection, uint32_t kr, uint32_t kc,
         uint32_t ch) {
     return region + projection->weight_offset + ((kr
@@ -35,7 +35,7 @@ static inline value_t *kernel_at(value_t *region,
             * out_channels();
 }
 
-static inline value_t *bias_of(value_t *region) {
+static inline weight_t *bias_of(weight_t *region) {
     return region + layer.params.n_weights - out_channels();
 }
 
@@ -73,11 +73,11 @@ void kind_accumulate(uint32_t slot, const incoming_t *projection,
         value_t *z_row = z + (rows.first + r) * width * n_out;
         for (uint32_t c = 0; c < cols.count; c++) {
             uint32_t kc = cols.kernel - c * projection->stride_cols;
-            const value_t *w = kernel_at(layer.weights, projection, kr, kc,
+            const weight_t *w = kernel_at(layer.weights, projection, kr, kc,
                     at.ch);
             value_t *out = z_row + (cols.first + c) * n_out;
             for (uint32_t o = 0; o < n_out; o++) {
-                out[o] += value_mul(w[o], x);
+                out[o] = value_add(out[o], value_weighted(w[o], x));
             }
         }
     }
@@ -85,11 +85,11 @@ void kind_accumulate(uint32_t slot, const incoming_t *projection,
 
 void kind_finish_sums(uint32_t slot, value_t *z) {
     (void) slot;
-    const value_t *bias = bias_of(layer.weights);
+    const weight_t *bias = bias_of(layer.weights);
     uint32_t n_out = out_channels();
     for (uint32_t j = 0; j < core.params.n_neurons; j += n_out) {
         for (uint32_t o = 0; o < n_out; o++) {
-            z[j + o] += bias[o];
+            z[j + o] = value_add(z[j + o], value_from_weight(bias[o]));
         }
     }
 }
@@ -122,7 +122,7 @@ static value_t window_mean(const value_t *a, uint32_t pr, uint32_t pc,
     value_t sum = VALUE_ZERO;
     for (uint32_t r = 0; r < params.pool_rows; r++) {
         for (uint32_t c = 0; c < params.pool_cols; c++) {
-            sum += a[window_neuron(pr, pc, ch, r, c)];
+            sum = value_add(sum, a[window_neuron(pr, pc, ch, r, c)]);
         }
     }
     return value_mul(sum, scale);
@@ -197,11 +197,11 @@ static value_t partial_error(const window_t *window, uint32_t row,
         const value_t *d_row = delta + (rows.first + r) * width * n_out;
         for (uint32_t c = 0; c < cols.count; c++) {
             uint32_t kc = cols.kernel - c * projection->stride_cols;
-            const value_t *w = kernel_at(layer.weights, projection, kr, kc,
+            const weight_t *w = kernel_at(layer.weights, projection, kr, kc,
                     ch);
             const value_t *d = d_row + (cols.first + c) * n_out;
             for (uint32_t o = 0; o < n_out; o++) {
-                partial += value_mul(w[o], d[o]);
+                partial = value_add(partial, value_weighted(w[o], d[o]));
             }
         }
     }
@@ -238,11 +238,11 @@ static void add_gradient(const window_t *window, place_t at, value_t x,
         const value_t *d_row = delta + (rows.first + r) * width * n_out;
         for (uint32_t c = 0; c < cols.count; c++) {
             uint32_t kc = cols.kernel - c * projection->stride_cols;
-            value_t *g = kernel_at(layer.gradient, projection, kr, kc,
+            weight_t *g = kernel_at(layer.gradient, projection, kr, kc,
                     at.ch);
             const value_t *d = d_row + (cols.first + c) * n_out;
             for (uint32_t o = 0; o < n_out; o++) {
-                g[o] += value_mul(x, d[o]);
+                g[o] = weight_add(g[o], weight_product(x, d[o]));
             }
         }
     }
@@ -269,11 +269,11 @@ void kind_add_gradients(uint32_t slot, const value_t *delta) {
             }
         }
     }
-    value_t *bias = bias_of(layer.gradient);
+    weight_t *bias = bias_of(layer.gradient);
     uint32_t n_out = out_channels();
     for (uint32_t j = 0; j < core.params.n_neurons; j += n_out) {
         for (uint32_t o = 0; o < n_out; o++) {
-            bias[o] += delta[j + o];
+            bias[o] = weight_add(bias[o], weight_from_value(delta[j + o]));
         }
     }
 }

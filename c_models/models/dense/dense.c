@@ -10,13 +10,13 @@
 // holds a copy of another's weights.
 #include "kind.h"
 
-static inline value_t *weight_row(value_t *region,
+static inline weight_t *weight_row(weight_t *region,
         const incoming_t *projection, uint32_t pre) {
     return region + projection->weight_offset
             + pre * core.params.n_neurons;
 }
 
-static inline value_t *bias_of(value_t *region) {
+static inline weight_t *bias_of(weight_t *region) {
     return region + layer.params.n_weights - core.params.n_neurons;
 }
 
@@ -34,18 +34,18 @@ void kind_accumulate(uint32_t slot, const incoming_t *projection,
         return;
     }
     value_t *z = slot_z(slot);
-    const value_t *row = weight_row(layer.weights, projection,
+    const weight_t *row = weight_row(layer.weights, projection,
             input - projection->input_offset);
     for (uint32_t j = 0; j < core.params.n_neurons; j++) {
-        z[j] += value_mul(row[j], x);
+        z[j] = value_add(z[j], value_weighted(row[j], x));
     }
 }
 
 void kind_finish_sums(uint32_t slot, value_t *z) {
     (void) slot;
-    const value_t *bias = bias_of(layer.weights);
+    const weight_t *bias = bias_of(layer.weights);
     for (uint32_t j = 0; j < core.params.n_neurons; j++) {
-        z[j] += bias[j];
+        z[j] = value_add(z[j], value_from_weight(bias[j]));
     }
 }
 
@@ -55,11 +55,11 @@ void kind_send_partials(const backward_target_t *target, uint32_t slot,
     uint32_t n = core.params.n_neurons;
     uint32_t base = partials_key(target, slot);
     for (uint32_t i = 0; i < target->n_pre; i++) {
-        const value_t *row = weight_row(layer.weights, projection,
+        const weight_t *row = weight_row(layer.weights, projection,
                 target->pre_start + i);
         value_t partial = VALUE_ZERO;
         for (uint32_t j = 0; j < n; j++) {
-            partial += value_mul(row[j], delta[j]);
+            partial = value_add(partial, value_weighted(row[j], delta[j]));
         }
         layer_send(slot, base | (target->index_offset + i),
                 value_to_payload(partial));
@@ -79,14 +79,14 @@ void kind_add_gradients(uint32_t slot, const value_t *delta) {
             if (x == VALUE_ZERO) {
                 continue;
             }
-            value_t *row = weight_row(layer.gradient, projection, i);
+            weight_t *row = weight_row(layer.gradient, projection, i);
             for (uint32_t j = 0; j < n; j++) {
-                row[j] += value_mul(x, delta[j]);
+                row[j] = weight_add(row[j], weight_product(x, delta[j]));
             }
         }
     }
-    value_t *bias = bias_of(layer.gradient);
+    weight_t *bias = bias_of(layer.gradient);
     for (uint32_t j = 0; j < n; j++) {
-        bias[j] += delta[j];
+        bias[j] = weight_add(bias[j], weight_from_value(delta[j]));
     }
 }

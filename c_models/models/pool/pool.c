@@ -68,7 +68,7 @@ void kind_accumulate(uint32_t slot, const incoming_t *projection,
             uint32_t j = ((rows.first + r) * width + cols.first + c)
                     * channels + at.ch;
             if (!max) {
-                z[j] += x;
+                z[j] = value_add(z[j], x);
             } else if (winner[j] == NO_WINNER || x > z[j]
                     || (x == z[j] && input < winner[j])) {
                 z[j] = x;
@@ -101,9 +101,9 @@ static value_t partial_error(uint32_t slot, uint32_t input, place_t at,
             uint32_t j = ((rows.first + r) * width + cols.first + c)
                     * channels + at.ch;
             if (winner == NULL) {
-                partial += value_mul(delta[j], scale);
+                partial = value_add(partial, value_mul(delta[j], scale));
             } else if (winner[j] == input) {
-                partial += delta[j];
+                partial = value_add(partial, delta[j]);
             }
         }
     }
