@@ -1,6 +1,6 @@
 """A small training, prediction, a run that recovers a lost packet and
 one that stalls, runs with a dead core, a dead link and random drops, then
-a convolutional training: what the subprocess tests (tool-chain
+convolutional trainings (float32 and fixed point): what the subprocess tests (tool-chain
 configuration, sanitizers) run."""
 
 import os
@@ -65,11 +65,12 @@ for fault, options, error in (
 
 # Every kind, split over cores, with each pooling both on a convolution's
 # cores and on its own; the second time with packet interrupts inside
-# callbacks and bounded send queues.
+# callbacks and bounded send queues, the third in fixed point.
 x = rng.normal(size=(10, 6, 6, 2)).astype(np.float32)
 y = rng.integers(0, 4, 10)
 for pooling, options in ((("average", "max"), {}),
-                         (("max", "average"), {"preemption_seed": 1})):
+                         (("max", "average"), {"preemption_seed": 1}),
+                         (("average", "max"), {"numeric": "fixed"})):
     sp.setup(seed=2, **options)
     every_kind((6, 6, 2), pooling)
     history = sp.train(x, y, epochs=2, batch_size=4,
