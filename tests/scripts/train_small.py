@@ -1,7 +1,7 @@
 """A small training, prediction, a run that recovers a lost packet and
-one that stalls, runs with a dead core, a dead link and random drops, then
-convolutional trainings (float32 and fixed point): what the subprocess tests (tool-chain
-configuration, sanitizers) run."""
+one that stalls, runs with a dead core, a dead link and random drops,
+then convolutional trainings (float32 and fixed point): what the
+subprocess tests (tool-chain configuration, sanitizers) run."""
 
 import os
 import sys
