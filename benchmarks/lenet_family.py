@@ -49,10 +49,11 @@ NETWORKS = {
 }
 
 
-def build(layers: list, seed: int) -> list:
-    """The network in a fresh session; [(population, projection into it)]
-    after the input, ending with the 10-way softmax."""
-    sp.setup(seed=seed)
+def build(layers: list, seed: int, numeric: str = "float32") -> list:
+    """The network in a fresh session computing in ``numeric``;
+    [(population, projection into it)] after the input, ending with the
+    10-way softmax."""
+    sp.setup(seed=seed, numeric=numeric)
     previous = sp.Population((28, 28, 1), sp.Input(), label="image")
     built = []
     for i, layer in enumerate(layers + [("out", 10)]):

@@ -1,7 +1,7 @@
 """spinnpop's benchmarks (``make bench``): each prints its measurements
 and the ratios against its peers, all measured in this run.
 
-    python benchmarks/run.py [--only mlp|lenet|loss] [--epochs N]
+    python benchmarks/run.py [--only mlp|lenet|loss|fixed] [--epochs N]
                              [--networks "LeNet-5" ...] [--mnist PATH]
 """
 
@@ -14,6 +14,7 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
+import fixed_point  # noqa: E402
 import lenet_family  # noqa: E402
 import mlp_fashion_mnist  # noqa: E402
 import packet_loss  # noqa: E402
@@ -83,16 +84,36 @@ def loss(samples: int) -> None:
           "largest difference over the largest weight, per projection)")
 
 
+def fixed(data, epochs: int, samples: int, networks) -> None:
+    print(f"\nFixed point against float32 on Fashion-MNIST: {samples} "
+          f"training and {len(data[1][0])} test samples, {epochs} epoch(s), "
+          f"SGD as the LeNet family's, same initial weights and order")
+    print(f"{'network':<18}{'float32':>9}{'fixed':>9}{'difference':>12}"
+          f"{'saturated':>11}")
+    for name, result in fixed_point.run(data, epochs, samples, networks):
+        ours, theirs = result["fixed"], result["float32"]
+        print(f"{name:<18}{100 * theirs['accuracy']:>8.2f}%"
+              f"{100 * ours['accuracy']:>8.2f}%"
+              f"{100 * (ours['accuracy'] - theirs['accuracy']):>+11.2f}pp"
+              f"{ours['saturations']:>11}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--only", choices=("mlp", "lenet", "loss"))
+    parser.add_argument("--only", choices=("mlp", "lenet", "loss", "fixed"))
     parser.add_argument("--samples", type=int, default=10_000,
                         help="training samples of the MLP speed benchmark")
     parser.add_argument("--epochs", type=int, default=3,
-                        help="epochs of the LeNet family's training")
+                        help="epochs of the LeNet family's training (and "
+                             "of fixed point's comparison)")
+    parser.add_argument("--fixed-samples", type=int, default=60_000,
+                        help="training samples of the fixed-point "
+                             "comparison")
     parser.add_argument("--networks", nargs="+",
                         choices=list(lenet_family.NETWORKS)
-                        + ["boosted LeNet-4"],
+                        + ["boosted LeNet-4"]
+                        + list(set(fixed_point.COMPARED)
+                               - set(lenet_family.NETWORKS)),
                         help="a subset of the LeNet family")
     parser.add_argument("--mnist", metavar="PATH",
                         help="also run the LeNet family on MNIST: a folder "
@@ -104,6 +125,9 @@ def main() -> None:
         mlp(args.samples)
     if args.only in (None, "loss"):
         loss(args.samples)
+    if args.only in (None, "fixed"):
+        fixed(load_fashion_mnist(), args.epochs, args.fixed_samples,
+              args.networks)
     if args.only in (None, "lenet"):
         lenet(load_fashion_mnist(), "Fashion-MNIST", args.epochs,
               args.networks)

@@ -112,7 +112,7 @@ def setup(backend: str = "emulator", seed: int = 0, **options) -> None:
         that reaches it, whatever the packet, reproducibly from ``seed``
         (fault injection: the cores re-send what went missing, and the
         training ends with the weights it has without drops, up to float32
-        rounding).
+        rounding; bit-identical in fixed point).
         For SpiNNaker:
         ``machine``: a board's IP address or host name; or
         ``spalloc_server``: a spalloc server's URL (user, group and

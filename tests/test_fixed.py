@@ -230,3 +230,35 @@ def test_numbers_out_of_range_refused_before_mapping(case, message):
 def test_unknown_numeric_type():
     with pytest.raises(sp.ConfigurationError, match="'fixed'"):
         sp.setup(numeric="int8")
+
+
+@pytest.mark.parametrize("activations, loss", [
+    (["relu", "sigmoid", "softmax"], "sparse_categorical_crossentropy"),
+    (["tanh", "linear"], "mse"),
+])
+def test_bit_identical_to_the_numpy_fixed_point_reference(activations,
+                                                          loss):
+    from fixed_reference import FixedMLP
+    sp.setup(seed=4, numeric="fixed")
+    try:
+        sizes = [9, 14, 11, 5][:len(activations) + 1]
+        populations, projections = mlp(sizes, activations,
+                                       neurons_per_core=4)
+        x, labels = data(20, 9, sizes[-1])
+        y = np.eye(sizes[-1], dtype=np.float32)[labels]
+        reference = FixedMLP([p.get("weight") for p in projections],
+                             [p.get("bias") for p in populations[1:]],
+                             activations)
+        sp.train(x, labels if loss != "mse" else y, epochs=2, batch_size=6,
+                 loss=loss, optimizer=sp.SGD(0.3, 0.9), shuffle=False,
+                 verbose=0)
+        assert sp.counters().saturations == 0
+        weights, biases = reference.train(x, y, 2, 6, 0.3, 0.9)
+        for projection, expected in zip(projections, weights):
+            assert np.array_equal(projection.get("weight"),
+                                  expected.astype(np.float32))
+        for population, expected in zip(populations[1:], biases):
+            assert np.array_equal(population.get("bias"),
+                                  expected.astype(np.float32))
+    finally:
+        sp.end()
