@@ -222,8 +222,11 @@ def _execute(state, network: Network, mode: RunMode, shape, inputs: dict,
 
 def _check_numbers(state, xs: dict, ys: dict, optimizer) -> None:
     """A DataError, before anything is mapped, for any number of the run
-    that the session's numeric type cannot hold."""
+    that the session's fixed-point type cannot hold (float32's range is
+    checked where the numbers are taken)."""
     numeric = state.numeric
+    if not numeric.is_fixed:
+        return
     for population, array in xs.items():
         numeric.values.check(array, f"x for {population.label!r}")
     for population, array in ys.items():
