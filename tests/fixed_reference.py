@@ -60,9 +60,7 @@ def exp(x):
 def log(x):
     x = np.asarray(x, np.int64)
     assert np.all(x > 0)
-    top = np.floor(np.log2(x)).astype(np.int64)
-    top = np.where((1 << (top + 1)) <= x, top + 1, top)
-    top = np.where((1 << top) > x, top - 1, top)
+    top = np.frexp(x.astype(np.float64))[1].astype(np.int64) - 1  # top bit
     e = top - V
     m = x * (1 << (30 - top))
     big = m > SQRT2
@@ -135,19 +133,21 @@ class FixedMLP:
         return a_s, z_s
 
     def train(self, x, y, epochs, batch_size, rate, momentum):
-        """SGD over the samples in order; returns float32 weights and
-        biases."""
+        """SGD over the samples in order; returns the weights, the biases
+        and the mean loss of each epoch, as floats."""
         x, y = encode(x, V), encode(y, V)
         lr, m = (int(np.rint(r * 2.0 ** W)) for r in (rate, momentum))
         v_w = [np.zeros_like(w) for w in self.w]
         v_b = [np.zeros_like(b) for b in self.b]
+        losses = []
         for _ in range(epochs):
+            sample_losses = np.zeros(len(x))
             for first in range(0, len(x), batch_size):
                 batch = range(first, min(first + batch_size, len(x)))
                 g_w = [np.zeros_like(w) for w in self.w]
                 g_b = [np.zeros_like(b) for b in self.b]
                 for i in batch:
-                    self._sample(x[i], y[i], g_w, g_b)
+                    sample_losses[i] = self._sample(x[i], y[i], g_w, g_b)
                 for params, grads, velocity in ((self.w, g_w, v_w),
                                                 (self.b, g_b, v_b)):
                     for k, g in enumerate(grads):
@@ -156,16 +156,21 @@ class FixedMLP:
                             velocity[k] = shift(m * velocity[k], W) + step
                             step = velocity[k]
                         params[k] = params[k] - shift(lr * step, W)
+            losses.append(float(sample_losses.mean()))
         return ([w.astype(np.float64) / 2.0 ** W for w in self.w],
-                [b.astype(np.float64) / 2.0 ** W for b in self.b])
+                [b.astype(np.float64) / 2.0 ** W for b in self.b], losses)
 
-    def _sample(self, x, y, g_w, g_b):
+    def _sample(self, x, y, g_w, g_b) -> float:
+        """Adds one sample's gradients; returns its loss."""
         a_s, z_s = self._forward(x)
         out = self.activations[-1]
         if out == "softmax":
+            loss = mul(y, self.log_norm - z_s[-1]).sum()
             delta = a_s[-1] - y
         else:
             n = len(y)
+            loss = div(mul(a_s[-1] - y, a_s[-1] - y),
+                       np.int64(n * ONE)).sum()
             grad = div(mul(2 * ONE, a_s[-1] - y), np.int64(n * ONE))
             delta = mul(grad, ACTIVATIONS[out][1](z_s[-1], a_s[-1]))
         for layer in range(len(self.w) - 1, -1, -1):
@@ -176,3 +181,4 @@ class FixedMLP:
                 derivative = ACTIVATIONS[self.activations[layer - 1]][1]
                 delta = mul(error, derivative(z_s[layer - 1],
                                               a_s[layer]))
+        return loss / 2.0 ** V

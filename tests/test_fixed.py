@@ -249,11 +249,13 @@ def test_bit_identical_to_the_numpy_fixed_point_reference(activations,
         reference = FixedMLP([p.get("weight") for p in projections],
                              [p.get("bias") for p in populations[1:]],
                              activations)
-        sp.train(x, labels if loss != "mse" else y, epochs=2, batch_size=6,
-                 loss=loss, optimizer=sp.SGD(0.3, 0.9), shuffle=False,
-                 verbose=0)
+        history = sp.train(x, labels if loss != "mse" else y, epochs=2,
+                           batch_size=6, loss=loss,
+                           optimizer=sp.SGD(0.3, 0.9), shuffle=False,
+                           verbose=0)
         assert sp.counters().saturations == 0
-        weights, biases = reference.train(x, y, 2, 6, 0.3, 0.9)
+        weights, biases, losses = reference.train(x, y, 2, 6, 0.3, 0.9)
+        assert history.history["loss"] == losses
         for projection, expected in zip(projections, weights):
             assert np.array_equal(projection.get("weight"),
                                   expected.astype(np.float32))
