@@ -19,6 +19,7 @@
 #include <data_specification.h>
 #include <spin1_api.h>
 
+#include "cost.h"
 #include "dtcm.h"
 #include "key_table.h"
 #include "numeric.h"

@@ -93,6 +93,7 @@ static void shortcut_partials(const backward_target_t *target, uint32_t slot,
         const value_t *delta) {
     const value_t *own = delta + (target->pre_start - core.params.slice_start);
     uint32_t base = partials_key(target, slot);
+    cost_count(COST_PARTIALS, target->n_pre);
     for (uint32_t i = 0; i < target->n_pre; i++) {
         layer_send(slot, base | (target->index_offset + i),
                 value_to_payload(own[i]));
@@ -128,6 +129,7 @@ static void backward_finished(uint32_t slot) {
     value_t *error = slot_error(slot);
     const value_t *z = slot_z(slot), *a = slot_a(slot);
     kind_own_errors(slot, error);
+    cost_count(COST_DELTAS, core.params.n_neurons);
     for (uint32_t j = 0; j < core.params.n_neurons; j++) {
         error[j] = value_mul(error[j], activation_derivative(z[j], a[j]));
     }
@@ -159,6 +161,7 @@ static void sums_finished(uint32_t slot) {
     uint32_t n = core.params.n_neurons;
     value_t *z = slot_z(slot), *a = slot_a(slot);
     kind_finish_sums(slot, z);
+    cost_count(COST_NEURONS, n);
     if (!ACTIVATION_IS_SOFTMAX) {
         for (uint32_t j = 0; j < n; j++) {
             a[j] = activation(z[j]);
@@ -178,6 +181,7 @@ static void softmax_maxima(uint32_t slot) {
     const value_t *z = slot_z(slot);
     value_t *a = slot_a(slot);
     value_t sum = VALUE_ZERO;
+    cost_count(COST_NEURONS, core.params.n_neurons);
     for (uint32_t j = 0; j < core.params.n_neurons; j++) {
         a[j] = activation(value_sub(z[j], max));
         sum = value_add(sum, a[j]);
@@ -195,6 +199,7 @@ static void softmax_finished(uint32_t slot) {
         sum = value_add(sum, sums[c]);
     }
     value_t *a = slot_a(slot);
+    cost_count(COST_NEURONS, core.params.n_neurons);
     for (uint32_t j = 0; j < core.params.n_neurons; j++) {
         a[j] = value_div(a[j], sum);
     }
@@ -373,6 +378,7 @@ void role_work(uint32_t slot, uint32_t input) {
         kind_accumulate(slot, projection, input, x);
     } else if (x != VALUE_ZERO) {
         // A shortcut's input is the neuron it feeds, weight 1.
+        cost_count(COST_FORWARD, 1);
         value_t *z = &slot_z(slot)[input - projection->input_offset];
         *z = value_add(*z, x);
     }

@@ -13,6 +13,7 @@ void output_loss(uint32_t slot, value_t log_norm) {
     value_t *delta = slot_error(slot);
     value_t loss = VALUE_ZERO;
     uint32_t best = 0;
+    cost_count(COST_LOSS, n);
     for (uint32_t j = 0; j < n; j++) {
         loss = value_add(loss, loss_term(z[j], a[j], y[j], log_norm, size));
         delta[j] = loss_delta(z[j], a[j], y[j], size);

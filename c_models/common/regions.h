@@ -68,6 +68,19 @@ enum projection_type {
     PROJECTION_IDENTITY = 4,
 };
 
+//! A piece of a model's work that the cost model prices (cost.h).
+enum cost_site {
+    COST_FORWARD = 0,
+    COST_NEURONS = 1,
+    COST_LOSS = 2,
+    COST_DELTAS = 3,
+    COST_PARTIALS = 4,
+    COST_GRADIENTS = 5,
+    COST_UPDATE = 6,
+};
+
+#define COST_N_SITES 7
+
 //! A block of keys a core listens to: one core's or every core's of a sending population. A key is base | core << core_shift | slot << shift | position, and a forward position is row << (col_bits + ch_bits) | column << ch_bits | channel.
 typedef struct {
     uint32_t key;  //!< base key of the block

@@ -54,6 +54,7 @@ static void sgd(void) {
     weight_t rate = core.run.learning_rate;
     weight_t momentum = core.run.momentum;
     weight_t *w = layer.weights, *v = layer.velocity, *g = layer.gradient;
+    cost_count(COST_UPDATE, layer.params.n_weights);
     for (uint32_t k = 0; k < layer.params.n_weights; k++) {
         weight_t step = weight_div_uint(g[k], batch_size);
         if (momentum != WEIGHT_ZERO) {
@@ -78,6 +79,7 @@ static void send_gradients(uint32_t key) {
 static void take_sums(bool add) {
     weight_t *g = layer.gradient;
     const weight_t *received = layer.reduced;
+    cost_count(COST_UPDATE, layer.params.n_weights);
     for (uint32_t k = 0; k < layer.params.n_weights; k++) {
         g[k] = add ? weight_add(received[k], g[k]) : received[k];
     }

@@ -28,6 +28,19 @@ enum emu_core_state {
 
 #define EMU_TRAFFIC_CLASSES 8
 
+//! What the cost model (spinnpop/cost_model) counts of each core's work:
+//! callbacks by what started them, packets sent, then (calls, units) of
+//! each of the models' cost sites (cost.h).
+enum emu_cost_feature {
+    EMU_COST_PACKET = 0,      //!< packet interrupts
+    EMU_COST_TASK = 1,        //!< queued callbacks (processing, user events)
+    EMU_COST_TIMER = 2,       //!< timer ticks
+    EMU_COST_SENT = 3,        //!< packets sent
+    EMU_COST_SITES = 4        //!< first of the sites' (calls, units)
+};
+#define EMU_COST_N_SITES 7
+#define EMU_COST_FEATURES (EMU_COST_SITES + 2 * EMU_COST_N_SITES)
+
 //! What one core did; counts are of multicast packets.
 typedef struct {
     uint64_t sent;            //!< packets this core sent
@@ -37,6 +50,10 @@ typedef struct {
     uint64_t send_failures;   //!< sends refused: the outgoing queue was full
     uint64_t preemptions;     //!< packet interrupts inside a callback
     uint64_t sent_by_class[EMU_TRAFFIC_CLASSES];
+    uint64_t cost[EMU_COST_FEATURES];  //!< enum emu_cost_feature
+    double busy_cycles;       //!< ARM cycles of its callbacks (cost model)
+    double clock_cycles;      //!< when it finished its last callback, in
+                              //!< cycles from the start of the run
     uint32_t state;           //!< enum emu_core_state
     uint32_t exit_code;       //!< spin1_exit() or rt_error() code
     uint32_t dtcm_bytes;      //!< DTCM heap in use
@@ -74,6 +91,10 @@ uint32_t emu_malloc_sdram(emu_t *emu, uint32_t x, uint32_t y, uint32_t size);
 //! or NULL.
 void *emu_sdram(emu_t *emu, uint32_t x, uint32_t y, uint32_t address,
         uint32_t size);
+//! The size of the block of chip (x, y)'s SDRAM that starts at `address`,
+//! or 0 if none does.
+uint32_t emu_sdram_block_size(emu_t *emu, uint32_t x, uint32_t y,
+        uint32_t address);
 //! Sets a processor's user0 register: where its data specification is.
 int emu_set_user0(emu_t *emu, uint32_t x, uint32_t y, uint32_t p,
         uint32_t value);
@@ -116,6 +137,22 @@ void emu_kill_core(emu_t *emu, int core, uint64_t after_callbacks);
 //! drops what it would send that way, counted by link.
 int emu_kill_link(emu_t *emu, uint32_t x, uint32_t y, uint32_t link,
         uint64_t after_packets);
+
+//! Prices a core's work in ARM cycles: `coefficients` holds, for each
+//! enum emu_cost_feature, the cycles of one of it; a packet takes
+//! `hop_cycles` per router it passes. Until set, work costs nothing.
+void emu_set_cost(emu_t *emu, int core, const double *coefficients,
+        double hop_cycles);
+//! Records the first `capacity` packets the core's packet interrupt takes,
+//! as (key, payload) pairs in `buffer`, which must outlive the run (for
+//! replaying them on the ARM build: spinnpop/cost_model/calibrate.py).
+void emu_trace_packets(emu_t *emu, int core, uint32_t *buffer,
+        uint32_t capacity);
+//! How many packets the core's trace holds.
+uint32_t emu_traced(const emu_t *emu, int core);
+
+//! EMU_COST_N_SITES, for Python to check against the models' sites.
+uint32_t emu_cost_sites(void);
 
 //! Runs every core's c_main(); returns the number of cores that failed.
 int emu_start(emu_t *emu);

@@ -321,10 +321,46 @@ int emu_kill_link(emu_t *emu, uint32_t x, uint32_t y, uint32_t link,
     return 0;
 }
 
+void emu_set_cost(emu_t *emu, int core, const double *coefficients,
+        double hop_cycles) {
+    for (int f = 0; f < EMU_COST_FEATURES; f++) {
+        emu->cores[core]->cost[f] = coefficients[f];
+    }
+    emu->hop_cycles = hop_cycles;
+}
+
+void emu_trace_packets(emu_t *emu, int core, uint32_t *buffer,
+        uint32_t capacity) {
+    emu->cores[core]->trace = buffer;
+    emu->cores[core]->trace_capacity = capacity;
+    emu->cores[core]->trace_count = 0;
+}
+
+uint32_t emu_traced(const emu_t *emu, int core) {
+    return emu->cores[core]->trace_count;
+}
+
+uint32_t emu_sdram_block_size(emu_t *emu, uint32_t x, uint32_t y,
+        uint32_t address) {
+    const chip_t *chip = &emu->chips[y * emu->width + x];
+    for (size_t b = 0; x < emu->width && y < emu->height
+            && b < chip->n_blocks; b++) {
+        if (chip->blocks[b].address == address) {
+            return chip->blocks[b].size;
+        }
+    }
+    return 0;
+}
+
+uint32_t emu_cost_sites(void) {
+    return EMU_COST_N_SITES;
+}
+
 void emu_core_counters(const emu_t *emu, int core_index,
         emu_core_counters_t *out) {
     const core_t *core = emu->cores[core_index];
     *out = core->counters;
+    out->clock_cycles = core->now;
     out->state = core->state;
     out->exit_code = core->exit_code;
     out->dtcm_bytes = core->dtcm_bytes;

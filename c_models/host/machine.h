@@ -30,24 +30,30 @@
 // What SDRAM holds before anything is written to it (see sdram.c).
 #define SDRAM_FILL 0xFF
 
-//! One queued callback.
+//! One callback to run, and (for the cost model) what started it and
+//! when, in cycles: it cannot start before then.
 typedef struct {
     callback_t cback;
     uint arg0, arg1;
     bool user_event;             // counts against USER_EVENT_QUEUE_SIZE
+    uint8_t cause;               // enum emu_cost_feature: PACKET/TASK/TIMER
+    double ready;
 } task_t;
 
-//! A packet on its way to a core, held by the router.
+//! A packet on its way to a core, held by the router; `time`: when it
+//! arrives (cost model cycles).
 typedef struct {
     int core;
     uint32_t key, payload;
     bool has_payload;
+    double time;
 } delivery_t;
 
 //! A packet a core has sent that the router has not taken yet.
 typedef struct {
     uint32_t key, payload;
     bool has_payload;
+    double time;
 } outgoing_t;
 
 //! A bounded FIFO of callbacks; like spin1's, it holds size - 1.
@@ -92,6 +98,10 @@ typedef struct core {
     uint32_t last_shift;
     char *log;
     size_t log_length, log_capacity;
+    double cost[EMU_COST_FEATURES];  // cycles of each (emu_set_cost)
+    double now;                  // cost model: the core's clock, in cycles
+    uint32_t *trace;             // emu_trace_packets
+    uint32_t trace_capacity, trace_count;
     uint32_t timer_period_us;    // 0: no timer
     uint64_t next_tick_us;
     uint32_t ticks;
@@ -189,6 +199,7 @@ struct emu {
     delivery_t *in_flight;
     size_t n_in_flight, in_flight_capacity;
     uint64_t now_us;             // emulated time: passes only when quiet
+    double hop_cycles;           // cost model: a router's time per packet
     char error[512];
 };
 
@@ -217,15 +228,17 @@ uint64_t next_random(emu_t *emu);
 void core_preemption_point(emu_t *emu, core_t *core);
 void core_make_ready(emu_t *emu, core_t *core);
 bool queue_push(task_queue_t *queue, task_t task);
-void core_invoke(emu_t *emu, core_t *core, callback_t cback, uint arg0,
-        uint arg1);
+//! Runs a callback on a core, no earlier than task.ready (cost model).
+void core_invoke(emu_t *emu, core_t *core, task_t task);
+//! Adds n of a cost feature to the core's work and its clock.
+void core_add_cost(core_t *core, uint32_t feature, uint64_t n);
 void core_fail(emu_t *emu, core_t *core, uint code) __attribute__((noreturn));
 
 // router.c
-void router_send(emu_t *emu, core_t *source, uint32_t key, uint32_t payload,
-        bool has_payload);
-void router_deliver(emu_t *emu, core_t *core, uint32_t key, uint32_t payload,
-        bool has_payload);
+//! Sends a packet from a core; `time`: when it left (cost model cycles).
+void router_send(emu_t *emu, core_t *source, outgoing_t packet);
+//! The packet arrives at a core's communications controller.
+void router_deliver(emu_t *emu, core_t *core, delivery_t packet);
 void router_free_cache(emu_t *emu);
 //! Takes the faulty link down once it has carried its packets (called
 //! between turns, when no route is in use): no route crosses it after.

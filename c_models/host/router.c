@@ -347,18 +347,15 @@ static bool hold_for(core_t *core, delivery_t delivery) {
             delivery);
 }
 
-//! The packet arrives at a core's communications controller.
-void router_deliver(emu_t *emu, core_t *core, uint32_t key, uint32_t payload,
-        bool has_payload) {
+void router_deliver(emu_t *emu, core_t *core, delivery_t packet) {
     handler_t handler = core->handlers[
-            has_payload ? MCPL_PACKET_RECEIVED : MC_PACKET_RECEIVED];
+            packet.has_payload ? MCPL_PACKET_RECEIVED : MC_PACKET_RECEIVED];
     if (core->state != EMU_CORE_RUNNING || handler.cback == NULL) {
         core->counters.dropped++;
         return;
     }
     if (handler.priority < 0 && core->fiq_disabled) {
-        if (!hold_for(core, (delivery_t) {core->index, key, payload,
-                has_payload})) {
+        if (!hold_for(core, packet)) {
             core_log(core, "[ERROR] out of host memory for a packet\n");
             core_fail(emu, core, RTE_MALLOC);
         }
@@ -366,9 +363,14 @@ void router_deliver(emu_t *emu, core_t *core, uint32_t key, uint32_t payload,
     }
     if (handler.priority < 0) {
         core->counters.received++;
+        if (core->trace_count < core->trace_capacity) {
+            core->trace[2 * core->trace_count] = packet.key;
+            core->trace[2 * core->trace_count++ + 1] = packet.payload;
+        }
         bool masked = core->fiq_disabled;
         core->fiq_disabled = true;        // a FIQ masks FIQs while it runs
-        core_invoke(emu, core, handler.cback, key, payload);
+        core_invoke(emu, core, (task_t) {handler.cback, packet.key,
+                packet.payload, false, EMU_COST_PACKET, packet.time});
         core->fiq_disabled = masked;
         if (!masked && core->n_held > 0) {
             router_release_held(emu, core);
@@ -377,7 +379,8 @@ void router_deliver(emu_t *emu, core_t *core, uint32_t key, uint32_t payload,
     }
     task_queue_t *queue = handler.priority == 0
             ? &core->irq_queue : &core->tasks[handler.priority - 1];
-    if (!queue_push(queue, (task_t) {handler.cback, key, payload, false})) {
+    if (!queue_push(queue, (task_t) {handler.cback, packet.key,
+            packet.payload, false, EMU_COST_PACKET, packet.time})) {
         core->counters.dropped++;
         return;
     }
@@ -391,8 +394,7 @@ void router_release_held(emu_t *emu, core_t *core) {
     size_t n = core->n_held;
     core->n_held = 0;
     for (size_t h = 0; h < n; h++) {
-        router_deliver(emu, core, core->held[h].key, core->held[h].payload,
-                core->held[h].has_payload);
+        router_deliver(emu, core, core->held[h]);
     }
 }
 
@@ -437,8 +439,17 @@ static bool injected_drop(emu_t *emu, uint32_t key) {
     return true;
 }
 
-void router_send(emu_t *emu, core_t *source, uint32_t key, uint32_t payload,
-        bool has_payload) {
+//! Routers a packet passes on its way to a node of its route.
+static uint32_t routers_to(const route_t *route, uint32_t node) {
+    uint32_t routers = 1;
+    for (; route->parents[node] != NO_NODE; node = route->parents[node]) {
+        routers++;
+    }
+    return routers;
+}
+
+void router_send(emu_t *emu, core_t *source, outgoing_t packet) {
+    uint32_t key = packet.key;
     uint32_t source_chip = source->y * emu->width + source->x;
     route_t *route = source->last_route;
     if (((uint64_t) key >> source->last_shift) + 1 != source->last_block) {
@@ -503,11 +514,12 @@ void router_send(emu_t *emu, core_t *source, uint32_t key, uint32_t payload,
         if (alive != NULL && !alive[route->core_nodes[c]]) {
             continue;
         }
+        delivery_t delivery = {(int) route->cores[c], key, packet.payload,
+            packet.has_payload, packet.time + emu->hop_cycles
+                    * routers_to(route, route->core_nodes[c])};
         if (emu->reorder_state == 0) {
-            router_deliver(emu, emu->cores[route->cores[c]], key, payload,
-                    has_payload);
-        } else if (!hold_in_flight(emu, (delivery_t) {
-                (int) route->cores[c], key, payload, has_payload})) {
+            router_deliver(emu, emu->cores[route->cores[c]], delivery);
+        } else if (!hold_in_flight(emu, delivery)) {
             core_log(source, "[ERROR] out of host memory for a packet\n");
             core_fail(emu, source, RTE_MALLOC);
         }
@@ -518,13 +530,14 @@ static void router_take(emu_t *emu, core_t *core) {
     outgoing_t packet = core->out[core->out_head];
     core->out_head = (core->out_head + 1) % OUT_QUEUE_SIZE;
     core->out_count--;
-    router_send(emu, core, packet.key, packet.payload, packet.has_payload);
+    router_send(emu, core, packet);
 }
 
 bool router_offer(emu_t *emu, core_t *source, uint32_t key,
         uint32_t payload, bool has_payload) {
+    outgoing_t packet = {key, payload, has_payload, source->now};
     if (!emu->preempt) {
-        router_send(emu, source, key, payload, has_payload);
+        router_send(emu, source, packet);
         return true;
     }
     if (source->out_count == OUT_QUEUE_SIZE) {
@@ -533,7 +546,7 @@ bool router_offer(emu_t *emu, core_t *source, uint32_t key,
         return false;
     }
     source->out[(source->out_head + source->out_count) % OUT_QUEUE_SIZE] =
-            (outgoing_t) {key, payload, has_payload};
+            packet;
     source->out_count++;
     return true;
 }

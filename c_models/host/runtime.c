@@ -99,7 +99,7 @@ uint spin1_schedule_callback(callback_t cback, uint arg0, uint arg1,
         return FAILURE;
     }
     if (!queue_push(&core->tasks[priority - 1],
-            (task_t) {cback, arg0, arg1, false})) {
+            (task_t) {cback, arg0, arg1, false, EMU_COST_TASK, core->now})) {
         return FAILURE;
     }
     core_make_ready(emu_active, core);
@@ -117,12 +117,14 @@ uint spin1_trigger_user_event(uint arg0, uint arg1) {
         return SUCCESS;
     }
     if (handler.priority < 0) {
-        core_invoke(emu_active, core, handler.cback, arg0, arg1);
+        core_invoke(emu_active, core, (task_t) {handler.cback, arg0, arg1,
+                false, EMU_COST_TASK, core->now});
         return SUCCESS;
     }
     task_queue_t *queue = handler.priority == 0
             ? &core->irq_queue : &core->tasks[handler.priority - 1];
-    if (!queue_push(queue, (task_t) {handler.cback, arg0, arg1, true})) {
+    if (!queue_push(queue, (task_t) {handler.cback, arg0, arg1, true,
+            EMU_COST_TASK, core->now})) {
         return FAILURE;
     }
     core->user_events_pending++;
@@ -130,9 +132,20 @@ uint spin1_trigger_user_event(uint arg0, uint arg1) {
     return SUCCESS;
 }
 
+// The models' cost.h (their sites are regions.h's enum cost_site, as many
+// as EMU_COST_N_SITES: engine.py checks).
+void cost_count(uint32_t site, uint32_t units);
+
+void cost_count(uint32_t site, uint32_t units) {
+    core_t *core = running_core();
+    core_add_cost(core, EMU_COST_SITES + 2 * site, 1);
+    core_add_cost(core, EMU_COST_SITES + 2 * site + 1, units);
+}
+
 uint spin1_send_mc_packet(uint key, uint data, uint load) {
     core_t *core = running_core();
     core_preemption_point(emu_active, core);
+    core_add_cost(core, EMU_COST_SENT, 1);
     return router_offer(emu_active, core, key, data, load == WITH_PAYLOAD)
             ? SUCCESS : FAILURE;
 }

@@ -61,8 +61,14 @@ void core_make_ready(emu_t *emu, core_t *core) {
     emu->ready_count++;
 }
 
-void core_invoke(emu_t *emu, core_t *core, callback_t cback, uint arg0,
-        uint arg1) {
+void core_add_cost(core_t *core, uint32_t feature, uint64_t n) {
+    double cycles = core->cost[feature] * (double) n;
+    core->counters.cost[feature] += n;
+    core->counters.busy_cycles += cycles;
+    core->now += cycles;
+}
+
+void core_invoke(emu_t *emu, core_t *core, task_t task) {
     if (core->doomed && core->counters.callbacks >= core->dies_after) {
         core->state = EMU_CORE_DEAD;     // a fault: it stops dead, silently
         return;
@@ -70,7 +76,13 @@ void core_invoke(emu_t *emu, core_t *core, callback_t cback, uint arg0,
     core_t *interrupted = emu->current;
     emu->current = core;
     core->counters.callbacks++;
-    cback(arg0, arg1);
+    // The cost model's clock: a callback starts when the core is free and
+    // what it handles has happened (a core interrupting itself is busy).
+    if (interrupted != core && task.ready > core->now) {
+        core->now = task.ready;
+    }
+    core_add_cost(core, task.cause, 1);
+    task.cback(task.arg0, task.arg1);
     emu->current = interrupted;
 }
 
@@ -91,7 +103,7 @@ static void core_turn(emu_t *emu, core_t *core) {
         if (task.user_event) {
             core->user_events_pending--;
         }
-        core_invoke(emu, core, task.cback, task.arg0, task.arg1);
+        core_invoke(emu, core, task);
     }
     for (int q = 0; q < N_TASK_QUEUES && core->state == EMU_CORE_RUNNING;
             q++) {
@@ -99,7 +111,7 @@ static void core_turn(emu_t *emu, core_t *core) {
             if (task.user_event) {
                 core->user_events_pending--;
             }
-            core_invoke(emu, core, task.cback, task.arg0, task.arg1);
+            core_invoke(emu, core, task);
             break;
         }
     }
@@ -190,8 +202,7 @@ void core_preemption_point(emu_t *emu, core_t *core) {
             emu->in_flight[i] = emu->in_flight[--emu->n_in_flight];
             core->in_flight--;
             core->counters.preemptions++;
-            router_deliver(emu, core, packet.key, packet.payload,
-                    packet.has_payload);
+            router_deliver(emu, core, packet);
             return;
         }
     }
@@ -220,8 +231,7 @@ static bool shuffle_step(emu_t *emu) {
         delivery_t packet = emu->in_flight[i];
         emu->in_flight[i] = emu->in_flight[--emu->n_in_flight];
         emu->cores[packet.core]->in_flight--;
-        router_deliver(emu, emu->cores[packet.core], packet.key,
-                packet.payload, packet.has_payload);
+        router_deliver(emu, emu->cores[packet.core], packet);
         return true;
     }
     if (emu->ready_count == 0) {
@@ -261,7 +271,8 @@ static bool next_tick(emu_t *emu) {
         task_queue_t *queue = handler.priority <= 0 ? &core->irq_queue
                 : &core->tasks[handler.priority - 1];
         // A full queue loses the tick, as spin1's does.
-        queue_push(queue, (task_t) {handler.cback, ++core->ticks, 0, false});
+        queue_push(queue, (task_t) {handler.cback, ++core->ticks, 0, false,
+                EMU_COST_TIMER, 0.0});
         core_make_ready(emu, core);
     }
     return true;

@@ -132,6 +132,18 @@ class Stage(enum.IntEnum):
     REDUCE = 5      #: shared gradients from the population's other cores
 
 
+class CostSite(enum.IntEnum):
+    """A piece of a model's work that the cost model prices (cost.h)."""
+
+    FORWARD = 0     #: an input multiplied into the sums; units: MACs
+    NEURONS = 1     #: activation functions computed; units: neurons
+    LOSS = 2        #: loss and its deltas at an output; units: neurons
+    DELTAS = 3      #: errors times f'(z); units: neurons
+    PARTIALS = 4    #: partial errors sent back; units: MACs (or values)
+    GRADIENTS = 5   #: weight gradients added; units: MACs
+    UPDATE = 6      #: weights updated or gradients summed; units: weights
+
+
 class ProjectionType(enum.IntEnum):
     """How an incoming projection maps pre neurons onto a core's sums."""
 
@@ -323,7 +335,8 @@ STRUCTS = (KEY_ENTRY, RUN_PARAMS, STATUS, CORE_PARAMS, FORWARD_SEGMENT,
 ENUMS = ((Region, "region", "REGION"), (KeyKind, "key_kind", "KEY"),
          (RunMode, "run_mode", "MODE"), (CoreState, "core_state", "STATE"),
          (Stage, "stage", "STAGE"),
-         (ProjectionType, "projection_type", "PROJECTION"))
+         (ProjectionType, "projection_type", "PROJECTION"),
+         (CostSite, "cost_site", "COST"))
 
 
 def c_header() -> str:
@@ -341,6 +354,8 @@ def c_header() -> str:
             out.append(f"    {prefix}_{member.name} = {int(member)},")
         out.append("};")
         out.append("")
+    out.append(f"#define COST_N_SITES {len(CostSite)}")
+    out.append("")
     for struct in STRUCTS:
         out.append(struct.c_declaration())
         out.append("")

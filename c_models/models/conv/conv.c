@@ -68,6 +68,7 @@ void kind_accumulate(uint32_t slot, const incoming_t *projection,
     tap_t rows = window_row_taps(window, at.row);
     tap_t cols = window_col_taps(window, at.col);
     uint32_t n_out = out_channels(), width = layer.params.width;
+    cost_count(COST_FORWARD, rows.count * cols.count * n_out);
     for (uint32_t r = 0; r < rows.count; r++) {
         uint32_t kr = rows.kernel - r * projection->stride_rows;
         value_t *z_row = z + (rows.first + r) * width * n_out;
@@ -133,6 +134,7 @@ const value_t *kind_sent(uint32_t slot, const value_t *a) {
         return a;
     }
     bool max = params.pool == PROJECTION_POOL_MAX;
+    cost_count(COST_NEURONS, core.params.n_neurons);
     value_t *out = pooled + slot * layer.params.n_sent;
     uint16_t *winner = max ? winners + slot * layer.params.n_sent : NULL;
     uint32_t j = 0;
@@ -157,6 +159,7 @@ void kind_own_errors(uint32_t slot, value_t *error) {
         return;
     }
     // The pooled values are sent: their place holds the pooled errors.
+    cost_count(COST_DELTAS, core.params.n_neurons);
     value_t *sent = pooled + slot * layer.params.n_sent;
     for (uint32_t j = 0; j < layer.params.n_sent; j++) {
         sent[j] = error[j];
@@ -192,6 +195,7 @@ static value_t partial_error(const window_t *window, uint32_t row,
     tap_t cols = window_col_taps(window, col);
     uint32_t n_out = out_channels(), width = layer.params.width;
     value_t partial = VALUE_ZERO;
+    cost_count(COST_PARTIALS, rows.count * cols.count * n_out);
     for (uint32_t r = 0; r < rows.count; r++) {
         uint32_t kr = rows.kernel - r * projection->stride_rows;
         const value_t *d_row = delta + (rows.first + r) * width * n_out;
@@ -233,6 +237,7 @@ static void add_gradient(const window_t *window, place_t at, value_t x,
     tap_t rows = window_row_taps(window, at.row);
     tap_t cols = window_col_taps(window, at.col);
     uint32_t n_out = out_channels(), width = layer.params.width;
+    cost_count(COST_GRADIENTS, rows.count * cols.count * n_out);
     for (uint32_t r = 0; r < rows.count; r++) {
         uint32_t kr = rows.kernel - r * projection->stride_rows;
         const value_t *d_row = delta + (rows.first + r) * width * n_out;

@@ -33,6 +33,7 @@ void kind_accumulate(uint32_t slot, const incoming_t *projection,
     if (x == VALUE_ZERO) {
         return;
     }
+    cost_count(COST_FORWARD, core.params.n_neurons);
     value_t *z = slot_z(slot);
     const weight_t *row = weight_row(layer.weights, projection,
             input - projection->input_offset);
@@ -54,6 +55,7 @@ void kind_send_partials(const backward_target_t *target, uint32_t slot,
     const incoming_t *projection = &layer.incoming[target->projection];
     uint32_t n = core.params.n_neurons;
     uint32_t base = partials_key(target, slot);
+    cost_count(COST_PARTIALS, target->n_pre * n);
     for (uint32_t i = 0; i < target->n_pre; i++) {
         const weight_t *row = weight_row(layer.weights, projection,
                 target->pre_start + i);
@@ -79,6 +81,7 @@ void kind_add_gradients(uint32_t slot, const value_t *delta) {
             if (x == VALUE_ZERO) {
                 continue;
             }
+            cost_count(COST_GRADIENTS, n);
             weight_t *row = weight_row(layer.gradient, projection, i);
             for (uint32_t j = 0; j < n; j++) {
                 row[j] = weight_add(row[j], weight_product(x, delta[j]));

@@ -63,6 +63,7 @@ void kind_accumulate(uint32_t slot, const incoming_t *projection,
     uint32_t channels = layer.params.channels, width = layer.params.width;
     value_t *z = slot_z(slot);
     uint16_t *winner = max ? slot_winners(slot) : NULL;
+    cost_count(COST_FORWARD, rows.count * cols.count);
     for (uint32_t r = 0; r < rows.count; r++) {
         for (uint32_t c = 0; c < cols.count; c++) {
             uint32_t j = ((rows.first + r) * width + cols.first + c)
@@ -96,6 +97,7 @@ static value_t partial_error(uint32_t slot, uint32_t input, place_t at,
     uint32_t channels = layer.params.channels, width = layer.params.width;
     const uint16_t *winner = is_max() ? slot_winners(slot) : NULL;
     value_t partial = VALUE_ZERO;
+    cost_count(COST_PARTIALS, rows.count * cols.count);
     for (uint32_t r = 0; r < rows.count; r++) {
         for (uint32_t c = 0; c < cols.count; c++) {
             uint32_t j = ((rows.first + r) * width + cols.first + c)

@@ -18,6 +18,7 @@ from spinn_machine.virtual_machine import virtual_machine_by_boards
 from spinnpop.backends import Backend, RouterCounts
 from spinnpop.backends.emulator.engine import native_dir
 from spinnpop.backends.emulator.transceiver import EmulatorTransceiver
+from spinnpop.cost_model.table import cost_coefficients
 from spinnpop.errors import MappingError
 from spinnpop.mapping.mapped import MappedNetwork, Traffic
 
@@ -95,6 +96,9 @@ enable_reinjection = False
         #: PacketLoss, CoreFault and LinkFault to apply to the next run
         #: (fault injection, for tests).
         self.faults = []
+        #: Called as f(engine, transceiver, mapped) once each run's cores
+        #: are loaded, before they start (the cost calibration traces them).
+        self.observers = []
         self._transceiver = None
         self._mapped = None
 
@@ -124,6 +128,13 @@ enable_reinjection = False
 
     def _setup_engine(self, engine) -> None:
         mapped = self._mapped
+        transceiver = self._transceiver
+        for core in mapped.cores:
+            engine.set_cost(transceiver.core_index(core.x, core.y, core.p),
+                            *cost_coefficients(transceiver.binary_name(
+                                core.x, core.y, core.p)))
+        for observe in self.observers:
+            observe(engine, transceiver, mapped)
         for key, mask, kind, _ in mapped.traffic:
             engine.add_traffic_class(key, mask, int(kind))
         if self.reorder_seed is not None:

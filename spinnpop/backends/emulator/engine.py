@@ -9,8 +9,14 @@ import os
 import numpy as np
 
 from spinnpop.errors import MappingError
+from spinnpop.mapping.regions import CostSite
 
 TRAFFIC_CLASSES = 8
+#: emulator.h's enum emu_cost_feature: callbacks by cause, packets sent,
+#: then each cost site's calls and units.
+COST_FEATURES = ("packet", "task", "timer", "sent") + tuple(
+    f"{site.name.lower()}_{what}" for site in CostSite
+    for what in ("calls", "units"))
 
 
 class RunState(enum.IntEnum):
@@ -34,6 +40,9 @@ class CoreCounters(ctypes.Structure):
                 ("send_failures", ctypes.c_uint64),
                 ("preemptions", ctypes.c_uint64),
                 ("sent_by_class", ctypes.c_uint64 * TRAFFIC_CLASSES),
+                ("cost", ctypes.c_uint64 * len(COST_FEATURES)),
+                ("busy_cycles", ctypes.c_double),
+                ("clock_cycles", ctypes.c_double),
                 ("state", ctypes.c_uint32), ("exit_code", ctypes.c_uint32),
                 ("dtcm_bytes", ctypes.c_uint32), ("pad", ctypes.c_uint32)]
 
@@ -91,10 +100,19 @@ def _load_library() -> ctypes.CDLL:
                 ("emu_chip_counters", None,
                  [p, u32, u32, ctypes.POINTER(ChipCounters)]),
                 ("emu_core_log", ctypes.c_char_p, [p, i]),
-                ("emu_now_us", u64, [p])):
+                ("emu_now_us", u64, [p]),
+                ("emu_set_cost", None, [p, i, p, ctypes.c_double]),
+                ("emu_cost_sites", u32, []),
+                ("emu_trace_packets", None, [p, i, p, u32]),
+                ("emu_traced", u32, [p, i]),
+                ("emu_sdram_block_size", u32, [p, u32, u32, u32])):
             function = getattr(lib, name)
             function.restype = restype
             function.argtypes = argtypes
+        if lib.emu_cost_sites() != len(CostSite):
+            raise MappingError(
+                f"the emulator counts {lib.emu_cost_sites()} cost sites and "
+                f"the models {len(CostSite)}: rebuild it (make native)")
         _library = lib
     return _library
 
@@ -110,6 +128,7 @@ class Engine:
         if not self._emu:
             raise MappingError(f"cannot build a {width} x {height} machine")
         self._regions = {}
+        self._traces, self._traced = {}, {}
 
     def _check(self, result) -> None:
         if result is None or (isinstance(result, int) and result < 0):
@@ -154,6 +173,13 @@ class Engine:
         return np.frombuffer((ctypes.c_uint8 * size).from_address(pointer),
                              dtype=np.uint8)
 
+    def sdram_block(self, x: int, y: int, address: int) -> np.ndarray:
+        """A copy of the block of chip (x, y)'s SDRAM that starts at
+        ``address``."""
+        size = self._lib.emu_sdram_block_size(self._emu, x, y, address)
+        self._check(size or None)
+        return self.sdram(x, y, address, size).copy()
+
     def set_user0(self, x: int, y: int, p: int, value: int) -> None:
         self._check(self._lib.emu_set_user0(self._emu, x, y, p, value))
 
@@ -194,6 +220,32 @@ class Engine:
         self._check(self._lib.emu_kill_link(self._emu, x, y, link,
                                             after_packets))
 
+    def set_cost(self, core: int, coefficients: np.ndarray,
+                 hop_cycles: float) -> None:
+        """Prices the core's work: ``coefficients[f]`` ARM cycles per unit
+        of each of COST_FEATURES; a packet takes ``hop_cycles`` per router
+        it passes."""
+        coefficients = np.ascontiguousarray(coefficients, dtype=np.float64)
+        assert coefficients.shape == (len(COST_FEATURES),)
+        self._lib.emu_set_cost(self._emu, core, coefficients.ctypes.data,
+                               hop_cycles)
+
+    def trace_packets(self, core: int, capacity: int) -> np.ndarray:
+        """Records the first ``capacity`` packets the core takes; returns
+        the (capacity, 2) uint32 array of (key, payload) they go into (see
+        ``traced``)."""
+        buffer = np.zeros((capacity, 2), dtype=np.uint32)
+        self._traces[core] = buffer           # the engine writes into it
+        self._lib.emu_trace_packets(self._emu, core, buffer.ctypes.data,
+                                    capacity)
+        return buffer
+
+    def traced(self, core: int) -> np.ndarray:
+        """The packets traced so far (also once the engine is closed)."""
+        if self._emu:
+            self._traced[core] = self._lib.emu_traced(self._emu, core)
+        return self._traces[core][:self._traced.get(core, 0)]
+
     def start(self) -> int:
         """Runs every core's c_main; returns how many failed."""
         return self._lib.emu_start(self._emu)
@@ -222,6 +274,8 @@ class Engine:
 
     def close(self) -> None:
         if self._emu:
+            for core in self._traces:
+                self.traced(core)
             self._regions.clear()
             self._lib.emu_free(self._emu)
             self._emu = None
