@@ -48,7 +48,8 @@ setup(
         "scikit-learn",
     ],
     extras_require={
-        "test": ["pytest", "nbclient", "nbformat", "ipykernel"],
+        "test": ["pytest", "nbclient", "nbformat", "ipykernel", "unicorn",
+                 "capstone", "pyelftools", "scipy"],
     },
     cmdclass={"build_py": BuildWithHostLibraries},
     distclass=WithHostLibraries,
