@@ -1,7 +1,7 @@
 """spinnpop's benchmarks (``make bench``): each prints its measurements
 and the ratios against its peers, all measured in this run.
 
-    python benchmarks/run.py [--only mlp|lenet|loss|fixed] [--epochs N]
+    python benchmarks/run.py [--only mlp|lenet|loss|fixed|cost] [--epochs N]
                              [--networks "LeNet-5" ...] [--mnist PATH]
 """
 
@@ -14,6 +14,7 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
+import cost_per_sample  # noqa: E402
 import fixed_point  # noqa: E402
 import lenet_family  # noqa: E402
 import mlp_fashion_mnist  # noqa: E402
@@ -100,7 +101,11 @@ def fixed(data, epochs: int, samples: int, networks) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--only", choices=("mlp", "lenet", "loss", "fixed"))
+    parser.add_argument("--only", choices=("mlp", "lenet", "loss", "fixed",
+                                           "cost"))
+    parser.add_argument("--cost-samples", type=int, default=512,
+                        help="training samples of the time and energy "
+                             "estimates")
     parser.add_argument("--samples", type=int, default=10_000,
                         help="training samples of the MLP speed benchmark")
     parser.add_argument("--epochs", type=int, default=3,
@@ -125,6 +130,8 @@ def main() -> None:
         mlp(args.samples)
     if args.only in (None, "loss"):
         loss(args.samples)
+    if args.only in (None, "cost"):
+        cost_per_sample.report(args.cost_samples)
     if args.only in (None, "fixed"):
         fixed(load_fashion_mnist(), args.epochs, args.fixed_samples,
               args.networks)

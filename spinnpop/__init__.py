@@ -36,12 +36,25 @@ def counters() -> RunCounters:
     return state.last_run
 
 
+def cost():
+    """Estimated time and energy per sample of the last train, predict or
+    evaluate call, had it run on SpiNNaker 1 (emulator only): a
+    spinnpop.cost_model.report.Cost, from the cycles of the models' ARM build
+    (spinnpop/cost_model/calibration.json) and SpiNNMachine's power model."""
+    from spinnpop.cost_model.report import cost_of
+    try:
+        return cost_of(counters())
+    except ValueError as error:
+        raise NotSetUpError(str(error)) from None
+
+
 __all__ = [
     "setup", "end", "set_number_of_neurons_per_core", "Population",
     "Projection", "AllToAllConnector", "ConvolutionConnector",
     "PoolingConnector", "OneToOneConnector", "Input", "Linear", "ReLU",
     "Sigmoid", "Tanh", "Softmax", "SGD", "History", "train", "predict",
-    "evaluate", "counters", "RunCounters", "SpinnpopError", "NotSetUpError",
+    "evaluate", "counters", "cost", "RunCounters", "SpinnpopError",
+    "NotSetUpError",
     "ConfigurationError", "ShapeError", "DataError", "NetworkError",
     "ResourceError", "MappingError", "MachineError", "BuildError",
     "RunError", "StallError", "SaturationWarning",

@@ -44,6 +44,11 @@ class CoreCounters:
     #: Packet interrupts that cut into a callback.
     preemptions: int = 0
     dtcm_bytes: int = 0
+    #: The model binary it ran.
+    binary: str = ""
+    #: Cost model (emulator only): ARM968 cycles of its callbacks, as the
+    #: calibration prices its work (spinnpop.cost_model).
+    busy_cycles: float = 0.0
     #: Packets sent, by kind of traffic ("forward", "backward", ...).
     sent_by_traffic: dict = field(default_factory=dict)
 
@@ -72,6 +77,11 @@ class RunCounters:
 
     cores: list = field(default_factory=list)
     chips: list = field(default_factory=list)
+    #: Samples the runs took through the network.
+    samples: int = 0
+    #: Cost model (emulator only): the runs' length on SpiNNaker 1, in ARM
+    #: cycles: each run until its last core finished (None on SpiNNaker).
+    run_cycles: float = 0.0
 
     def of(self, population) -> list:
         """The CoreCounters of one population (a Population or a label)."""
@@ -90,8 +100,12 @@ class RunCounters:
         """Fixed-point results that saturated, on all cores."""
         return sum(c.saturations for c in self.cores)
 
-    def add(self, mapped, network, raw) -> None:
-        """Adds one run's counts."""
+    def add(self, mapped, network, raw, samples: int) -> None:
+        """Adds one run's counts, of ``samples`` samples."""
+        self.samples += samples
+        clocks = [c.clock_cycles for c in raw.core_counters if c is not None]
+        self.run_cycles = (None if self.run_cycles is None or not clocks
+                           else self.run_cycles + max(clocks))
         by_core = {(c.population, c.core): c for c in self.cores}
         for index, core in enumerate(mapped.cores):
             node = network.nodes[core.population]
@@ -99,7 +113,7 @@ class RunCounters:
             if key not in by_core:
                 by_core[key] = CoreCounters(
                     node.label, core.core, (core.start, core.stop),
-                    (core.x, core.y), core.p)
+                    (core.x, core.y), core.p, binary=core.binary)
                 self.cores.append(by_core[key])
             counts, target = raw.core_counters[index], by_core[key]
             status = raw.statuses[index]
@@ -111,10 +125,11 @@ class RunCounters:
             target.dtcm_bytes = max(target.dtcm_bytes,
                                     int(status["dtcm_bytes"]))
             if counts is None:
-                for name in _MACHINE_COUNTED:
+                for name in _MACHINE_COUNTED + ("busy_cycles",):
                     setattr(target, name, None)
                 target.sent_by_traffic = None
                 continue
+            target.busy_cycles += counts.busy_cycles
             for name in _MACHINE_COUNTED:
                 setattr(target, name,
                         getattr(target, name) + getattr(counts, name))

@@ -210,7 +210,7 @@ def _execute(state, network: Network, mode: RunMode, shape, inputs: dict,
             else [])
     raw, mapped = toolchain.run_network(network, shape, run, state.backend,
                                         data, reads, watch)
-    counters.add(mapped, network, raw)
+    counters.add(mapped, network, raw, len(order))
     state.last_run = counters
     if raw.state == "interrupted":
         if mode != RunMode.TRAIN:
