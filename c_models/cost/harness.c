@@ -12,6 +12,8 @@
 #include <debug.h>
 #include <spin1_api.h>
 
+#include "regions.h"
+
 #define QUEUE_SIZE 64
 #define HEAP_BYTES (48 * 1024)
 
@@ -34,7 +36,7 @@ uint32_t harness_user0;
 uint32_t harness_sent;
 uint32_t harness_exit_code = UINT32_MAX;
 uint32_t harness_error = 0;
-uint32_t harness_sites[2 * 16];
+uint32_t harness_sites[2 * COST_N_SITES];
 
 //! Where Python stops the CPU: every entry point returns here.
 void __attribute__((noinline, naked)) harness_halt(void) {

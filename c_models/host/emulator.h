@@ -51,7 +51,6 @@ typedef struct {
     uint64_t preemptions;     //!< packet interrupts inside a callback
     uint64_t sent_by_class[EMU_TRAFFIC_CLASSES];
     uint64_t cost[EMU_COST_FEATURES];  //!< enum emu_cost_feature
-    double busy_cycles;       //!< ARM cycles of its callbacks (cost model)
     double clock_cycles;      //!< when it finished its last callback, in
                               //!< cycles from the start of the run
     uint32_t state;           //!< enum emu_core_state
@@ -139,10 +138,9 @@ int emu_kill_link(emu_t *emu, uint32_t x, uint32_t y, uint32_t link,
         uint64_t after_packets);
 
 //! Prices a core's work in ARM cycles: `coefficients` holds, for each
-//! enum emu_cost_feature, the cycles of one of it; a packet takes
-//! `hop_cycles` per router it passes. Until set, work costs nothing.
-void emu_set_cost(emu_t *emu, int core, const double *coefficients,
-        double hop_cycles);
+//! enum emu_cost_feature, the cycles of one of it. Until set, work costs
+//! nothing.
+void emu_set_cost(emu_t *emu, int core, const double *coefficients);
 //! Records the first `capacity` packets the core's packet interrupt takes,
 //! as (key, payload) pairs in `buffer`, which must outlive the run (for
 //! replaying them on the ARM build: spinnpop/cost_model/calibrate.py).

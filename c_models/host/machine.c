@@ -321,12 +321,10 @@ int emu_kill_link(emu_t *emu, uint32_t x, uint32_t y, uint32_t link,
     return 0;
 }
 
-void emu_set_cost(emu_t *emu, int core, const double *coefficients,
-        double hop_cycles) {
+void emu_set_cost(emu_t *emu, int core, const double *coefficients) {
     for (int f = 0; f < EMU_COST_FEATURES; f++) {
         emu->cores[core]->cost[f] = coefficients[f];
     }
-    emu->hop_cycles = hop_cycles;
 }
 
 void emu_trace_packets(emu_t *emu, int core, uint32_t *buffer,

@@ -27,6 +27,11 @@
 #define DS_VERSION 0x00010000
 // Where SDRAM starts in a core's address space.
 #define SDRAM_BASE 0x60000000u
+// Cost model: a router's time per packet, in ARM cycles at 200 MHz. Not a
+// measured or published figure: an assumed 0.1 us (the router is
+// pipelined, a packet per cycle of its clock). It adds latency only (a
+// sample's packets cross 1 to 4 routers), not work.
+#define ROUTER_CYCLES 20.0
 // What SDRAM holds before anything is written to it (see sdram.c).
 #define SDRAM_FILL 0xFF
 
@@ -135,6 +140,7 @@ typedef struct {
 typedef struct route {
     uint32_t n_chips, n_cores;
     uint32_t *chips;             // the chip of each node, breadth first
+    uint32_t *routers;           // routers passed to reach each (source: 1)
     uint32_t *parents;           // the node each came from (the source:
                                  // UINT32_MAX)
     uint32_t *cores;             // destination core indices ...
@@ -199,7 +205,6 @@ struct emu {
     delivery_t *in_flight;
     size_t n_in_flight, in_flight_capacity;
     uint64_t now_us;             // emulated time: passes only when quiet
-    double hop_cycles;           // cost model: a router's time per packet
     char error[512];
 };
 

@@ -63,7 +63,8 @@ static int traffic_class(const emu_t *emu, uint32_t key) {
 //! router the packet passes through, breadth first, each with the node it
 //! came from.
 static route_t *resolve(const emu_t *emu, uint32_t source, uint32_t key) {
-    list_t chips = {0}, parents = {0}, cores = {0}, core_nodes = {0};
+    list_t chips = {0}, parents = {0}, routers = {0}, cores = {0};
+    list_t core_nodes = {0};
     list_t drops = {0}, links = {0}, dirs = {0}, down = {0}, down_dirs = {0};
     // Triples (chip, direction of travel or -1 from a local core, node it
     // came from).
@@ -79,8 +80,10 @@ static route_t *resolve(const emu_t *emu, uint32_t source, uint32_t key) {
         }
         const chip_t *chip = &emu->chips[chip_index];
         uint32_t node = (uint32_t) chips.n;
-        ok = list_add(&chips, chip_index)
-                && list_add(&parents, frontier.items[next + 2]);
+        uint32_t parent = frontier.items[next + 2];
+        ok = list_add(&chips, chip_index) && list_add(&parents, parent)
+                && list_add(&routers, parent == NO_NODE ? 1
+                        : routers.items[parent] + 1);
         const route_entry_t *entry = lookup(chip, key);
         uint32_t route;
         if (entry != NULL) {
@@ -127,8 +130,8 @@ static route_t *resolve(const emu_t *emu, uint32_t source, uint32_t key) {
     free(frontier.items);
     route_t *route = ok ? malloc(sizeof(route_t)) : NULL;
     if (route == NULL) {
-        list_t *lists[] = {&chips, &parents, &cores, &core_nodes, &drops,
-                           &links, &dirs, &down, &down_dirs};
+        list_t *lists[] = {&chips, &parents, &routers, &cores, &core_nodes,
+                           &drops, &links, &dirs, &down, &down_dirs};
         for (size_t l = 0; l < sizeof(lists) / sizeof(lists[0]); l++) {
             free(lists[l]->items);
         }
@@ -136,6 +139,7 @@ static route_t *resolve(const emu_t *emu, uint32_t source, uint32_t key) {
     }
     *route = (route_t) {
         .n_chips = chips.n, .chips = chips.items, .parents = parents.items,
+        .routers = routers.items,
         .n_cores = cores.n, .cores = cores.items,
         .core_nodes = core_nodes.items,
         .n_drops = drops.n, .drop_nodes = drops.items,
@@ -297,7 +301,7 @@ void router_free_cache(emu_t *emu) {
         route_t *route = emu->route_cache[s].route;
         if (route != NULL) {
             uint32_t *arrays[] = {route->chips, route->parents,
-                route->cores, route->core_nodes, route->drop_nodes,
+                route->routers, route->cores, route->core_nodes, route->drop_nodes,
                 route->link_nodes, route->link_dirs, route->down_nodes,
                 route->down_dirs};
             for (size_t a = 0; a < sizeof(arrays) / sizeof(arrays[0]); a++) {
@@ -439,15 +443,6 @@ static bool injected_drop(emu_t *emu, uint32_t key) {
     return true;
 }
 
-//! Routers a packet passes on its way to a node of its route.
-static uint32_t routers_to(const route_t *route, uint32_t node) {
-    uint32_t routers = 1;
-    for (; route->parents[node] != NO_NODE; node = route->parents[node]) {
-        routers++;
-    }
-    return routers;
-}
-
 void router_send(emu_t *emu, core_t *source, outgoing_t packet) {
     uint32_t key = packet.key;
     uint32_t source_chip = source->y * emu->width + source->x;
@@ -515,8 +510,8 @@ void router_send(emu_t *emu, core_t *source, outgoing_t packet) {
             continue;
         }
         delivery_t delivery = {(int) route->cores[c], key, packet.payload,
-            packet.has_payload, packet.time + emu->hop_cycles
-                    * routers_to(route, route->core_nodes[c])};
+            packet.has_payload, packet.time + ROUTER_CYCLES
+                    * route->routers[route->core_nodes[c]]};
         if (emu->reorder_state == 0) {
             router_deliver(emu, emu->cores[route->cores[c]], delivery);
         } else if (!hold_in_flight(emu, delivery)) {

@@ -120,7 +120,11 @@ def replay(binary: str, user0: int, image: np.ndarray,
         while True:
             cycles = timed.call("harness_task")
             counting.call("harness_task")
-            if not (timed.task_ran() & counting.task_ran()):
+            ran = timed.task_ran()
+            if ran != counting.task_ran():
+                raise RuntimeError(f"{binary}: its two builds took "
+                                   "different paths")
+            if not ran:
                 break
             record("task", cycles)
     return calls
@@ -182,8 +186,8 @@ def trace_network(build, numeric: str, samples: int = 6) -> list:
                 index = transceiver.core_index(core.x, core.y, core.p)
                 user0 = transceiver.read_user(core.x, core.y, core.p, 0)
                 engine.trace_packets(index, 100_000)
-                cores.append((transceiver.binary_name(core.x, core.y, core.p),
-                              user0, engine.sdram_block(core.x, core.y, user0),
+                cores.append((core.binary, user0,
+                              engine.sdram_block(core.x, core.y, user0),
                               index, engine))
         current_state().backend.observers.append(observe)
         rng = np.random.default_rng(0)
@@ -200,8 +204,8 @@ def trace_network(build, numeric: str, samples: int = 6) -> list:
 
 
 def fit(calls: list) -> tuple:
-    """Non-negative least squares of cycles on features: ({feature:
-    cycles}, largest relative error of a core's total)."""
+    """Non-negative least squares of cycles on features: {feature:
+    cycles} for the features the calls have."""
     from scipy.optimize import nnls
     X = np.array([f for f, _ in calls])
     y = np.array([c for _, c in calls], dtype=float)

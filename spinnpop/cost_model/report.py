@@ -3,9 +3,10 @@ emulator counted (``sp.cost()``).
 
 Time: each core's clock advances by the cycles of its callbacks (priced by
 the calibration table) and waits for the packets that start them, which
-leave when sent and take HOP_CYCLES per router; a run lasts until its last
-core is done. So the time per sample is the pipelined critical path over
-the run (with its start and end), not the sum of the cores' work.
+leave when sent and take ROUTER_CYCLES per router (c_models/host/
+machine.h); a run lasts until its last core is done. So the time per
+sample is the pipelined critical path over the run (with its start and
+end), not the sum of the cores' work.
 
 Energy: SpiNNMachine's SpiNNaker 1 model (spinn_machine/version/
 version_spin1.py and version_5.py, as FEC's energy report uses it): each

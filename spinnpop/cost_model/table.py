@@ -15,11 +15,6 @@ from spinnpop.backends.emulator.engine import COST_FEATURES
 
 PATH = os.path.join(os.path.dirname(os.path.abspath(__file__)),
                     "calibration.json")
-#: A router's time per packet it passes, in ARM cycles at 200 MHz. Not a
-#: measured or published figure: an assumed 0.1 us (the router is
-#: pipelined, one packet per cycle of its clock). It adds latency only
-#: (a sample's packets cross 1 to 4 routers), not work.
-HOP_CYCLES = 20.0
 
 
 @functools.lru_cache(maxsize=1)
@@ -31,15 +26,15 @@ def table() -> dict:
         return json.load(f)
 
 
-def cost_coefficients(binary: str) -> tuple:
-    """(cycles per unit of each of COST_FEATURES, hop cycles) for a model
-    binary; zeros if the table does not have it (``calibrated`` says)."""
+def cost_coefficients(binary: str) -> np.ndarray:
+    """Cycles per unit of each of COST_FEATURES for a model binary; zeros
+    if the table does not have it (``calibrated`` says)."""
     model = table()["models"].get(binary)
     coefficients = np.zeros(len(COST_FEATURES))
     if model is not None:
         for name, cycles in model["cycles"].items():
             coefficients[COST_FEATURES.index(name)] = cycles
-    return coefficients, HOP_CYCLES
+    return coefficients
 
 
 def calibrated(binary: str) -> bool:

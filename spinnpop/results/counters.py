@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import numpy as np
+
+from spinnpop.cost_model.table import cost_coefficients
 from spinnpop.mapping.mapped import Traffic
 
 
@@ -129,7 +132,8 @@ class RunCounters:
                     setattr(target, name, None)
                 target.sent_by_traffic = None
                 continue
-            target.busy_cycles += counts.busy_cycles
+            target.busy_cycles += float(
+                cost_coefficients(core.binary) @ np.array(counts.cost))
             for name in _MACHINE_COUNTED:
                 setattr(target, name,
                         getattr(target, name) + getattr(counts, name))

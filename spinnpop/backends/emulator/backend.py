@@ -131,8 +131,7 @@ enable_reinjection = False
         transceiver = self._transceiver
         for core in mapped.cores:
             engine.set_cost(transceiver.core_index(core.x, core.y, core.p),
-                            *cost_coefficients(transceiver.binary_name(
-                                core.x, core.y, core.p)))
+                            cost_coefficients(core.binary))
         for observe in self.observers:
             observe(engine, transceiver, mapped)
         for key, mask, kind, _ in mapped.traffic:

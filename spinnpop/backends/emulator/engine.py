@@ -41,7 +41,6 @@ class CoreCounters(ctypes.Structure):
                 ("preemptions", ctypes.c_uint64),
                 ("sent_by_class", ctypes.c_uint64 * TRAFFIC_CLASSES),
                 ("cost", ctypes.c_uint64 * len(COST_FEATURES)),
-                ("busy_cycles", ctypes.c_double),
                 ("clock_cycles", ctypes.c_double),
                 ("state", ctypes.c_uint32), ("exit_code", ctypes.c_uint32),
                 ("dtcm_bytes", ctypes.c_uint32), ("pad", ctypes.c_uint32)]
@@ -101,7 +100,7 @@ def _load_library() -> ctypes.CDLL:
                  [p, u32, u32, ctypes.POINTER(ChipCounters)]),
                 ("emu_core_log", ctypes.c_char_p, [p, i]),
                 ("emu_now_us", u64, [p]),
-                ("emu_set_cost", None, [p, i, p, ctypes.c_double]),
+                ("emu_set_cost", None, [p, i, p]),
                 ("emu_cost_sites", u32, []),
                 ("emu_trace_packets", None, [p, i, p, u32]),
                 ("emu_traced", u32, [p, i]),
@@ -220,15 +219,12 @@ class Engine:
         self._check(self._lib.emu_kill_link(self._emu, x, y, link,
                                             after_packets))
 
-    def set_cost(self, core: int, coefficients: np.ndarray,
-                 hop_cycles: float) -> None:
+    def set_cost(self, core: int, coefficients: np.ndarray) -> None:
         """Prices the core's work: ``coefficients[f]`` ARM cycles per unit
-        of each of COST_FEATURES; a packet takes ``hop_cycles`` per router
-        it passes."""
+        of each of COST_FEATURES."""
         coefficients = np.ascontiguousarray(coefficients, dtype=np.float64)
         assert coefficients.shape == (len(COST_FEATURES),)
-        self._lib.emu_set_cost(self._emu, core, coefficients.ctypes.data,
-                               hop_cycles)
+        self._lib.emu_set_cost(self._emu, core, coefficients.ctypes.data)
 
     def trace_packets(self, core: int, capacity: int) -> np.ndarray:
         """Records the first ``capacity`` packets the core takes; returns

@@ -249,10 +249,6 @@ class EmulatorTransceiver(MockableTransceiver):
             else:
                 self._states[xyp] = CPUState.RUNNING
 
-    def binary_name(self, x, y, p) -> str:
-        """The model binary flooded onto a core (without its suffix)."""
-        return self._names[(x, y, p)]
-
     def core_index(self, x, y, p) -> int:
         """The engine's index of a core."""
         return self._index[(x, y, p)]
