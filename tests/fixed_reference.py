@@ -148,10 +148,11 @@ class FixedMLP:
                 g_b = [np.zeros_like(b) for b in self.b]
                 for i in batch:
                     sample_losses[i] = self._sample(x[i], y[i], g_w, g_b)
+                mean = round_div(np.int64(1 << W), len(batch))
                 for params, grads, velocity in ((self.w, g_w, v_w),
                                                 (self.b, g_b, v_b)):
                     for k, g in enumerate(grads):
-                        step = round_div(g, len(batch))
+                        step = shift(g * mean, W)
                         if m:
                             velocity[k] = shift(m * velocity[k], W) + step
                             step = velocity[k]

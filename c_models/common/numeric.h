@@ -6,7 +6,7 @@
 // the learning rate and momentum), which a fixed-point type keeps with
 // more fraction bits so that small updates are not lost. An
 // implementation defines value_t, weight_t and:
-//   VALUE_ZERO, VALUE_ONE, WEIGHT_ZERO
+//   VALUE_ZERO, VALUE_ONE, WEIGHT_ZERO, WEIGHT_ONE
 //   value_add(a, b), value_sub(a, b), value_mul(a, b), value_div(a, b)
 //   value_exp(x), value_log(x), value_tanh(x), value_sigmoid(x)
 //   value_from_uint(n)                     an integer count as a value

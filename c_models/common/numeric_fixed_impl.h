@@ -22,6 +22,7 @@ typedef int32_t weight_t;
 #define VALUE_ZERO 0
 #define VALUE_ONE ((value_t) 1 << VALUE_FRACTION)
 #define WEIGHT_ZERO 0
+#define WEIGHT_ONE ((weight_t) 1 << WEIGHT_FRACTION)
 
 static inline value_t value_add(value_t a, value_t b) {
     return fixed_add(a, b);

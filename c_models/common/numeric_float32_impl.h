@@ -15,6 +15,7 @@ typedef float weight_t;
 #define VALUE_ZERO 0.0f
 #define VALUE_ONE 1.0f
 #define WEIGHT_ZERO 0.0f
+#define WEIGHT_ONE 1.0f
 
 static inline value_t value_add(value_t a, value_t b) { return a + b; }
 static inline value_t value_sub(value_t a, value_t b) { return a - b; }
