@@ -25,7 +25,8 @@ class Population:
     :param cellclass: the cell type, e.g. ``spinnpop.ReLU()``.
     :param label: a name for messages and reports.
     :param neurons_per_core: the most neurons one core holds (default: the
-        cell type's setting, else as many as fit a core's memory).
+        cell type's setting, else the split of the least estimated time per
+        training sample on SpiNNaker 1 that fits the cores' memory).
     """
 
     def __init__(self, size, cellclass, label: str | None = None,
@@ -73,7 +74,7 @@ class Population:
     @property
     def neurons_per_core(self) -> int | None:
         """The cap set on this population, else on its cell type, else None
-        (as many as fit a core)."""
+        (spinnpop chooses)."""
         if self._neurons_per_core is not None:
             return self._neurons_per_core
         return self._state.neurons_per_core.get(type(self.celltype))

@@ -160,8 +160,8 @@ def test_a_dense_shortcut_and_a_one_dimensional_convolution(session):
 def lenet_like(rows_per_core, seed=0, pooling_cores=True):
     """A small LeNet: image 12x12x1, c1 12x12x4 (5x5 'same'), s2 6x6x4
     (2x2 max), c3 4x4x5 (3x3), a dense softmax of 3. Each population but
-    the image takes ``rows_per_core`` rows per core (None: as many as fit
-    DTCM); s2 has cores of its own if ``pooling_cores``, else c1's cores
+    the image takes ``rows_per_core`` rows per core (None: spinnpop
+    chooses); s2 has cores of its own if ``pooling_cores``, else c1's cores
     pool their bands."""
     sp.setup(seed=seed)
 
@@ -207,7 +207,7 @@ def trained_lenet(rows_per_core, x, labels, epochs=EPOCHS,
 def test_splitting_changes_nothing_and_kernels_stay_identical(
         rows_per_core, pooling_cores, monkeypatch):
     x, labels = data((12, 12, 1), 3, n=14)
-    _, whole, counters = trained_lenet(None, x, labels)
+    _, whole, counters = trained_lenet(12, x, labels)
     assert len(counters.of("c1")) == 1
     runs = []
     read_back = running.read_back

@@ -24,13 +24,19 @@ def test_c_header_is_generated_from_the_layouts():
             "c_models/common/regions.h")
 
 
-@pytest.mark.parametrize("kinds", ["dense", "convolutional, average first",
+@pytest.mark.parametrize("kinds", ["dense", "dense, weights in SDRAM",
+                                   "convolutional, average first",
                                    "convolutional, max first"])
 def test_dtcm_budget_is_what_the_cores_allocate(session, kinds):
     if kinds == "dense":
         populations, _ = mlp([13, 10, 7, 4], ["relu", "tanh", "softmax"],
                              neurons_per_core=3)
         x, labels = data(9, 13, 4)
+    elif kinds == "dense, weights in SDRAM":
+        # 1,501 x 9 weights and their gradients: more than a core's DTCM.
+        populations, _ = mlp([1500, 9, 4], ["relu", "softmax"],
+                             neurons_per_core=9)
+        x, labels = data(9, 1500, 4)
     else:
         first = kinds.split(", ")[1].split()[0]
         populations = every_kind(pooling=(first, {"max": "average",
@@ -47,4 +53,10 @@ def test_dtcm_budget_is_what_the_cores_allocate(session, kinds):
         for core in range(node.n_cores):
             used = counters.of(node.label)[core].dtcm_bytes
             assert used == node.layer.dtcm(network, core), (node.label, core)
-    assert max(n.n_cores for n in network.nodes) > 1
+    in_sdram = [node.layer.weights_in_sdram(network, 0)
+                for node in network.placed]
+    assert in_sdram == ([False, True, False]
+                        if kinds == "dense, weights in SDRAM"
+                        else [False] * len(network.placed))
+    if kinds != "dense, weights in SDRAM":
+        assert max(n.n_cores for n in network.nodes) > 1

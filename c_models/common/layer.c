@@ -435,9 +435,19 @@ static void read_regions(data_specification_metadata_t *ds,
     layer.backward_params = params + incoming_bytes;
     layer.backward = core_copy_to_dtcm(layer.backward_params,
             layer.params.n_backward_targets * sizeof(backward_target_t));
-    layer.weights = data_specification_get_region(REGION_WEIGHTS, ds);
+    layer.weights_sdram = data_specification_get_region(REGION_WEIGHTS, ds);
     layer.velocity = data_specification_get_region(REGION_VELOCITY, ds);
-    layer.gradient = data_specification_get_region(REGION_GRADIENT, ds);
+    if (layer.params.weights_in_dtcm) {
+        // Every sample reads each weight and its gradient at least once,
+        // and an SDRAM read costs the ARM968 tens of cycles; the momentum
+        // buffer, read once per batch, stays in SDRAM.
+        uint32_t bytes = layer.params.n_weights * sizeof(weight_t);
+        layer.weights = core_copy_to_dtcm(layer.weights_sdram, bytes);
+        layer.gradient = dtcm_allocate(bytes);
+    } else {
+        layer.weights = layer.weights_sdram;
+        layer.gradient = data_specification_get_region(REGION_GRADIENT, ds);
+    }
     layer.reduced = data_specification_get_region(REGION_REDUCE, ds);
     layer.sent = data_specification_get_region(REGION_SENT, ds);
     layer.inputs = data_specification_get_region(REGION_INPUTS, ds);

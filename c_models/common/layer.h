@@ -46,9 +46,10 @@ typedef struct {
     incoming_t *incoming;
     backward_target_t *backward;
     const void *backward_params;  //!< SDRAM: the targets, then the kind's
-    weight_t *weights;           //!< SDRAM, the kind's layout
+    weight_t *weights;           //!< the kind's layout: DTCM if they fit
+    weight_t *weights_sdram;     //!< SDRAM: where the host reads them
     weight_t *velocity;          //!< SDRAM, same layout
-    weight_t *gradient;          //!< SDRAM, same layout
+    weight_t *gradient;          //!< same layout, beside the weights
     weight_t *reduced;           //!< SDRAM: shared gradients received
     value_t *inputs;             //!< SDRAM: input_space for each slot
     const value_t *targets;      //!< output: samples x n_neurons

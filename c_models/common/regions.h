@@ -181,8 +181,9 @@ typedef struct {
     uint32_t core_index;  //!< this core's place among them
     uint32_t reduce_key;  //!< base key of the running sum to the next
     uint32_t total_key;  //!< base key of the total (last core)
+    uint32_t weights_in_dtcm;  //!< 1 if the weights and their gradients are copied to DTCM (no gradient region)
 } layer_params_t;
-_Static_assert(sizeof(layer_params_t) == 80, "layer_params_t layout");
+_Static_assert(sizeof(layer_params_t) == 84, "layer_params_t layout");
 
 //! An incoming projection of a core. Its activations are stored at input_offset + (row - halo_row0) * row_stride + column * col_stride + channel; its weights start at weight_offset.
 typedef struct {

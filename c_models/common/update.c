@@ -67,6 +67,13 @@ static void sgd(void) {
         w[k] = weight_sub(w[k], weight_mul(rate, step));
         g[k] = WEIGHT_ZERO;
     }
+    if (w != layer.weights_sdram) {
+        // The host reads them from SDRAM, after the run or at any batch end
+        // it stops at; SDRAM writes are buffered, so this costs little.
+        for (uint32_t k = 0; k < layer.params.n_weights; k++) {
+            layer.weights_sdram[k] = w[k];
+        }
+    }
 }
 
 static void send_gradients(uint32_t key) {

@@ -183,6 +183,11 @@ def trace_network(build, numeric: str, samples: int = 6) -> list:
 
         def observe(engine, transceiver, mapped):
             for core in mapped.cores:
+                if core.weights_in_sdram:
+                    raise RuntimeError(
+                        f"a {core.binary} core of a calibration network "
+                        "reads its weights from SDRAM; the table prices "
+                        "weights in DTCM (table.SDRAM_WEIGHT_READS)")
                 index = transceiver.core_index(core.x, core.y, core.p)
                 user0 = transceiver.read_user(core.x, core.y, core.p, 0)
                 engine.trace_packets(index, 100_000)

@@ -26,14 +26,27 @@ def table() -> dict:
         return json.load(f)
 
 
-def cost_coefficients(binary: str) -> np.ndarray:
-    """Cycles per unit of each of COST_FEATURES for a model binary; zeros
-    if the table does not have it (``calibrated`` says)."""
+#: Reads of a weight or gradient in each unit of these features: the table
+#: has them from DTCM (the calibration's cores hold their weights there); a
+#: core whose weights are in SDRAM pays ``sdram_read_cycles`` more for each.
+SDRAM_WEIGHT_READS = {"forward_units": 1, "partials_units": 1,
+                      "gradients_units": 1, "update_units": 2}
+
+
+@functools.lru_cache(maxsize=None)
+def cost_coefficients(binary: str,
+                      weights_in_sdram: bool = False) -> np.ndarray:
+    """Cycles per unit of each of COST_FEATURES for a model binary (read
+    only); zeros if the table does not have it (``calibrated`` says)."""
     model = table()["models"].get(binary)
     coefficients = np.zeros(len(COST_FEATURES))
-    if model is not None:
-        for name, cycles in model["cycles"].items():
-            coefficients[COST_FEATURES.index(name)] = cycles
+    for name, cycles in (model or {"cycles": {}})["cycles"].items():
+        coefficients[COST_FEATURES.index(name)] = cycles
+    if model is not None and weights_in_sdram:
+        for name, reads in SDRAM_WEIGHT_READS.items():
+            coefficients[COST_FEATURES.index(name)] += (
+                reads * table()["sdram_read_cycles"])
+    coefficients.flags.writeable = False
     return coefficients
 
 

@@ -19,6 +19,8 @@ from __future__ import annotations
 from spinnpop.cells import Input, Softmax
 from spinnpop.connectors import grid
 from spinnpop.errors import NetworkError
+from spinnpop.graph import timing
+from spinnpop.hardware import APPLICATION_CORES_PER_CHIP, CHIPS_PER_BOARD
 from spinnpop.layers import layer_for
 from spinnpop.numeric import FLOAT32, Numeric
 
@@ -29,6 +31,10 @@ class Node:
     def __init__(self, population, network):
         self.population = population
         self.network = network
+        #: (rows, width, channels): the unit a population is split in is a
+        #: row.
+        self.grid = grid(population.shape)
+        self.row_size = self.grid[1] * self.grid[2]
         self.loss = None
         self.incoming = []
         self.outgoing = []
@@ -63,16 +69,6 @@ class Node:
                                                   Softmax))
     is_output = property(lambda self: not self.is_input and not self.outgoing)
     n_cores = property(lambda self: len(self.slices))
-
-    @property
-    def grid(self) -> tuple:
-        """(rows, width, channels): the unit a population is split in is a
-        row."""
-        return grid(self.population.shape)
-
-    @property
-    def row_size(self) -> int:
-        return self.grid[1] * self.grid[2]
 
     def rows(self, core: int) -> tuple:
         """Grid rows [start, stop) of a core."""
@@ -133,12 +129,17 @@ class Network:
 
     :param n_slots: samples a core may hold at once.
     :param numeric: the numeric type the cores compute with.
+    :param max_cores: cores the machine has for the network; splits that
+        spinnpop chooses stay within them.
     """
 
     def __init__(self, populations: list, projections: list, n_slots: int,
-                 numeric: Numeric = FLOAT32):
+                 numeric: Numeric = FLOAT32,
+                 max_cores: int = (CHIPS_PER_BOARD
+                                   * APPLICATION_CORES_PER_CHIP)):
         self.n_slots = n_slots
         self.numeric = numeric
+        self.max_cores = max_cores
         #: What was worked out from the current splits (graph.traffic).
         self.cache = {}
         self.nodes = [Node(p, self) for p in populations]
@@ -251,5 +252,49 @@ class Network:
                 node.split_rows(node.layer.rows_per_core(self, n_samples))
             if before == [n.slices for n in layers]:
                 break
+        free = [n for n in layers if n.layer.rows_cap() is None]
+        for _ in range(4):
+            before = [n.slices for n in free]
+            for node in free:
+                node.split_rows(self._fastest_rows(node))
+            if before == [n.slices for n in free]:
+                break
         for node in self.placed:
             node.layer.check_fits(self)
+
+    def _fastest_rows(self, node: Node) -> int:
+        """Rows per core for ``node``, the others' splits kept: of the
+        splits into fewer rows than now that fit, the one with the least
+        estimated time per sample (graph.timing), or one with fewer cores
+        within ``timing.PAYS`` of it."""
+        step, rows = node.layer.row_step, node.grid[0]
+        now = max(b - a for a, b in (node.rows(c)
+                                     for c in range(node.n_cores)))
+        # Core counts a ladder apart (each about 1.5 times the last): the
+        # estimate is flat between neighbours, and each try costs.
+        candidates, cores = set(), 1
+        while cores <= rows:
+            per_core = -(-rows // cores)
+            candidates.add(-(-per_core // step) * step)
+            cores = max(cores + 1, round(cores * 1.5))
+        touched = ([node] + [e.pre for e in node.incoming]
+                   + [e.post for e in node.outgoing] + self.inputs)
+        timed = []
+        for per_core in sorted(candidates, reverse=True):
+            if per_core > now:
+                continue
+            node.split_rows(per_core)
+            if self._fits(touched):
+                timed.append((timing.cycles_per_sample(self), per_core))
+            elif timed:
+                break     # fewer rows per core only need more DTCM
+        if not timed:
+            return now
+        best = min(t for t, _ in timed)
+        return next(r for t, r in timed if t <= best * (1 + timing.PAYS))
+
+    def _fits(self, nodes: list) -> bool:
+        """Whether the network fits the machine and ``nodes`` (those a
+        split changed) their cores."""
+        return self.n_cores <= self.max_cores and all(
+            (node.host or node).layer.fits(self) for node in nodes)

@@ -47,6 +47,15 @@ class Layer:
         """DTCM bytes a core allocates, as the C does."""
         raise NotImplementedError
 
+    def weights_in_sdram(self, network, core: int) -> bool:
+        """Whether a core reads its weights from SDRAM (no room in DTCM)."""
+        return False
+
+    def work_per_sample(self, network, core: int) -> dict:
+        """{cost feature: units} a core works per training sample
+        (emulator.h's enum emu_cost_feature), for graph.timing."""
+        raise NotImplementedError
+
     def can_host(self):
         """The node whose values this one's cores could compute too (see
         graph.network), or None."""
@@ -63,6 +72,10 @@ class Layer:
 
     def largest_dtcm(self, network) -> int:
         return max(self.dtcm(network, c) for c in range(self.node.n_cores))
+
+    def fits(self, network) -> bool:
+        """Whether every core fits as the network is split."""
+        return self.largest_dtcm(network) <= DTCM_HEAP_BYTES
 
     def rows_per_core(self, network, n_samples: int) -> int:
         """The rows a core takes, given the neighbours' splits."""
@@ -184,6 +197,39 @@ class TrainedLayer(Layer):
         """The kind's own parameters, after the backward targets."""
         return b""
 
+    def kind_macs(self, core: int) -> tuple:
+        """Multiply-accumulates of a core per sample: (forward, through
+        projections that send errors back)."""
+        raise NotImplementedError
+
+    def work_per_sample(self, network, core: int) -> dict:
+        node = self.node
+        n, n_inputs = node.core_size(core), self.n_inputs(core)
+        blocks = traffic.backward_blocks(node, core)
+        softmax = node.n_cores if node.is_softmax else 0
+        received = (n_inputs + traffic.backward_expected(node.sent, core)
+                    + 2 * softmax)
+        # Each sender's packets come in a burst, faster than they are
+        # processed: a task takes each burst (measured on the emulator).
+        senders = (sum(len({c for c, _, _ in traffic.forward_sources(e, core)})
+                       for e in node.incoming if not e.internal)
+                   + traffic.backward_senders_total(node.sent, core)
+                   + softmax)
+        forward, backward = self.kind_macs(core)
+        work = {"packet": received, "task": senders,
+                "sent": (node.sent.core_size(core)
+                         + sum(block.n_pre for block in blocks)
+                         + 2 * int(node.is_softmax)
+                         + int(bool(node.upstream_inputs))),
+                "forward_calls": n_inputs, "forward_units": forward,
+                "partials_calls": len(blocks), "partials_units": backward,
+                "gradients_calls": n_inputs, "gradients_units": forward,
+                "neurons_calls": 1, "neurons_units": n,
+                "deltas_calls": 1, "deltas_units": n}
+        if node.is_output:
+            work.update(loss_calls=1, loss_units=n)
+        return work
+
     def pack_weights(self, core: int, weights: dict,
                      biases: dict) -> np.ndarray:
         """A core's weight region (float32) from weights by projection and
@@ -231,6 +277,27 @@ class TrainedLayer(Layer):
         return sum(r["input_space"] for r in self.incoming(core))
 
     def dtcm(self, network, core: int) -> int:
+        return (self._working_dtcm(network, core)
+                + (0 if self.weights_in_sdram(network, core)
+                   else 2 * self._weights_block(core)))
+
+    def _weights_block(self, core: int) -> int:
+        return dtcm_block(self.n_weights(core) * _WORD)
+
+    def weights_in_sdram(self, network, core: int) -> bool:
+        # The weights and their gradients go to DTCM if they fit beside
+        # the working memory (layer.c copies them there).
+        return (self._working_dtcm(network, core)
+                + 2 * self._weights_block(core) > DTCM_HEAP_BYTES)
+
+    def _working_dtcm(self, network, core: int) -> int:
+        """DTCM bytes a core allocates without its weights."""
+        key = ("working_dtcm", self.node, core)
+        if key not in network.cache:
+            network.cache[key] = self._count_working_dtcm(network, core)
+        return network.cache[key]
+
+    def _count_working_dtcm(self, network, core: int) -> int:
         node, slots = self.node, network.n_slots
         n = node.core_size(core)
         softmax = node.n_cores if node.is_softmax else 0
@@ -273,9 +340,7 @@ class TrainedLayer(Layer):
             saved = node.slices
             node.split_rows(rows)
             try:
-                return (self.largest_dtcm(network) <= DTCM_HEAP_BYTES
-                        and max(self.input_space(c) for c in
-                                range(node.n_cores)) <= MAX_INPUT_SPACE)
+                return self.fits(network)
             finally:
                 node.slices = saved
 
@@ -311,6 +376,11 @@ class TrainedLayer(Layer):
                 f"neurons_per_core <= {low * node.row_size}")
         return low
 
+    def fits(self, network) -> bool:
+        return super().fits(network) and max(
+            self.input_space(c)
+            for c in range(self.node.n_cores)) <= MAX_INPUT_SPACE
+
     def _dtcm_with(self, network, rows: int) -> int:
         saved = self.node.slices
         self.node.split_rows(rows)
@@ -343,7 +413,9 @@ class TrainedLayer(Layer):
         node, n = self.node, self.node.core_size(core)
         words = self.n_weights(core) * _WORD
         sizes = {Region.WEIGHTS: words, Region.VELOCITY: words,
-                 Region.GRADIENT: words,
+                 Region.GRADIENT: words if self.weights_in_sdram(network,
+                                                                 core)
+                 else 0,
                  Region.REDUCE: words if traffic.shares_gradients(node)
                  else 0,
                  Region.INPUTS: network.n_slots * self.input_space(core)
@@ -396,7 +468,8 @@ class TrainedLayer(Layer):
             sends_acks=int("ack" in own), ack_key=own.get("ack", 0),
             n_weights=self.n_weights(core),
             shared_cores=node.n_cores if shared else 0, core_index=core,
-            reduce_key=own.get("reduce", 0), total_key=own.get("total", 0)))
+            reduce_key=own.get("reduce", 0), total_key=own.get("total", 0),
+            weights_in_dtcm=int(not self.weights_in_sdram(network, core))))
         return (layout + INCOMING.pack(incoming)
                 + BACKWARD_TARGET.pack(targets) + self.kind_params(core))
 

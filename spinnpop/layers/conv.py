@@ -132,6 +132,17 @@ class ConvLayer(TrainedLayer):
         return (sum(math.prod(self._kernel_shape(e))
                     for e in self._convolutions()) + self.node.grid[2])
 
+    def kind_macs(self, core: int) -> tuple:
+        n, forward, backward = self.node.core_size(core), 0, 0
+        for edge in self.node.incoming:
+            # A kernel's taps per output neuron (fewer at padded edges).
+            taps = (math.prod(self._kernel_shape(edge)[:3])
+                    if isinstance(edge.connector, ConvolutionConnector)
+                    else 1)
+            forward += taps * n
+            backward += taps * n if edge.trained else 0
+        return forward, backward
+
     def kind_dtcm(self, network, core: int) -> int:
         pooling, slots = self._pooling, network.n_slots
         if pooling is None:

@@ -49,6 +49,12 @@ class DenseLayer(TrainedLayer):
         return ((sum(e.pre.size for e in self._dense()) + 1)
                 * self.node.core_size(core))
 
+    def kind_macs(self, core: int) -> tuple:
+        n, dense = self.node.core_size(core), self._dense()
+        shortcuts = len(self.node.incoming) - len(dense)
+        return ((sum(e.pre.size for e in dense) + shortcuts) * n,
+                sum(e.pre.size for e in dense if e.trained) * n)
+
     def pack_weights(self, core, weights, biases) -> np.ndarray:
         start, stop = self.node.slices[core]
         parts = []

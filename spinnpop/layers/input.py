@@ -38,6 +38,12 @@ class InputLayer(Layer):
                 + dtcm_block(network.n_slots * _INPUT_SLOT)
                 + dtcm_block(network.n_slots * acked))
 
+    def work_per_sample(self, network, core: int) -> dict:
+        # It sends its values and hears each downstream core's
+        # acknowledgement.
+        return {"sent": self.node.core_size(core), "task": 1,
+                "packet": network.downstream_cores(self.node)}
+
     def check_fits(self, network) -> None:
         need = self.largest_dtcm(network)
         if need > DTCM_HEAP_BYTES:

@@ -42,6 +42,10 @@ class PoolLayer(TrainedLayer):
     def n_weights(self, core: int) -> int:
         return 0
 
+    def kind_macs(self, core: int) -> tuple:
+        # No weights: each input received is compared or added once.
+        return self.n_inputs(core), 0
+
     def kind_dtcm(self, network, core: int) -> int:
         winners = (network.n_slots * self.node.core_size(core) * _WINNER
                    if self._is_max() else 0)

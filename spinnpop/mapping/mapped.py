@@ -6,6 +6,8 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass, field
 
+from spinnpop.mapping.regions import Region
+
 
 class Traffic(enum.IntEnum):
     """Kinds of multicast traffic, counted separately by the emulator."""
@@ -41,6 +43,12 @@ class MappedCore:
     @property
     def n_neurons(self) -> int:
         return self.stop - self.start
+
+    @property
+    def weights_in_sdram(self) -> bool:
+        """Whether it reads its weights from SDRAM: only then (no room in
+        DTCM) does it have a gradient region (layer.c)."""
+        return bool(self.regions.get(Region.GRADIENT))
 
 
 @dataclass

@@ -41,7 +41,7 @@ class Struct:
     @property
     def size(self) -> int:
         """Size in bytes."""
-        return self.dtype.itemsize
+        return 4 * len(self.fields)
 
     def pack(self, records) -> bytes:
         """Bytes of one record (a dict) or of an array of records (a list)."""
@@ -271,6 +271,9 @@ LAYER_PARAMS = Struct("layer_params_t", "A trained population's role; "
     ("core_index", "uint32_t", "this core's place among them"),
     ("reduce_key", "uint32_t", "base key of the running sum to the next"),
     ("total_key", "uint32_t", "base key of the total (last core)"),
+    ("weights_in_dtcm", "uint32_t", "1 if the weights and their gradients "
+                                    "are copied to DTCM (no gradient "
+                                    "region)"),
 ))
 
 INCOMING = Struct("incoming_t", "An incoming projection of a core. Its "

@@ -133,7 +133,8 @@ class RunCounters:
                 target.sent_by_traffic = None
                 continue
             target.busy_cycles += float(
-                cost_coefficients(core.binary) @ np.array(counts.cost))
+                cost_coefficients(core.binary, core.weights_in_sdram)
+                @ np.array(counts.cost))
             for name in _MACHINE_COUNTED:
                 setattr(target, name,
                         getattr(target, name) + getattr(counts, name))

@@ -18,6 +18,7 @@ from spinnpop.control import check_same_session, current_state
 from spinnpop.errors import (ConfigurationError, DataError, SaturationWarning,
                              ShapeError)
 from spinnpop.graph.network import Network
+from spinnpop.hardware import APPLICATION_CORES_PER_CHIP, CHIPS_PER_BOARD
 from spinnpop.mapping import layout, loading
 from spinnpop.mapping.regions import (METRICS_RECORD, STATUS, Region,
                                       RunMode)
@@ -373,7 +374,9 @@ def _bytes_per_step(network: Network, record_outputs: bool) -> int:
 def _network(state) -> Network:
     """The session's network, checked."""
     return Network(state.populations, state.projections,
-                   state.samples_in_flight, state.numeric)
+                   state.samples_in_flight, state.numeric,
+                   state.backend.n_boards * CHIPS_PER_BOARD
+                   * APPLICATION_CORES_PER_CHIP)
 
 
 def _positive(value, name: str) -> int:

@@ -131,7 +131,8 @@ enable_reinjection = False
         transceiver = self._transceiver
         for core in mapped.cores:
             engine.set_cost(transceiver.core_index(core.x, core.y, core.p),
-                            cost_coefficients(core.binary))
+                            cost_coefficients(core.binary,
+                                              core.weights_in_sdram))
         for observe in self.observers:
             observe(engine, transceiver, mapped)
         for key, mask, kind, _ in mapped.traffic:
