@@ -272,7 +272,7 @@ class Network:
                                      for c in range(node.n_cores)))
         # Core counts a ladder apart (each about 1.5 times the last): the
         # estimate is flat between neighbours, and each try costs.
-        candidates, cores = set(), 1
+        candidates, cores = {now}, 1
         while cores <= rows:
             per_core = -(-rows // cores)
             candidates.add(-(-per_core // step) * step)
