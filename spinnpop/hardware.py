@@ -15,7 +15,7 @@ SDRAM_PER_CHIP_FOR_APPLICATIONS = 123_469_792
 #: Chips on a SpiNN-5 board.
 CHIPS_PER_BOARD = 48
 #: Cores of a chip left to applications: of its 18, one is the monitor and
-#: one is kept spare (DESIGN.md).
+#: one is the system core (DESIGN.md).
 APPLICATION_CORES_PER_CHIP = 16
 
 

@@ -1,7 +1,7 @@
 // Batch ends. The step is stochastic gradient descent as PyTorch defines
-// it: with g the batch's mean gradient (its sum times 1 / batch size), v = momentum * v + g and
-// w -= rate * v (without momentum, w -= rate * g); gradients then start
-// again from zero.
+// it: with g the batch's mean gradient (its sum times 1 / batch size),
+// v = momentum * v + g and w -= rate * v (without momentum,
+// w -= rate * g); gradients then start again from zero.
 //
 // A population whose cores hold the same weights (a convolution's kernels)
 // first sums its cores' gradients, in a fixed order so that every core gets
@@ -67,7 +67,7 @@ static void sgd(void) {
         w[k] = weight_sub(w[k], weight_mul(rate, step));
         g[k] = WEIGHT_ZERO;
     }
-    if (w != layer.weights_sdram) {
+    if (layer.params.weights_in_dtcm) {
         // The host reads them from SDRAM, after the run or at any batch end
         // it stops at; SDRAM writes are buffered, so this costs little.
         for (uint32_t k = 0; k < layer.params.n_weights; k++) {

@@ -40,12 +40,13 @@ def cost_coefficients(binary: str,
     only); zeros if the table does not have it (``calibrated`` says)."""
     model = table()["models"].get(binary)
     coefficients = np.zeros(len(COST_FEATURES))
-    for name, cycles in (model or {"cycles": {}})["cycles"].items():
-        coefficients[COST_FEATURES.index(name)] = cycles
-    if model is not None and weights_in_sdram:
-        for name, reads in SDRAM_WEIGHT_READS.items():
-            coefficients[COST_FEATURES.index(name)] += (
-                reads * table()["sdram_read_cycles"])
+    if model is not None:
+        for name, cycles in model["cycles"].items():
+            coefficients[COST_FEATURES.index(name)] = cycles
+        if weights_in_sdram:
+            for name, reads in SDRAM_WEIGHT_READS.items():
+                coefficients[COST_FEATURES.index(name)] += (
+                    reads * table()["sdram_read_cycles"])
     coefficients.flags.writeable = False
     return coefficients
 

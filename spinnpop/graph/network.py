@@ -287,7 +287,7 @@ class Network:
             if self._fits(touched):
                 timed.append((timing.cycles_per_sample(self), per_core))
             elif timed:
-                break     # fewer rows per core only need more DTCM
+                break     # more cores only need more elsewhere
         if not timed:
             return now
         best = min(t for t, _ in timed)

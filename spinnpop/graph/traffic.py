@@ -23,12 +23,13 @@ import functools
 from dataclasses import dataclass
 
 
-def _per_split(function):
+def per_split(function):
     """Remembers ``function``'s results until a split changes; its first
-    argument is a graph Node or Edge."""
+    argument is a graph Node or Edge, or a Node's layer."""
     @functools.wraps(function)
     def remembered(first, *args):
-        node = getattr(first, "pre", first)
+        owner = getattr(first, "node", first)
+        node = getattr(owner, "pre", owner)
         key = (function.__name__, first, args)
         cache = node.network.cache
         if key not in cache:
@@ -71,7 +72,7 @@ def index_bits(n: int) -> int:
     return (n - 1).bit_length()
 
 
-@_per_split
+@per_split
 def segments(node, core: int) -> list:
     """The forward segments of a core, in row order."""
     first, stop = node.rows(core)
@@ -99,7 +100,7 @@ def segments(node, core: int) -> list:
     return [piece for piece in pieces if piece.receivers]
 
 
-@_per_split
+@per_split
 def forward_partitions(node) -> int:
     """Forward partitions of a population: its cores' most segments."""
     return max((len(segments(node, c)) for c in range(node.n_cores)),
@@ -110,7 +111,7 @@ def forward_partition(k: int) -> str:
     return f"forward:{k}"
 
 
-@_per_split
+@per_split
 def position_bits(node, k: int) -> tuple:
     """(row, column, channel) bits of a position in forward partition k,
     the same for every core so that one key-table entry can decode
@@ -121,7 +122,7 @@ def position_bits(node, k: int) -> tuple:
     return index_bits(rows), index_bits(width), index_bits(channels)
 
 
-@_per_split
+@per_split
 def whole_population(edge, post_core: int) -> bool:
     """Whether a post core receives every core of ``edge``'s pre
     population as one segment each, so that one key-table entry covers
@@ -136,7 +137,7 @@ def whole_population(edge, post_core: int) -> bool:
     return True
 
 
-@_per_split
+@per_split
 def forward_sources(edge, post_core: int) -> list:
     """(pre core, partition index k, Segment) of every forward block a
     post core receives over ``edge``."""
@@ -150,7 +151,7 @@ def backward_partition(edge, pre_core: int) -> str:
     return f"backward:{edge.index}:{pre_core}"
 
 
-@_per_split
+@per_split
 def backward_blocks(node, core: int) -> list:
     """The Blocks a core sends partial errors for, in incoming order."""
     blocks = []
@@ -164,7 +165,7 @@ def backward_blocks(node, core: int) -> list:
     return blocks
 
 
-@_per_split
+@per_split
 def backward_senders(edge, pre_core: int) -> list:
     """Post cores sending partial errors to ``pre_core`` over ``edge``."""
     if edge.internal:
@@ -173,7 +174,7 @@ def backward_senders(edge, pre_core: int) -> list:
             if edge.overlap(c, pre_core)[0] < edge.overlap(c, pre_core)[1]]
 
 
-@_per_split
+@per_split
 def backward_expected(node, core: int) -> int:
     """Partial errors a core receives per sample."""
     total = 0

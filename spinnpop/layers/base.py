@@ -290,14 +290,9 @@ class TrainedLayer(Layer):
         return (self._working_dtcm(network, core)
                 + 2 * self._weights_block(core) > DTCM_HEAP_BYTES)
 
+    @traffic.per_split
     def _working_dtcm(self, network, core: int) -> int:
         """DTCM bytes a core allocates without its weights."""
-        key = ("working_dtcm", self.node, core)
-        if key not in network.cache:
-            network.cache[key] = self._count_working_dtcm(network, core)
-        return network.cache[key]
-
-    def _count_working_dtcm(self, network, core: int) -> int:
         node, slots = self.node, network.n_slots
         n = node.core_size(core)
         softmax = node.n_cores if node.is_softmax else 0
