@@ -99,7 +99,9 @@ def test_lost_shared_gradients_are_recovered():
                  optimizer=sp.SGD(0.1, momentum=0.9))
         results.append([p.get("weight") for p in current_state().projections
                         if p._weight is not None])
-        assert sp.counters().dropped == count
+        # The routers lose what was asked; duplicate acknowledgements that
+        # reach the input once it has finished are lost there too.
+        assert sum(c.dropped for c in sp.counters().chips) == count
         sp.end()
     assert_close(results[1], results[0])
     assert_close(results[2], results[0])

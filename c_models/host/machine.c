@@ -76,6 +76,7 @@ static void free_core(core_t *core) {
     }
     free(core->dtcm_blocks);
     free(core->held);
+    free(core->early);
     free(core->log);
     free(core);
 }

@@ -91,6 +91,10 @@ typedef struct core {
     bool fiq_disabled;           // spin1_fiq_disable() without a restore
     delivery_t *held;            // packets for it while its FIQ is masked
     size_t n_held, held_capacity;
+    // Cost model: packets that reached it before its clock did, while it
+    // had work queued; their FIQs run, in order, as its clock reaches them.
+    delivery_t *early;
+    size_t early_head, n_early, early_capacity;
     uint32_t in_flight;          // packets for it in emu->in_flight
     bool doomed;                 // a fault will stop it dead ...
     uint64_t dies_after;         // ... once it has run this many callbacks
@@ -231,6 +235,8 @@ uint64_t xorshift64(uint64_t *state);
 uint64_t next_random(emu_t *emu);
 //! Where a running core's FIQ handler may cut in (preemption mode).
 void core_preemption_point(emu_t *emu, core_t *core);
+//! Whether a running core has callbacks queued or early packets.
+bool core_has_work(const core_t *core);
 void core_make_ready(emu_t *emu, core_t *core);
 bool queue_push(task_queue_t *queue, task_t task);
 //! Runs a callback on a core, no earlier than task.ready (cost model).
@@ -244,6 +250,8 @@ void core_fail(emu_t *emu, core_t *core, uint code) __attribute__((noreturn));
 void router_send(emu_t *emu, core_t *source, outgoing_t packet);
 //! The packet arrives at a core's communications controller.
 void router_deliver(emu_t *emu, core_t *core, delivery_t packet);
+//! The same, ignoring the cost model's clock (see router_deliver).
+void router_deliver_now(emu_t *emu, core_t *core, delivery_t packet);
 void router_free_cache(emu_t *emu);
 //! Takes the faulty link down once it has carried its packets (called
 //! between turns, when no route is in use): no route crosses it after.
@@ -257,6 +265,9 @@ bool router_offer(emu_t *emu, core_t *source, uint32_t key,
 void router_take_all(emu_t *emu);
 //! Delivers the packets held for a core while its FIQ was masked.
 void router_release_held(emu_t *emu, core_t *core);
+//! Runs the FIQs of a core's early packets whose time its clock has
+//! reached (all of them if `all`), in the order they came.
+void router_release_early(emu_t *emu, core_t *core, bool all);
 
 // model_loader.c
 int model_load_instance(emu_t *emu, core_t *core, const char *model_path);

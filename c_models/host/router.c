@@ -351,7 +351,84 @@ static bool hold_for(core_t *core, delivery_t delivery) {
             delivery);
 }
 
+//! The packet's FIQ runs now.
+static void run_fiq(emu_t *emu, core_t *core, handler_t handler,
+        delivery_t packet) {
+    core->counters.received++;
+    if (core->trace_count < core->trace_capacity) {
+        core->trace[2 * core->trace_count] = packet.key;
+        core->trace[2 * core->trace_count++ + 1] = packet.payload;
+    }
+    bool masked = core->fiq_disabled;
+    core->fiq_disabled = true;        // a FIQ masks FIQs while it runs
+    core_invoke(emu, core, (task_t) {handler.cback, packet.key,
+            packet.payload, false, EMU_COST_PACKET, packet.time});
+    core->fiq_disabled = masked;
+    if (!masked && core->n_held > 0) {
+        router_release_held(emu, core);
+    }
+}
+
+//! Cost model: a packet whose time the core's clock has not reached, while
+//! the core has work queued, would on a chip interrupt that work later; its
+//! FIQ waits until the core's clock gets there (or it runs out of work),
+//! so that the packet neither sees nor delays work done before it came.
+//! Once one waits, every packet for the core waits with it, in order of
+//! time.
+static bool arrives_early(const emu_t *emu, const core_t *core,
+        delivery_t packet) {
+    if (emu->current == core) {
+        return false;       // preemption mode: it cuts into this callback
+    }
+    return core->early_head < core->n_early
+            || (packet.time > core->now && core_has_work(core));
+}
+
+//! Into the core's early packets, in order of time (of arrival among
+//! equal times), as its communications controller would take them.
+static bool early_insert(core_t *core, delivery_t packet) {
+    if (!append_delivery(&core->early, &core->early_capacity,
+            &core->n_early, packet)) {
+        return false;
+    }
+    size_t at = core->n_early - 1;
+    while (at > core->early_head && core->early[at - 1].time > packet.time) {
+        core->early[at] = core->early[at - 1];
+        at--;
+    }
+    core->early[at] = packet;
+    return true;
+}
+
+void router_release_early(emu_t *emu, core_t *core, bool all) {
+    while (core->early_head < core->n_early && core->state
+            == EMU_CORE_RUNNING && (all
+            || core->early[core->early_head].time <= core->now)) {
+        delivery_t packet = core->early[core->early_head++];
+        if (core->early_head == core->n_early) {
+            core->early_head = core->n_early = 0;
+        }
+        router_deliver_now(emu, core, packet);
+    }
+}
+
 void router_deliver(emu_t *emu, core_t *core, delivery_t packet) {
+    handler_t handler = core->handlers[
+            packet.has_payload ? MCPL_PACKET_RECEIVED : MC_PACKET_RECEIVED];
+    if (core->state == EMU_CORE_RUNNING && handler.cback != NULL
+            && handler.priority < 0 && !core->fiq_disabled
+            && arrives_early(emu, core, packet)) {
+        if (!early_insert(core, packet)) {
+            core_log(core, "[ERROR] out of host memory for a packet\n");
+            core_fail(emu, core, RTE_MALLOC);
+        }
+        core_make_ready(emu, core);
+        return;
+    }
+    router_deliver_now(emu, core, packet);
+}
+
+void router_deliver_now(emu_t *emu, core_t *core, delivery_t packet) {
     handler_t handler = core->handlers[
             packet.has_payload ? MCPL_PACKET_RECEIVED : MC_PACKET_RECEIVED];
     if (core->state != EMU_CORE_RUNNING || handler.cback == NULL) {
@@ -366,19 +443,7 @@ void router_deliver(emu_t *emu, core_t *core, delivery_t packet) {
         return;
     }
     if (handler.priority < 0) {
-        core->counters.received++;
-        if (core->trace_count < core->trace_capacity) {
-            core->trace[2 * core->trace_count] = packet.key;
-            core->trace[2 * core->trace_count++ + 1] = packet.payload;
-        }
-        bool masked = core->fiq_disabled;
-        core->fiq_disabled = true;        // a FIQ masks FIQs while it runs
-        core_invoke(emu, core, (task_t) {handler.cback, packet.key,
-                packet.payload, false, EMU_COST_PACKET, packet.time});
-        core->fiq_disabled = masked;
-        if (!masked && core->n_held > 0) {
-            router_release_held(emu, core);
-        }
+        run_fiq(emu, core, handler, packet);
         return;
     }
     task_queue_t *queue = handler.priority == 0

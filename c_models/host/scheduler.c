@@ -6,6 +6,12 @@
 // priorities 1-4 go to spin1's bounded task queues. Cores with work take
 // turns in a fixed round robin, one queued task per turn, so a run is
 // deterministic: the same machine and inputs give the same bits.
+//
+// The cost model's clocks (a core's `now`) do not follow the turns: a core
+// may be handed a packet sent later, by its sender's clock, than work it
+// still has queued. Such a packet waits (router_deliver) until the core's
+// clock reaches it, so that work done before it came neither sees it nor
+// waits for it, as on a chip, where the FIQ would cut in only then.
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -36,11 +42,12 @@ static bool queue_pop(task_queue_t *queue, task_t *task) {
     return true;
 }
 
-static bool core_has_work(const core_t *core) {
+bool core_has_work(const core_t *core) {
     if (core->state != EMU_CORE_RUNNING) {
         return false;
     }
-    if (core->irq_queue.start != core->irq_queue.end) {
+    if (core->irq_queue.start != core->irq_queue.end
+            || core->early_head < core->n_early) {
         return true;
     }
     for (int q = 0; q < N_TASK_QUEUES; q++) {
@@ -94,7 +101,18 @@ void core_fail(emu_t *emu, core_t *core, uint code) {
     longjmp(emu->failure_exit, 1);
 }
 
-//! One turn of a core: its interrupt-level callbacks, then one task.
+static bool tasks_queued(const core_t *core) {
+    for (int q = 0; q < N_TASK_QUEUES; q++) {
+        if (core->tasks[q].start != core->tasks[q].end) {
+            return true;
+        }
+    }
+    return false;
+}
+
+//! One turn of a core: its interrupt-level callbacks and the FIQs its
+//! clock has reached, then one task; once it has no task left, the FIQs
+//! of its early packets.
 static void core_turn(emu_t *emu, core_t *core) {
     task_t task;
     while (core->state == EMU_CORE_RUNNING
@@ -104,6 +122,7 @@ static void core_turn(emu_t *emu, core_t *core) {
         }
         core_invoke(emu, core, task);
     }
+    router_release_early(emu, core, false);
     for (int q = 0; q < N_TASK_QUEUES && core->state == EMU_CORE_RUNNING;
             q++) {
         if (queue_pop(&core->tasks[q], &task)) {
@@ -113,6 +132,9 @@ static void core_turn(emu_t *emu, core_t *core) {
             core_invoke(emu, core, task);
             break;
         }
+    }
+    if (!tasks_queued(core)) {
+        router_release_early(emu, core, true);
     }
 }
 

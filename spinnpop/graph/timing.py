@@ -5,13 +5,13 @@ fastest one (graph.network) rather than the one packing most neurons.
 A core's cycles per sample are its work (``Layer.work_per_sample``: packets
 in and out, multiply-accumulates, neurons) priced by the calibration table
 of its model (cost_model.table), as the emulator prices what it counts.
-Samples pipeline through the cores, ``n_slots`` at a time: with one in
-flight a sample takes a pass through every population (the sum of their
-busiest cores), with many the busiest core's time; in between, the
-estimate weighs the two as (1 - 1/n_slots) max + sum / n_slots, which
-follows the emulator's clock on dense networks split many ways (within
-about 15 % for two samples in flight; tests/test_timing.py). Batch ends
-are left out: their update, once per batch, is the same work however a
+Samples pipeline through the cores, ``n_slots`` at a time, each slot
+taken again only once its sample has gone forward and back through every
+population: so the time per sample is the busiest core's, or a pass through
+every population (the sum of their busiest cores) shared by the slots,
+whichever is longer. That follows the emulator's clock on dense networks
+split many ways (within about 10 %; tests/test_timing.py). Batch ends are
+left out: their update, once per batch, is the same work however a
 population is split.
 """
 
@@ -44,5 +44,4 @@ def cycles_per_sample(network) -> float:
     """Estimated ARM cycles per training sample of the network as split."""
     busiest = [max(core_cycles(network, node, c) for c in range(node.n_cores))
                for node in network.placed]
-    slots = network.n_slots
-    return (1 - 1 / slots) * max(busiest) + sum(busiest) / slots
+    return max(max(busiest), sum(busiest) / network.n_slots)

@@ -207,16 +207,16 @@ class TrainedLayer(Layer):
         n, n_inputs = node.core_size(core), self.n_inputs(core)
         blocks = traffic.backward_blocks(node, core)
         softmax = node.n_cores if node.is_softmax else 0
-        received = (n_inputs + traffic.backward_expected(node.sent, core)
-                    + 2 * softmax)
-        # Each sender's packets come in a burst, faster than they are
-        # processed: a task takes each burst (measured on the emulator).
-        senders = (sum(len({c for c, _, _ in traffic.forward_sources(e, core)})
-                       for e in node.incoming if not e.internal)
-                   + traffic.backward_senders_total(node.sent, core)
-                   + softmax)
+        backward_expected = traffic.backward_expected(node.sent, core)
+        received = n_inputs + backward_expected + 2 * softmax
+        # The packets of each phase (activations, the softmax's two rounds,
+        # partial errors) come from all their senders at about the same
+        # time, faster than they are processed: one task takes the phase's
+        # backlog (measured on the emulator's clock).
+        tasks = int(n_inputs > 0) + int(backward_expected > 0) + 2 * int(
+            node.is_softmax)
         forward, backward = self.kind_macs(core)
-        work = {"packet": received, "task": senders,
+        work = {"packet": received, "task": tasks,
                 "sent": (node.sent.core_size(core)
                          + sum(block.n_pre for block in blocks)
                          + 2 * int(node.is_softmax)
