@@ -135,11 +135,11 @@ def _networks(numeric: str):
     the numeric type appears in at least one, with two slice sizes."""
     import spinnpop as sp
 
-    def dense(hidden, output, loss):
+    def dense(hidden, output, loss, per_core):
         def build():
             inp = sp.Population(12, sp.Input())
-            h1 = sp.Population(9, hidden[0](), neurons_per_core=5)
-            h2 = sp.Population(7, hidden[1](), neurons_per_core=4)
+            h1 = sp.Population(9, hidden[0](), neurons_per_core=per_core[0])
+            h2 = sp.Population(7, hidden[1](), neurons_per_core=per_core[1])
             out = sp.Population(4, output(), neurons_per_core=2)
             for pre, post in ((inp, h1), (h1, h2), (h2, out)):
                 sp.Projection(pre, post, sp.AllToAllConnector())
@@ -161,12 +161,17 @@ def _networks(numeric: str):
             return loss, 3, (8, 8, 1)
         return build
 
-    yield dense((sp.ReLU, sp.Tanh), sp.Softmax, "categorical_crossentropy")
-    for hidden, output in (((sp.Sigmoid, sp.Linear), sp.Linear),
-                           ((sp.Linear, sp.ReLU), sp.ReLU),
-                           ((sp.Tanh, sp.Sigmoid), sp.Sigmoid),
-                           ((sp.ReLU, sp.Tanh), sp.Tanh)):
-        yield dense(hidden, output, "mse")
+    # Each dense network twice, split two ways, so that the cost of a
+    # call that sends partial errors (one per core fed) is told apart from
+    # the once-per-sample calls.
+    for per_core in ((5, 4), (3, 2)):
+        yield dense((sp.ReLU, sp.Tanh), sp.Softmax,
+                    "categorical_crossentropy", per_core)
+        for hidden, output in (((sp.Sigmoid, sp.Linear), sp.Linear),
+                               ((sp.Linear, sp.ReLU), sp.ReLU),
+                               ((sp.Tanh, sp.Sigmoid), sp.Sigmoid),
+                               ((sp.ReLU, sp.Tanh), sp.Tanh)):
+            yield dense(hidden, output, "mse", per_core)
     for activation in (sp.ReLU, sp.Sigmoid, sp.Tanh, sp.Linear):
         yield lenet(activation, sp.Softmax, "categorical_crossentropy")
 
