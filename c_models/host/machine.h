@@ -91,8 +91,8 @@ typedef struct core {
     bool fiq_disabled;           // spin1_fiq_disable() without a restore
     delivery_t *held;            // packets for it while its FIQ is masked
     size_t n_held, held_capacity;
-    // Cost model: packets that reached it before its clock did, while it
-    // had work queued; their FIQs run, in order, as its clock reaches them.
+    // Cost model: packets that reached it before its clock did; their FIQs
+    // run, in order of time, as its clock reaches them.
     delivery_t *early;
     size_t early_head, n_early, early_capacity;
     uint32_t in_flight;          // packets for it in emu->in_flight
@@ -266,8 +266,8 @@ void router_take_all(emu_t *emu);
 //! Delivers the packets held for a core while its FIQ was masked.
 void router_release_held(emu_t *emu, core_t *core);
 //! Runs the FIQs of a core's early packets whose time its clock has
-//! reached (all of them if `all`), in the order they came.
-void router_release_early(emu_t *emu, core_t *core, bool all);
+//! reached (and the first even if not, if `first`), in order of time.
+void router_release_early(emu_t *emu, core_t *core, bool first);
 
 // model_loader.c
 int model_load_instance(emu_t *emu, core_t *core, const char *model_path);

@@ -369,19 +369,17 @@ static void run_fiq(emu_t *emu, core_t *core, handler_t handler,
     }
 }
 
-//! Cost model: a packet whose time the core's clock has not reached, while
-//! the core has work queued, would on a chip interrupt that work later; its
-//! FIQ waits until the core's clock gets there (or it runs out of work),
-//! so that the packet neither sees nor delays work done before it came.
-//! Once one waits, every packet for the core waits with it, in order of
-//! time.
+//! Cost model: a packet whose time the core's clock has not reached waits
+//! until the core's turn comes at that time (the scheduler takes cores in
+//! order of their clocks), so that work the core had queued before it came
+//! neither sees it nor waits for it. Once one waits, every packet for the
+//! core waits with it, in order of time.
 static bool arrives_early(const emu_t *emu, const core_t *core,
         delivery_t packet) {
     if (emu->current == core) {
         return false;       // preemption mode: it cuts into this callback
     }
-    return core->early_head < core->n_early
-            || (packet.time > core->now && core_has_work(core));
+    return core->early_head < core->n_early || packet.time > core->now;
 }
 
 //! Into the core's early packets, in order of time (of arrival among
@@ -400,10 +398,11 @@ static bool early_insert(core_t *core, delivery_t packet) {
     return true;
 }
 
-void router_release_early(emu_t *emu, core_t *core, bool all) {
-    while (core->early_head < core->n_early && core->state
-            == EMU_CORE_RUNNING && (all
-            || core->early[core->early_head].time <= core->now)) {
+void router_release_early(emu_t *emu, core_t *core, bool first) {
+    while (core->early_head < core->n_early
+            && core->state == EMU_CORE_RUNNING
+            && (first || core->early[core->early_head].time <= core->now)) {
+        first = false;
         delivery_t packet = core->early[core->early_head++];
         if (core->early_head == core->n_early) {
             core->early_head = core->n_early = 0;

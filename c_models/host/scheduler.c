@@ -4,14 +4,16 @@
 // whatever code caused it, as the hardware interrupt would. Priority 0
 // callbacks wait in a per-core queue that runs before any queued task, and
 // priorities 1-4 go to spin1's bounded task queues. Cores with work take
-// turns in a fixed round robin, one queued task per turn, so a run is
-// deterministic: the same machine and inputs give the same bits.
+// turns, one queued task per turn, in an order fixed by the machine and
+// its inputs, so a run is deterministic: they give the same bits.
 //
-// The cost model's clocks (a core's `now`) do not follow the turns: a core
-// may be handed a packet sent later, by its sender's clock, than work it
-// still has queued. Such a packet waits (router_deliver) until the core's
-// clock reaches it, so that work done before it came neither sees it nor
-// waits for it, as on a chip, where the FIQ would cut in only then.
+// The cost model's clocks (a core's `now`) decide the order of the turns:
+// the ready core whose next callback starts first on its clock goes next
+// (in the ring's order among equals), and a packet whose time its
+// receiver's clock has not reached waits for it (router_deliver). So work
+// a core had queued before a packet came neither sees it nor waits for it,
+// as on a chip, where the FIQ would cut in only then.
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -110,9 +112,29 @@ static bool tasks_queued(const core_t *core) {
     return false;
 }
 
+//! When a core's next callback would start on its clock: its queued work
+//! starts when the core is free and the work's cause has happened; an
+//! early packet's FIQ when it arrives.
+static double next_start(const core_t *core) {
+    double start = INFINITY;
+    for (int q = -1; q < N_TASK_QUEUES; q++) {
+        const task_queue_t *queue = q < 0 ? &core->irq_queue
+                : &core->tasks[q];
+        if (queue->start != queue->end) {
+            start = queue->queue[queue->start].ready;
+            break;
+        }
+    }
+    if (core->early_head < core->n_early
+            && core->early[core->early_head].time < start) {
+        start = core->early[core->early_head].time;
+    }
+    return start > core->now ? start : core->now;
+}
+
 //! One turn of a core: its interrupt-level callbacks and the FIQs its
-//! clock has reached, then one task; once it has no task left, the FIQs
-//! of its early packets.
+//! clock has reached (with no task queued, the next FIQ at any rate: the
+//! core has waited for it), then one task.
 static void core_turn(emu_t *emu, core_t *core) {
     task_t task;
     while (core->state == EMU_CORE_RUNNING
@@ -122,7 +144,7 @@ static void core_turn(emu_t *emu, core_t *core) {
         }
         core_invoke(emu, core, task);
     }
-    router_release_early(emu, core, false);
+    router_release_early(emu, core, !tasks_queued(core));
     for (int q = 0; q < N_TASK_QUEUES && core->state == EMU_CORE_RUNNING;
             q++) {
         if (queue_pop(&core->tasks[q], &task)) {
@@ -132,9 +154,6 @@ static void core_turn(emu_t *emu, core_t *core) {
             core_invoke(emu, core, task);
             break;
         }
-    }
-    if (!tasks_queued(core)) {
-        router_release_early(emu, core, true);
     }
 }
 
@@ -299,6 +318,26 @@ static bool next_tick(emu_t *emu) {
     return true;
 }
 
+//! Brings the ready core whose next callback starts first on its clock
+//! to the head of the ready ring (the first in the ring among equals), so
+//! that the cores' clocks advance together and a packet seldom reaches a
+//! core after its clock has passed the packet's time.
+static void earliest_first(emu_t *emu) {
+    int cap = emu->cores_capacity, head = emu->ready_head, best = head;
+    double best_start = INFINITY;
+    for (int i = 0; i < emu->ready_count; i++) {
+        int at = (head + i) % cap;
+        double start = next_start(emu->cores[emu->ready[at]]);
+        if (start < best_start) {
+            best_start = start;
+            best = at;
+        }
+    }
+    int chosen = emu->ready[best];
+    emu->ready[best] = emu->ready[head];
+    emu->ready[head] = chosen;
+}
+
 static int run_turns(emu_t *emu, uint64_t max_callbacks) {
     if (setjmp(emu->failure_exit) != 0) {
         emu->current = NULL;
@@ -321,6 +360,9 @@ static int run_turns(emu_t *emu, uint64_t max_callbacks) {
             }
         } else if (emu->ready_count == 0 && !next_tick(emu)) {
             break;
+        }
+        if (emu->reorder_state == 0) {
+            earliest_first(emu);
         }
         core_t *core = emu->cores[emu->ready[emu->ready_head]];
         emu->ready_head = (emu->ready_head + 1) % emu->cores_capacity;

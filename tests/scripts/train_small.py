@@ -35,7 +35,10 @@ assert np.isfinite(history.history["loss"]).all()
 assert sp.predict(x).shape == (20, 3)
 whole = sp.evaluate(x, y)
 current_state().backend.faults = [PacketLoss(0, Traffic.FORWARD, 30, 1)]
-assert sp.evaluate(x, y) == whole
+# The re-sent packet comes later, and float32 sums follow arrival order.
+recovered = sp.evaluate(x, y)
+assert recovered["accuracy"] == whole["accuracy"]
+assert abs(recovered["loss"] - whole["loss"]) <= 1e-6 * whole["loss"]
 assert sp.counters().dropped == 1
 current_state().backend.faults = [PacketLoss(0, Traffic.FORWARD, 30, 10**9)]
 try:
