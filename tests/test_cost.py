@@ -60,12 +60,12 @@ def test_time_is_a_critical_path_and_fixed_point_is_cheaper():
 
 
 def test_a_packet_sent_later_does_not_hold_up_earlier_work():
-    """The emulator hands a core packets in its round robin's order, not
-    its clock's: the input's core runs ahead and sends the next sample
-    while the hidden cores still have this one's work queued. Those packets
-    wait for the receiving core's clock, so that with two samples in
-    flight the busiest core is busy nearly all the time, as on a chip (it
-    was idle a third of the time when they jumped its clock)."""
+    """The input's core runs ahead and sends the next sample while the
+    hidden cores still have this one's work queued: those packets wait for
+    the receiving core's clock, and the cores take turns in the order of
+    their clocks, so that with two samples in flight the busiest core is
+    busy nearly all the time, as on a chip (it was idle a third of the
+    time when such packets jumped its clock)."""
     sp.setup(numeric="fixed")
     inp = sp.Population(120, sp.Input())
     hid = sp.Population(60, sp.ReLU(), neurons_per_core=6)
