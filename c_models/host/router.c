@@ -385,6 +385,14 @@ static bool arrives_early(const emu_t *emu, const core_t *core,
 //! Into the core's early packets, in order of time (of arrival among
 //! equal times), as its communications controller would take them.
 static bool early_insert(core_t *core, delivery_t packet) {
+    if (2 * core->early_head >= core->n_early && core->early_head > 0) {
+        // What has run is dropped from the front, so that a core never
+        // without early packets does not hold every one it ever had.
+        core->n_early -= core->early_head;
+        memmove(core->early, core->early + core->early_head,
+                core->n_early * sizeof(delivery_t));
+        core->early_head = 0;
+    }
     if (!append_delivery(&core->early, &core->early_capacity,
             &core->n_early, packet)) {
         return false;
@@ -399,9 +407,10 @@ static bool early_insert(core_t *core, delivery_t packet) {
 }
 
 void router_release_early(emu_t *emu, core_t *core, bool first) {
-    while (core->early_head < core->n_early
-            && core->state == EMU_CORE_RUNNING
-            && (first || core->early[core->early_head].time <= core->now)) {
+    // A core that has stopped takes none of them: they are counted lost.
+    bool stopped = core->state != EMU_CORE_RUNNING;
+    while (core->early_head < core->n_early && (first || stopped
+            || core->early[core->early_head].time <= core->now)) {
         first = false;
         delivery_t packet = core->early[core->early_head++];
         if (core->early_head == core->n_early) {

@@ -155,6 +155,9 @@ static void core_turn(emu_t *emu, core_t *core) {
             break;
         }
     }
+    if (core->state != EMU_CORE_RUNNING) {
+        router_release_early(emu, core, false);
+    }
 }
 
 // Subnormal floats (below 1.2e-38) take x86 a hundred times longer, and
