@@ -42,10 +42,7 @@ def cost():
     spinnpop.cost_model.report.Cost, from the cycles of the models' ARM build
     (spinnpop/cost_model/calibration.json) and SpiNNMachine's power model."""
     from spinnpop.cost_model.report import cost_of
-    try:
-        return cost_of(counters())
-    except ValueError as error:
-        raise NotSetUpError(str(error)) from None
+    return cost_of(counters())
 
 
 __all__ = [

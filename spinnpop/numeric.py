@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from spinnpop.errors import ConfigurationError, DataError
+from spinnpop.validation import check_finite
 
 _INT32_MAX = 2 ** 31 - 1
 
@@ -54,8 +55,8 @@ class Format:
         """A DataError naming the first entry of ``array`` that the format
         cannot hold, if any."""
         x = np.asarray(array)
-        with np.errstate(invalid="ignore"):
-            bad = ~np.isfinite(x) | (np.abs(x) > self.limit)
+        check_finite(x, what)
+        bad = np.abs(x) > self.limit
         if bad.any():
             index = tuple(int(i) for i in np.argwhere(bad)[0])
             where = f"[{', '.join(map(str, index))}]" if index else ""

@@ -45,7 +45,7 @@ def times():
 
 def test_the_estimate_follows_the_emulator_clock(times):
     for npc, (estimated, emulated) in times.items():
-        assert estimated == pytest.approx(emulated, rel=0.2), npc
+        assert estimated == pytest.approx(emulated, rel=0.15), npc
     by_estimate = sorted(times, key=lambda n: times[n][0])
     by_clock = sorted(times, key=lambda n: times[n][1])
     assert by_estimate[-1] == by_clock[-1] == 60

@@ -6,9 +6,10 @@
 // population; once all are in, each sends the sum of its exps relative to
 // the largest of them, and adds everyone's in core order, so all cores get
 // the same result, and (exp(z - max) not depending on the split) a
-// fixed-point one whatever the split. Partial errors from the cores this one feeds are summed as
-// they come; when all are in, the deltas are error * f'(z), and the kind
-// sends its own partial errors back and adds up its gradients.
+// fixed-point one whatever the split. Partial errors from the cores this
+// one feeds are summed as they come; when all are in, the deltas are
+// error * f'(z), and the kind sends its own partial errors back and adds
+// up its gradients.
 //
 // Recovery (recovery.h): everything sent for a slot's sample goes through
 // its log. A packet of the sample a slot held before asks for that log

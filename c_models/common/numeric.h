@@ -15,7 +15,8 @@
 //   weight_product(x, d)                   value * value, a weight (the
 //                                          gradient of one weight)
 //   weight_from_value(v)                   a value as a weight
-//   weight_add(a, b), weight_sub(a, b), weight_mul(a, b), weight_div_uint(w, n)
+//   weight_add(a, b), weight_sub(a, b), weight_mul(a, b)
+//   weight_div_uint(w, n)                  w / n, rounded
 //   value_to_payload(v), value_from_payload(p)   the 32-bit packet payload
 //   weight_to_payload(w), weight_from_payload(p)
 // Sums go through value_add and weight_add (a fixed-point type saturates

@@ -185,7 +185,8 @@ packet_verdict_t update_arrived(uint32_t kind, key_fields_t fields,
 }
 
 void update_answer(void) {
-    if (request_take(&asked) && last_slot != UINT32_MAX && answers < MOST_ANSWERS
+    if (request_take(&asked) && last_slot != UINT32_MAX
+            && answers < MOST_ANSWERS
             && slot_log(last_slot)->step == last_step) {
         answers++;
         log_resend(slot_log(last_slot));

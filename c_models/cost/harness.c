@@ -1,6 +1,6 @@
 // One SpiNNaker core with nothing around it, for measuring a model's ARM
-// build under a CPU emulator (spinnpop/cost_model/calibrate.py): the part of the
-// SpiNNaker API the models call, just enough to replay the packets a core
+// build under a CPU emulator (spinnpop/cost_model/calibrate.py): the part of
+// the SpiNNaker API the models call, just enough to replay the packets a core
 // took in an emulated run. Python loads the core's SDRAM image, calls
 // harness_start (c_main), then harness_packet for each packet and
 // harness_task until it returns 0, counting the cycles of each call.

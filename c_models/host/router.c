@@ -301,9 +301,9 @@ void router_free_cache(emu_t *emu) {
         route_t *route = emu->route_cache[s].route;
         if (route != NULL) {
             uint32_t *arrays[] = {route->chips, route->parents,
-                route->routers, route->cores, route->core_nodes, route->drop_nodes,
-                route->link_nodes, route->link_dirs, route->down_nodes,
-                route->down_dirs};
+                route->routers, route->cores, route->core_nodes,
+                route->drop_nodes, route->link_nodes, route->link_dirs,
+                route->down_nodes, route->down_dirs};
             for (size_t a = 0; a < sizeof(arrays) / sizeof(arrays[0]); a++) {
                 free(arrays[a]);
             }
@@ -386,8 +386,8 @@ static bool arrives_early(const emu_t *emu, const core_t *core,
 //! equal times), as its communications controller would take them.
 static bool early_insert(core_t *core, delivery_t packet) {
     if (2 * core->early_head >= core->n_early && core->early_head > 0) {
-        // What has run is dropped from the front, so that a core never
-        // without early packets does not hold every one it ever had.
+        // Those already run leave the front, so that a core that always
+        // has some early packets does not keep every one it ever had.
         core->n_early -= core->early_head;
         memmove(core->early, core->early + core->early_head,
                 core->n_early * sizeof(delivery_t));

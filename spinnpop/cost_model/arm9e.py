@@ -67,8 +67,7 @@ class _Timing:
         elif base_ns in ("smull", "umull", "smlal", "umlal"):
             cycles = 5 if flags else 3
             self.loads, self.load_delay = tuple(regs_written), 1
-        elif base.startswith(("smul", "smla")) and base not in (
-                "smull", "smlal", "smlals", "smulls"):
+        elif base.startswith(("smul", "smla")):
             cycles = 2 if base.startswith("smlal") else 1
         elif base.startswith(("ldm", "pop")):
             n = max(n_regs - (0 if base.startswith("pop") else 1), 1)
@@ -110,7 +109,6 @@ class CycleCounter:
             self._decoders[thumb] = decoder
         self._timings = {}
         self.cycles = 0
-        self.instructions = 0
         self._pending = ()        # registers the last load is filling
         self._pending_delay = 0
         uc.hook_add(UC_HOOK_CODE, self._instruction)
@@ -130,7 +128,6 @@ class CycleCounter:
     def _instruction(self, uc, address, size, _data):
         thumb = size == 2
         timing = self._timing(address, size, thumb)
-        self.instructions += 1
         cycles = timing.cycles
         if timing.conditional and not _condition_passes(
                 timing.cond, uc.reg_read(self._cpsr)):

@@ -130,7 +130,7 @@ def replay(binary: str, user0: int, image: np.ndarray,
     return calls
 
 
-def _networks(numeric: str):
+def _networks():
     """(name, build) of the calibration networks: every model binary of
     the numeric type appears in at least one, with two slice sizes."""
     import spinnpop as sp
@@ -243,7 +243,7 @@ def calibrate(numerics=("float32", "fixed")) -> dict:
     calls_by_binary = collections.defaultdict(list)
     totals = collections.defaultdict(list)
     for numeric in numerics:
-        for build in _networks(numeric):
+        for build in _networks():
             for binary, user0, image, packets in trace_network(build,
                                                                numeric):
                 calls = replay(binary, user0, image, packets)

@@ -24,6 +24,8 @@ from dataclasses import dataclass
 from spinn_machine.version.version_5 import Version5
 
 from spinnpop.cost_model.table import calibrated
+from spinnpop.errors import NotSetUpError
+from spinnpop.hardware import CHIPS_PER_BOARD
 
 CLOCK_HZ = 200e6          #: the ARM968's clock on SpiNNaker 1
 
@@ -59,15 +61,16 @@ class Cost:
 
 
 def cost_of(counters) -> Cost:
-    """The Cost of a RunCounters (raises ValueError where unknown)."""
+    """The Cost of a RunCounters (NotSetUpError if it has no run on the
+    emulator)."""
     if counters.run_cycles is None or counters.samples == 0:
-        raise ValueError("no cost: it needs a run on the emulator")
+        raise NotSetUpError("no cost: it needs a run on the emulator")
     version = Version5()
     run_s = counters.run_cycles / CLOCK_HZ
     busy = {(c.population, c.core): c.busy_cycles / CLOCK_HZ
             for c in counters.cores}
     chips = {c.chip for c in counters.cores}
-    boards = -(-len(chips) // 48)
+    boards = -(-len(chips) // CHIPS_PER_BOARD)
     routed = sum(c.routed for c in counters.chips)
     active_j = version.WATTS_PER_CORE_ACTIVE_OVERHEAD * sum(busy.values())
     packets_j = version.JOULES_PER_PACKET_WITH_PAYLOAD * routed

@@ -264,9 +264,9 @@ class Network:
 
     def _fastest_rows(self, node: Node) -> int:
         """Rows per core for ``node``, the others' splits kept: of the
-        splits into fewer rows than now that fit, the one with the least
-        estimated time per sample (graph.timing), or one with fewer cores
-        within ``timing.PAYS`` of it."""
+        splits into as many rows as now or fewer that fit, the one with
+        the least estimated time per sample (graph.timing), or one with
+        fewer cores within ``timing.PAYS`` of it."""
         step, rows = node.layer.row_step, node.grid[0]
         now = max(b - a for a, b in (node.rows(c)
                                      for c in range(node.n_cores)))

@@ -10,7 +10,7 @@ taken again only once its sample has gone forward and back through every
 population: so the time per sample is the busiest core's, or a pass through
 every population (the sum of their busiest cores) shared by the slots,
 whichever is longer. That follows the emulator's clock on dense networks
-split many ways (within about 12 %; tests/test_timing.py). Batch ends are
+split many ways (within 15 %; tests/test_timing.py). Batch ends are
 left out: their update, once per batch, is the same work however a
 population is split.
 """

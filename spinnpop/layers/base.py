@@ -217,10 +217,7 @@ class TrainedLayer(Layer):
             node.is_softmax)
         forward, backward = self.kind_macs(core)
         work = {"packet": received, "task": tasks,
-                "sent": (node.sent.core_size(core)
-                         + sum(block.n_pre for block in blocks)
-                         + 2 * int(node.is_softmax)
-                         + int(bool(node.upstream_inputs))),
+                "sent": self.sends_per_sample(core),
                 "forward_calls": n_inputs, "forward_units": forward,
                 "partials_calls": len(blocks), "partials_units": backward,
                 "gradients_calls": n_inputs, "gradients_units": forward,
@@ -316,17 +313,23 @@ class TrainedLayer(Layer):
                 + _words(traffic.backward_senders_total(node.sent, core)
                          * node.sent.core_size(core)))
 
-    def log_capacity(self, core: int) -> int:
-        """Packets a core sends for one sample at most (its sent log)."""
+    def sends_per_sample(self, core: int) -> int:
+        """Packets a core sends for each sample: activations, partial
+        errors, its softmax values and its acknowledgement."""
         node = self.node
         forward = sum(piece.n_rows for piece in
                       traffic.segments(node.sent, core)) * node.sent.row_size
         partials = sum(block.n_pre for block in
                        traffic.backward_blocks(node, core))
         return (forward + partials + 2 * int(node.is_softmax)
-                + int(bool(node.upstream_inputs))
-                + (self.n_weights(core) if traffic.shares_gradients(node)
-                   else 0))
+                + int(bool(node.upstream_inputs)))
+
+    def log_capacity(self, core: int) -> int:
+        """Packets a core sends for one sample at most (its sent log): a
+        batch's last sample also logs the shared gradients."""
+        return self.sends_per_sample(core) + (
+            self.n_weights(core) if traffic.shares_gradients(self.node)
+            else 0)
 
     def rows_per_core(self, network, n_samples: int) -> int:
         node = self.node
@@ -354,7 +357,8 @@ class TrainedLayer(Layer):
                 f"one {'neuron' if node.row_size == 1 else 'row'} per core: "
                 f"{what}; use fewer inputs per population, or "
                 "setup(samples_in_flight=1)")
-        # The most rows that fit (more rows never need less DTCM).
+        # The most rows that fit: a core's working DTCM grows with its
+        # rows (its weights go to SDRAM where they do not fit beside it).
         low, high = 1, -(-(node.grid[0] if cap is None else cap) // step)
         while low < high:
             mid = (low + high + 1) // 2

@@ -20,8 +20,8 @@ import numpy as np
 
 # A value_t or weight_t field is a raw word: spinnpop.numeric encodes and
 # decodes it for the session's numeric type.
-_NUMPY_TYPES = {"uint32_t": "<u4", "int32_t": "<i4", "float": "<f4",
-                "value_t": "<u4", "weight_t": "<u4"}
+_NUMPY_TYPES = {"uint32_t": "<u4", "int32_t": "<i4", "value_t": "<u4",
+                "weight_t": "<u4"}
 
 
 @dataclass(frozen=True)
@@ -84,7 +84,7 @@ class Region(enum.IntEnum):
     ORDER = 5       #: input and output: dataset index of each sequence step
     WEIGHTS = 6     #: layer: the kind's weights (see its Python class)
     VELOCITY = 7    #: layer: SGD momentum buffers, same layout as WEIGHTS
-    GRADIENT = 8    #: layer: batch gradient accumulators, same layout
+    GRADIENT = 8    #: layer: batch gradients, where weights are in SDRAM
     TARGETS = 9     #: output: samples x neurons of target values
     METRICS = 10    #: output: metrics_record_t per sequence step
     OUTPUTS = 11    #: output: sequence steps x neurons of output values
