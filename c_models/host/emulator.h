@@ -53,6 +53,7 @@ typedef struct {
     uint64_t cost[EMU_COST_FEATURES];  //!< enum emu_cost_feature
     double clock_cycles;      //!< when it finished its last callback, in
                               //!< cycles from the start of the run
+    double busy_cycles;       //!< its work priced (emu_set_cost), cycles
     uint32_t state;           //!< enum emu_core_state
     uint32_t exit_code;       //!< spin1_exit() or rt_error() code
     uint32_t dtcm_bytes;      //!< DTCM heap in use

@@ -73,6 +73,7 @@ void core_make_ready(emu_t *emu, core_t *core) {
 void core_add_cost(core_t *core, uint32_t feature, uint64_t n) {
     double cycles = core->cost[feature] * (double) n;
     core->counters.cost[feature] += n;
+    core->counters.busy_cycles += cycles;
     core->now += cycles;
 }
 

@@ -4,9 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-import numpy as np
-
-from spinnpop.cost_model.table import cost_coefficients
 from spinnpop.mapping.mapped import Traffic
 
 
@@ -132,9 +129,7 @@ class RunCounters:
                     setattr(target, name, None)
                 target.sent_by_traffic = None
                 continue
-            target.busy_cycles += float(
-                cost_coefficients(core.binary, core.weights_in_sdram)
-                @ np.array(counts.cost))
+            target.busy_cycles += counts.busy_cycles
             for name in _MACHINE_COUNTED:
                 setattr(target, name,
                         getattr(target, name) + getattr(counts, name))

@@ -42,6 +42,7 @@ class CoreCounters(ctypes.Structure):
                 ("sent_by_class", ctypes.c_uint64 * TRAFFIC_CLASSES),
                 ("cost", ctypes.c_uint64 * len(COST_FEATURES)),
                 ("clock_cycles", ctypes.c_double),
+                ("busy_cycles", ctypes.c_double),
                 ("state", ctypes.c_uint32), ("exit_code", ctypes.c_uint32),
                 ("dtcm_bytes", ctypes.c_uint32), ("pad", ctypes.c_uint32)]
 
