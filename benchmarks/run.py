@@ -117,9 +117,10 @@ def main() -> None:
     parser.add_argument("--networks", nargs="+",
                         choices=list(lenet_family.NETWORKS)
                         + ["boosted LeNet-4"]
-                        + list(set(fixed_point.COMPARED)
-                               - set(lenet_family.NETWORKS)),
-                        help="a subset of the LeNet family")
+                        + [n for n in fixed_point.COMPARED
+                           if n not in lenet_family.NETWORKS],
+                        help="a subset of the LeNet family (and, with "
+                             "--only fixed, of the fixed-point comparison)")
     parser.add_argument("--mnist", metavar="PATH",
                         help="also run the LeNet family on MNIST: a folder "
                              "of its IDX files or a Keras mnist.npz")
@@ -135,12 +136,13 @@ def main() -> None:
     if args.only in (None, "fixed"):
         fixed(load_fashion_mnist(), args.epochs, args.fixed_samples,
               args.networks)
-    if args.only in (None, "lenet"):
-        lenet(load_fashion_mnist(), "Fashion-MNIST", args.epochs,
-              args.networks)
+    family = list(lenet_family.NETWORKS) + ["boosted LeNet-4"]
+    networks = (None if args.networks is None
+                else [n for n in args.networks if n in family])
+    if args.only in (None, "lenet") and networks != []:
+        lenet(load_fashion_mnist(), "Fashion-MNIST", args.epochs, networks)
         if args.mnist:
-            lenet(load_mnist(args.mnist), "MNIST", args.epochs,
-                  args.networks)
+            lenet(load_mnist(args.mnist), "MNIST", args.epochs, networks)
 
 
 if __name__ == "__main__":

@@ -3,6 +3,7 @@ calibration table, time per sample is a pipelined critical path, and the
 table agrees with the ARM build run under unicorn (where the ARM compiler,
 unicorn and capstone are installed)."""
 
+import importlib.util
 import os
 import shutil
 import subprocess
@@ -82,12 +83,12 @@ def test_a_packet_sent_later_does_not_hold_up_earlier_work():
 
 
 HAVE_ARM = (shutil.which("arm-none-eabi-gcc") is not None
-            and all(__import__("importlib").util.find_spec(m)
+            and all(importlib.util.find_spec(m)
                     for m in ("unicorn", "capstone", "elftools", "scipy")))
 
 
 @pytest.mark.skipif(not HAVE_ARM, reason="needs Debian's gcc-arm-none-eabi, "
-                    "unicorn, capstone and pyelftools")
+                    "unicorn, capstone, pyelftools and scipy")
 @pytest.mark.parametrize("numeric", ["float32", "fixed"])
 def test_table_predicts_the_arm_build(numeric, tmp_path):
     binary = f"dense-relu-none-{numeric}"

@@ -207,6 +207,8 @@ def test_a_board_recovers_a_lost_packet_or_stalls_after_its_timeout(
         sp.setup(backend="spinnaker", machine=BOARD, binaries=str(binaries))
         if lost == 1:
             train()
+            assert sp.counters().dropped == 1
+            assert sum(c.resends for c in sp.counters().cores) >= 1
             continue
         with pytest.raises(sp.StallError, match="stalled"):
             train()
