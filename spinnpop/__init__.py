@@ -18,7 +18,9 @@ from spinnpop.errors import (BuildError, ConfigurationError, DataError,
                              StallError)
 from spinnpop.populations import Population
 from spinnpop.projections import Projection
+from spinnpop import callbacks
 from spinnpop.results.counters import RunCounters
+from spinnpop.saving import load, load_weights, save, save_weights
 from spinnpop.training.history import History
 from spinnpop.training.optimizers import SGD
 from spinnpop.training.runner import evaluate, predict, train
@@ -54,5 +56,6 @@ __all__ = [
     "NotSetUpError",
     "ConfigurationError", "ShapeError", "DataError", "NetworkError",
     "ResourceError", "MappingError", "MachineError", "BuildError",
-    "RunError", "StallError", "SaturationWarning",
+    "RunError", "StallError", "SaturationWarning", "callbacks", "save",
+    "load", "save_weights", "load_weights",
 ]

@@ -39,7 +39,7 @@ def main(argv=None) -> float:
     start = time.perf_counter()
     sp.train(x_train, y_train, epochs=args.epochs, batch_size=32,
              loss="sparse_categorical_crossentropy",
-             optimizer=sp.SGD(learning_rate=0.1, momentum=0.9))
+             optimizer=sp.SGD(learning_rate=0.1, momentum=0.9), verbose=2)
     seconds = time.perf_counter() - start
     steps = args.epochs * len(x_train)
     cores = sp.counters().cores

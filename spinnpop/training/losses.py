@@ -113,3 +113,23 @@ def default_loss(population) -> Loss:
     Softmax, else mse."""
     return LOSSES["categorical_crossentropy" if isinstance(
         population.celltype, Softmax) else "mse"]
+
+
+#: Keras' names of the metrics spinnpop reports: the loss, and for
+#: classification the accuracy (reported whether asked for or not).
+METRICS = ("loss", "accuracy", "acc", "categorical_accuracy",
+           "sparse_categorical_accuracy")
+
+
+def check_metrics(names) -> None:
+    """A ConfigurationError for metrics spinnpop does not compute."""
+    if names is None:
+        return
+    if isinstance(names, str) or not isinstance(names, (list, tuple)):
+        raise ConfigurationError(
+            f"expected a list of metric names, e.g. metrics=['accuracy']; "
+            f"received: metrics={names!r}")
+    for name in names:
+        if name not in METRICS:
+            raise ConfigurationError(
+                f"unknown metric {name!r}; spinnpop computes {list(METRICS)}")

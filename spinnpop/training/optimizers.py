@@ -1,11 +1,13 @@
-"""Optimizers. The update itself runs on the cores (c_models/models/dense/
-sgd.c); an optimizer object carries its settings and, like PyTorch's, its
+"""Optimizers. The update itself runs on the cores (c_models/common/
+update.c); an optimizer object carries its settings and, like PyTorch's, its
 state (the momentum buffers), so passing the same object to a second
 ``train`` continues where the first stopped."""
 
 from __future__ import annotations
 
 import numbers
+
+import numpy as np
 
 from spinnpop.errors import ConfigurationError
 
@@ -19,22 +21,12 @@ class SGD:
     """
 
     def __init__(self, learning_rate: float = 0.01, momentum: float = 0.0):
-        for name, value in (("learning_rate", learning_rate),
-                            ("momentum", momentum)):
-            if not isinstance(value, numbers.Real) or isinstance(value, bool) \
-                    or value != value:
-                raise ConfigurationError(
-                    f"expected a number for `{name}`; received: "
-                    f"{name}={value!r}")
-        if not 0 < learning_rate < float("inf"):
-            raise ConfigurationError(
-                "expected a positive finite `learning_rate`; received: "
-                f"learning_rate={learning_rate!r}")
+        _number(momentum, "momentum")
+        self.set_learning_rate(learning_rate)
         if not 0 <= momentum < 1:
             raise ConfigurationError(
                 "expected `momentum` in [0, 1); received: "
                 f"momentum={momentum!r}")
-        self.learning_rate = float(learning_rate)
         self.momentum = float(momentum)
         #: Momentum buffers by projection and population, set by training.
         self.velocities = {}
@@ -42,3 +34,76 @@ class SGD:
     def __repr__(self):
         return (f"SGD(learning_rate={self.learning_rate}, "
                 f"momentum={self.momentum})")
+
+    def set_learning_rate(self, learning_rate: float) -> None:
+        """Changes the step size (a schedule's), checked."""
+        _number(learning_rate, "learning_rate")
+        if not 0 < learning_rate < float("inf"):
+            raise ConfigurationError(
+                "expected a positive finite `learning_rate`; received: "
+                f"learning_rate={learning_rate!r}")
+        self.learning_rate = float(learning_rate)
+
+    def config(self) -> dict:
+        """The settings, for saving: ``optimizer_from_config`` remakes it."""
+        return {"type": type(self).__name__,
+                "learning_rate": self.learning_rate,
+                "momentum": self.momentum}
+
+    def state_by_name(self) -> dict:
+        """The state as arrays named after what they belong to
+        (``projection/<label>/velocity``, ``population/<label>/velocity``),
+        for saving."""
+        named = {}
+        for owner, buffer in self.velocities.items():
+            kind = "projection" if hasattr(owner, "connector") \
+                else "population"
+            named[f"{kind}/{owner.label}/velocity"] = buffer.copy()
+        return named
+
+    def restore_state(self, named: dict, state) -> None:
+        """Takes back what ``state_by_name`` gave, for the session
+        ``state``'s projections and populations of the same labels."""
+        owners = {f"projection/{p.label}": p for p in state.projections}
+        owners.update({f"population/{p.label}": p
+                       for p in state.populations})
+        self.velocities.clear()
+        for name, buffer in named.items():
+            owner = owners.get(name.rsplit("/", 1)[0])
+            if owner is None:
+                raise ConfigurationError(
+                    f"optimizer state {name!r} belongs to nothing in the "
+                    "network")
+            self.velocities[owner] = np.array(buffer, dtype=np.float32)
+
+
+def optimizer_from_config(config: dict):
+    """The optimizer ``config()`` described, with no state yet."""
+    kinds = {"SGD": SGD}
+    settings = {k: v for k, v in config.items() if k != "type"}
+    return kinds[config["type"]](**settings)
+
+
+def get_optimizer(optimizer):
+    """``optimizer`` if it is one, or a new one by name ("sgd"), checked."""
+    names = {"sgd": SGD}
+    if optimizer is None:
+        return SGD()
+    if isinstance(optimizer, str):
+        if optimizer.lower() not in names:
+            raise ConfigurationError(
+                f"unknown optimizer {optimizer!r}; expected one of "
+                f"{sorted(names)} or an optimizer object such as "
+                "spinnpop.SGD(0.01)")
+        return names[optimizer.lower()]()
+    if not isinstance(optimizer, SGD):
+        raise ConfigurationError(f"expected an optimizer (spinnpop.SGD); "
+                                 f"received: optimizer={optimizer!r}")
+    return optimizer
+
+
+def _number(value, name: str) -> None:
+    if not isinstance(value, numbers.Real) or isinstance(value, bool) \
+            or value != value:
+        raise ConfigurationError(
+            f"expected a number for `{name}`; received: {name}={value!r}")

@@ -27,8 +27,12 @@ from spinnpop.populations import Population
 from spinnpop.results import diagnosis, metrics
 from spinnpop.results.counters import RunCounters
 from spinnpop.training.history import History
-from spinnpop.training.losses import LOSSES, default_loss, get_loss
-from spinnpop.training.optimizers import SGD
+from spinnpop.training.losses import (LOSSES, check_metrics, default_loss,
+                                      get_loss)
+from spinnpop.saving import set_weights_by_name, weights_by_name
+from spinnpop.training.callbacks import check_callbacks
+from spinnpop.training.optimizers import SGD, get_optimizer
+from spinnpop.training.progress import Progress, check_verbose
 from spinnpop.training.schedule import EpochOrders, steps_per_run
 from spinnpop.validation import numeric_array, to_float32
 
@@ -36,9 +40,10 @@ _WORD = 4
 
 
 def train(x, y, epochs: int = 1, batch_size: int = 32, loss=None,
-          optimizer: SGD | None = None, shuffle: bool = True,
-          verbose: int = 1) -> History:
-    """Trains the network with minibatch SGD, on the machine.
+          optimizer=None, shuffle: bool = True, verbose=1,
+          metrics=None, validation_data=None, validation_split=None,
+          callbacks=None) -> History:
+    """Trains the network with minibatch gradient descent, on the machine.
 
     :param x: samples, (n_samples, size) of the input population (or
         (n_samples, *shape)); a dict {population: array} for several.
@@ -50,13 +55,24 @@ def train(x, y, epochs: int = 1, batch_size: int = 32, loss=None,
     :param loss: "categorical_crossentropy",
         "sparse_categorical_crossentropy" or "mse"; or a dict of them by
         output population.
-    :param optimizer: an SGD (default: SGD(0.01)); passing the same object
-        again continues with its momentum buffers.
+    :param optimizer: an SGD, or its name "sgd" (default: SGD(0.01));
+        passing the same object again continues with its state.
     :param shuffle: shuffle each epoch with the session's seed; else the
         samples go in order (a last partial batch is smaller).
-    :param verbose: 0 is silent, 1 prints a line per epoch.
+    :param verbose: 0 is silent, 1 shows a progress bar per epoch, 2
+        prints a line per epoch.
+    :param metrics: Keras' metric names; "accuracy" is reported for
+        classification whether asked for or not.
+    :param validation_data: (x, y) evaluated on the machine after every
+        epoch: ``val_loss`` (and ``val_accuracy``) in the logs.
+    :param validation_split: or this fraction of x and y, their last
+        samples (before shuffling, as Keras), held out for validation.
+    :param callbacks: spinnpop.callbacks objects (EarlyStopping,
+        ModelCheckpoint, CSVLogger, LearningRateScheduler, or your own
+        Callback). With callbacks or validation, each epoch is a run of
+        its own on the machine.
     :return: a History with per-epoch "loss" (and "accuracy" for
-        classification).
+        classification, and the "val_" ones).
     :raises KeyboardInterrupt: on Ctrl-C, once the running batch is done
         (its weights kept); its ``history`` has the epochs completed.
     """
@@ -67,43 +83,133 @@ def train(x, y, epochs: int = 1, batch_size: int = 32, loss=None,
         raise ConfigurationError(
             f"train needs a loss: one of {sorted(LOSSES)}, e.g. "
             "loss='categorical_crossentropy'")
-    optimizer = SGD() if optimizer is None else optimizer
-    if not isinstance(optimizer, SGD):
-        raise ConfigurationError(f"expected an optimizer (spinnpop.SGD); "
-                                 f"received: optimizer={optimizer!r}")
+    optimizer = get_optimizer(optimizer)
+    verbose = check_verbose(verbose)
+    callbacks = check_callbacks(callbacks)
+    check_metrics(metrics)
     network = _network(state)
     inputs, outputs = _endpoints(network)
     losses = _losses(loss, outputs)
     xs, ys, n = _bind_data(x, y, inputs, outputs, losses)
+    xs, ys, n, validation = _validation(validation_data, validation_split,
+                                        xs, ys, n, inputs, outputs, losses)
     _check_numbers(state, xs, ys, optimizer)
-    network.prepare(losses, n)
+    if validation is not None:
+        _check_numbers(state, validation[0], validation[1], None)
     orders = EpochOrders(state.seed, state.runs, n, bool(shuffle))
     run_batch = min(batch_size, n)      # as Keras: one batch of them all
     state.runs += 1
     state.last_loss = losses
+    state.optimizer = optimizer
     if optimizer.momentum == 0:
         optimizer.velocities.clear()
     history = History({"epochs": epochs, "batch_size": batch_size,
                        "samples": n, "shuffle": bool(shuffle),
                        "optimizer": repr(optimizer)})
-    reporter = _EpochReporter(network, history, n, epochs, losses, ys,
-                              verbose)
+    # Callbacks and validation see each epoch between runs; without them
+    # a run holds as many epochs as the cores can record, shown live.
+    stepwise = bool(callbacks) or validation is not None
+    per_run = 1 if stepwise else max(
+        1, steps_per_run(_bytes_per_step(network, False)) // n)
+    progress = Progress(verbose, n, epochs)
+    reporter = _EpochReporter(network, n, epochs, losses, ys, progress,
+                              live=not stepwise)
+    model = TrainingModel(optimizer)
+    for callback in callbacks:
+        callback.set_model(model)
     counters = RunCounters()
-    per_run = max(1, steps_per_run(_bytes_per_step(network, False)) // n)
-    for first in range(0, epochs, per_run):
-        run_order = orders.next(min(epochs, first + per_run) - first)
-        shape = layout.RunShape(n, len(run_order), False)
-        raw, mapped = _execute(
-            state, network, RunMode.TRAIN, shape, xs, ys, run_order,
-            run_batch, optimizer, counters,
-            reporter.watch(first_epoch=first, order=run_order))
-        _keep_trained(state, network, mapped, raw, optimizer)
-        if raw.state == "interrupted":     # Ctrl-C: stopped at a batch end
-            interrupt = KeyboardInterrupt()
-            interrupt.history = history    # the epochs done, as Keras keeps
-            raise interrupt
+    try:
+        for callback in callbacks:
+            callback.on_train_begin({})
+        epoch = 0
+        while epoch < epochs and not model.stop_training:
+            count = min(per_run, epochs - epoch)
+            for callback in callbacks:
+                callback.on_epoch_begin(epoch, {})
+            run_order = orders.next(count)
+            shape = layout.RunShape(n, len(run_order), False)
+            network.prepare(losses, n)
+            raw, mapped = _execute(
+                state, network, RunMode.TRAIN, shape, xs, ys, run_order,
+                run_batch, optimizer, counters,
+                reporter.watch(first_epoch=epoch, order=run_order))
+            _keep_trained(state, network, mapped, raw, optimizer)
+            if raw.state == "interrupted":  # Ctrl-C: stopped at a batch end
+                interrupt = KeyboardInterrupt()
+                interrupt.history = history  # the epochs done, as Keras
+                raise interrupt
+            for done, logs in reporter.take():
+                if validation is not None:
+                    logs.update({f"val_{name}": value for name, value in
+                                 _evaluate(state, network, losses,
+                                           *validation).items()})
+                for callback in callbacks:
+                    callback.on_epoch_end(done, logs)
+                history.add_epoch(done, logs)
+                if stepwise:
+                    progress.epoch_end(done, logs)
+            epoch += count
+        for callback in callbacks:
+            callback.on_train_end({})
+    finally:
+        progress.close()
     _warn_saturated(counters)
     return history
+
+
+class TrainingModel:
+    """What callbacks see of the training (``Callback.model``):
+    ``stop_training``, ``optimizer``, and the session's weights."""
+
+    def __init__(self, optimizer):
+        self.stop_training = False
+        self.optimizer = optimizer
+
+    @staticmethod
+    def get_weights() -> dict:
+        """Copies of every weight and bias, by name."""
+        return weights_by_name()
+
+    @staticmethod
+    def set_weights(weights: dict) -> None:
+        """Puts back what ``get_weights`` gave."""
+        set_weights_by_name(weights)
+
+
+def _validation(data, split, xs: dict, ys: dict, n: int, inputs: list,
+                outputs: list, losses: dict) -> tuple:
+    """(training x, y, n, validation (x, y, n) or None) from
+    ``validation_data`` or ``validation_split``."""
+    if data is not None and split is not None:
+        raise ConfigurationError(
+            "give validation_data or validation_split, not both")
+    if data is not None:
+        if not isinstance(data, (tuple, list)) or len(data) != 2:
+            raise ConfigurationError(
+                "expected validation_data=(x, y), a pair; received a "
+                f"{type(data).__name__}"
+                + (f" of {len(data)}" if isinstance(data, (tuple, list))
+                   else ""))
+        return xs, ys, n, _bind_data(data[0], data[1], inputs, outputs,
+                                     losses)
+    if split is None:
+        return xs, ys, n, None
+    if isinstance(split, bool) or not isinstance(split, numbers.Real) \
+            or not 0 < split < 1:
+        raise ConfigurationError(
+            "expected validation_split in (0, 1), the fraction of samples "
+            f"held out; received: validation_split={split!r}")
+    keep = int(n * (1 - split))
+    if keep < 1 or keep == n:
+        raise ConfigurationError(
+            f"validation_split={split!r} of {n} samples leaves "
+            f"{keep} for training and {n - keep} for validation; both need "
+            "at least one")
+    head = {p: a[:keep] for p, a in xs.items()}, {
+        p: a[:keep] for p, a in ys.items()}
+    tail = ({p: a[keep:] for p, a in xs.items()},
+            {p: a[keep:] for p, a in ys.items()}, n - keep)
+    return head[0], head[1], keep, tail
 
 
 def predict(x, batch_size: int = 32, verbose: int = 0):
@@ -149,6 +255,13 @@ def evaluate(x, y, batch_size: int = 32, loss=None, verbose: int = 0) -> dict:
               else _inference_losses(state, outputs, required=True))
     xs, ys, n = _bind_data(x, y, inputs, outputs, losses)
     _check_numbers(state, xs, ys, None)
+    return _evaluate(state, network, losses, xs, ys, n)
+
+
+def _evaluate(state, network: Network, losses: dict, xs: dict, ys: dict,
+              n: int) -> dict:
+    """Keras' logs of checked data, computed on the machine."""
+    outputs = [node.population for node in network.outputs]
     step_loss = {p.label: [] for p in outputs}
     predicted = {p.label: [] for p in outputs}
     for raw, mapped, n_steps in _infer(state, network, losses, xs, ys, n,
@@ -288,12 +401,17 @@ def _keep_trained(state, network, mapped, raw, optimizer: SGD) -> None:
 
 
 class _EpochReporter:
-    """Fills the History (and prints) as epochs finish on the machine."""
+    """Reads the epochs' losses and accuracies as they finish on the
+    machine, and shows the progress of the running one (and, given
+    ``live``, each epoch's logs as it ends)."""
 
-    def __init__(self, network, history, n_samples, epochs, losses, targets,
-                 verbose):
-        self.history, self.n, self.epochs = history, n_samples, epochs
-        self.verbose = verbose
+    #: Seconds between readings of the running loss for the progress bar.
+    LOSS_EVERY = 0.5
+
+    def __init__(self, network, n_samples, epochs, losses, targets,
+                 progress, live):
+        self.n, self.epochs = n_samples, epochs
+        self.progress, self.live = progress, live
         self.outputs = network.outputs
         self.values = network.numeric.values
         self.classes = {}
@@ -301,10 +419,12 @@ class _EpochReporter:
             classes = losses[node.population].classes(targets[node.population])
             self.classes[node.label] = classes
         self.next_epoch = 0
-        self.started = time.perf_counter()
+        self.finished = []
+        self.loss_read = 0.0
 
     def watch(self, first_epoch: int, order: np.ndarray):
         """The watch for a run starting at epoch ``first_epoch``."""
+        self.next_epoch = first_epoch
         classes = {label: None if c is None else c[order]
                    for label, c in self.classes.items()}
 
@@ -313,6 +433,11 @@ class _EpochReporter:
                 self._report(mapped, read, first_epoch, classes)
             return look
         return for_mapping
+
+    def take(self) -> list:
+        """[(epoch, logs)] of the epochs finished since the last call."""
+        finished, self.finished = self.finished, []
+        return finished
 
     def _report(self, mapped, read, first_epoch: int,
                 run_classes: dict) -> None:
@@ -323,27 +448,39 @@ class _EpochReporter:
         while (self.next_epoch - first_epoch + 1) * self.n <= done \
                 and self.next_epoch < self.epochs:
             local = self.next_epoch - first_epoch
-            steps = slice(local * self.n, (local + 1) * self.n)
-            loss, predicted = {}, {}
-            size = METRICS_RECORD.size
-            for node in self.outputs:
-                # Only this epoch's records: a run may hold many epochs.
-                records = metrics.read_records(
-                    lambda i: read(i, Region.METRICS, steps.start * size,
-                                   self.n * size),
-                    cores[node.label], self.n)
-                loss[node.label], predicted[node.label] = \
-                    metrics.step_metrics(records, self.values)
-            classes = {label: None if c is None else c[steps]
+            loss, predicted = self._records(read, cores, local * self.n,
+                                            self.n)
+            classes = {label: None if c is None
+                       else c[local * self.n:(local + 1) * self.n]
                        for label, c in run_classes.items()}
             logs = metrics.summarise(loss, predicted, classes, slice(None))
-            self.history.add_epoch(self.next_epoch, logs)
-            if self.verbose:
-                line = " - ".join(f"{k}: {v:.4f}" for k, v in logs.items())
-                elapsed = time.perf_counter() - self.started
-                print(f"Epoch {self.next_epoch + 1}/{self.epochs} - {line} "
-                      f"({elapsed:.1f} s elapsed)", flush=True)
+            self.finished.append((self.next_epoch, logs))
+            if self.live:
+                self.progress.epoch_end(self.next_epoch, logs)
             self.next_epoch += 1
+        into = done - (self.next_epoch - first_epoch) * self.n
+        if self.progress.verbose == 1 and 0 < into < self.n:
+            running = None
+            now = time.perf_counter()
+            if now - self.loss_read >= self.LOSS_EVERY:
+                self.loss_read = now
+                losses, _ = self._records(read, cores, done - into, into)
+                running = float(sum(v.mean() for v in losses.values()))
+            self.progress.samples_done(self.next_epoch, into, running)
+
+    def _records(self, read, cores: dict, first: int, count: int) -> tuple:
+        """({output: loss per step}, {output: class per step}) of the
+        run's steps first to first + count."""
+        size = METRICS_RECORD.size
+        loss, predicted = {}, {}
+        for node in self.outputs:
+            records = metrics.read_records(
+                lambda i: read(i, Region.METRICS, first * size,
+                               count * size),
+                cores[node.label], count)
+            loss[node.label], predicted[node.label] = \
+                metrics.step_metrics(records, self.values)
+        return loss, predicted
 
 
 def _step_metrics(raw, mapped, node, n_steps: int) -> tuple:
