@@ -242,9 +242,12 @@ class NumpyNetwork:
         return total
 
     def train_batch(self, inputs: dict, targets: dict, kinds: dict,
-                    learning_rate: float, momentum: float) -> np.ndarray:
-        """One SGD step on a batch; returns its per-sample losses (taken
-        before the step)."""
+                    learning_rate: float, momentum: float,
+                    weight_decay: float = 0.0,
+                    nesterov: bool = False) -> np.ndarray:
+        """One SGD step on a batch (PyTorch's, with its weight decay and
+        Nesterov momentum); returns its per-sample losses (taken before
+        the step)."""
         z, a, saved = self._forward(inputs)
         batch = F32(len(next(iter(inputs.values()))))
         errors = {}  # dLoss/da of hidden layers, summed over their consumers
@@ -274,12 +277,15 @@ class NumpyNetwork:
                     errors[c.pre] = back if c.pre not in errors \
                         else errors[c.pre] + back
         rate, momentum = F32(learning_rate), F32(momentum)
+        decay = F32(weight_decay)
 
         def step(value, grad, velocity):
             g = grad / batch
+            if decay:
+                g = g + decay * value
             if momentum:
                 velocity[:] = momentum * velocity + g
-                g = velocity
+                g = g + momentum * velocity if nesterov else velocity
             return value - rate * g
 
         for i, grad in grads.items():
@@ -293,7 +299,8 @@ class NumpyNetwork:
 
     def train(self, inputs: dict, targets: dict, kinds: dict, order,
               batch_size: int, epochs_of: int, learning_rate: float,
-              momentum: float = 0.0) -> np.ndarray:
+              momentum: float = 0.0, weight_decay: float = 0.0,
+              nesterov: bool = False) -> np.ndarray:
         """Minibatch SGD over ``order`` (data-set index per step), in
         epochs of ``epochs_of`` steps whose last batch may be short;
         returns every step's loss."""
@@ -306,7 +313,8 @@ class NumpyNetwork:
                 losses.append(self.train_batch(
                     {k: np.asarray(v)[picked] for k, v in inputs.items()},
                     {k: np.asarray(v)[picked] for k, v in targets.items()},
-                    kinds, learning_rate, momentum))
+                    kinds, learning_rate, momentum, weight_decay,
+                    nesterov))
         return np.concatenate(losses)
 
     def weights(self) -> list:

@@ -13,9 +13,9 @@ N, EPOCHS, BATCH = 29, 3, 8
 
 
 def train_both(populations, projections, x, targets, loss, kind,
-               learning_rate=0.2, momentum=0.0, shuffle=False):
+               learning_rate=0.2, momentum=0.0, shuffle=False, **sgd):
     ref = reference(populations, projections)
-    optimizer = sp.SGD(learning_rate, momentum)
+    optimizer = sp.SGD(learning_rate, momentum, **sgd)
     history = sp.train(x, targets, epochs=EPOCHS, batch_size=BATCH,
                        loss=loss, optimizer=optimizer, shuffle=shuffle,
                        verbose=0)
@@ -24,7 +24,7 @@ def train_both(populations, projections, x, targets, loss, kind,
          if loss == "sparse_categorical_crossentropy" else targets)
     order = np.tile(np.arange(len(x)), EPOCHS)
     losses = ref.train({"in": x}, {out.label: y}, {out.label: kind}, order,
-                       BATCH, len(x), learning_rate, momentum)
+                       BATCH, len(x), learning_rate, momentum, **sgd)
     expected = losses.reshape(EPOCHS, len(x)).mean(axis=1)
     assert_close(history.history["loss"], expected)
     return ref
@@ -39,6 +39,19 @@ def test_hidden_activations_with_cross_entropy(session, activation,
     ref = train_both(populations, projections, x, labels,
                      "sparse_categorical_crossentropy", "cross_entropy",
                      momentum=momentum)
+    assert_matches(populations, projections, ref)
+
+
+@pytest.mark.parametrize("sgd", [dict(nesterov=True),
+                                 dict(weight_decay=0.05),
+                                 dict(nesterov=True, weight_decay=0.01)])
+def test_nesterov_and_weight_decay(session, sgd):
+    populations, projections = mlp([6, 9, 4], ["relu", "softmax"],
+                                   neurons_per_core=4)
+    x, labels = data(N, 6, 4)
+    ref = train_both(populations, projections, x, labels,
+                     "sparse_categorical_crossentropy", "cross_entropy",
+                     momentum=0.9, **sgd)
     assert_matches(populations, projections, ref)
 
 

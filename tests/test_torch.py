@@ -12,7 +12,7 @@ torch = pytest.importorskip("torch")
 
 
 def torch_train(populations, projections, x, labels, epochs, batch_size,
-                learning_rate, momentum):
+                learning_rate, momentum, **sgd):
     layers = []
     for projection, population in zip(projections, populations[1:]):
         layer = torch.nn.Linear(projection.pre.size, population.size)
@@ -24,7 +24,7 @@ def torch_train(populations, projections, x, labels, epochs, batch_size,
                    "sigmoid": torch.sigmoid}
     parameters = [p for layer in layers for p in layer.parameters()]
     optimizer = torch.optim.SGD(parameters, lr=learning_rate,
-                                momentum=momentum)
+                                momentum=momentum, **sgd)
     xs, ys = torch.from_numpy(x), torch.from_numpy(labels)
     for _ in range(epochs):
         for first in range(0, len(x), batch_size):
@@ -41,17 +41,21 @@ def torch_train(populations, projections, x, labels, epochs, batch_size,
     return layers
 
 
-@pytest.mark.parametrize("momentum", [0.0, 0.9])
-def test_matches_pytorch(session, momentum):
+@pytest.mark.parametrize("momentum, sgd", [
+    (0.0, {}), (0.9, {}), (0.9, dict(nesterov=True)),
+    (0.9, dict(nesterov=True, weight_decay=0.01)),
+    (0.0, dict(weight_decay=0.05))])
+def test_matches_pytorch(session, momentum, sgd):
     populations, projections = mlp([8, 12, 9, 4],
                                    ["relu", "tanh", "softmax"],
                                    neurons_per_core=5)
     x, labels = data(37, 8, 4)
     layers = torch_train(populations, projections, x, labels, 3, 8, 0.2,
-                         momentum)
+                         momentum, **sgd)
     sp.train(x, labels, epochs=3, batch_size=8,
              loss="sparse_categorical_crossentropy",
-             optimizer=sp.SGD(0.2, momentum), shuffle=False, verbose=0)
+             optimizer=sp.SGD(0.2, momentum, **sgd), shuffle=False,
+             verbose=0)
     for layer, projection, population in zip(layers, projections,
                                              populations[1:]):
         assert_close(projection.get("weight"),

@@ -104,11 +104,13 @@ typedef struct {
     uint32_t batch_size;  //!< samples per SGD step
     weight_t learning_rate;  //!< SGD learning rate
     weight_t momentum;  //!< SGD momentum (0: plain SGD)
+    weight_t weight_decay;  //!< SGD L2 penalty, added to each gradient times the weight (0: none)
+    uint32_t nesterov;  //!< 1: Nesterov momentum
     uint32_t record_outputs;  //!< output cores: record every output
     uint32_t stop_at;  //!< set by the host during a run: input cores start no batch at or after this step (0: none; read where it lies)
     uint32_t patience;  //!< timer ticks (ms) a core waits without progress before it re-sends what it sent
 } run_params_t;
-_Static_assert(sizeof(run_params_t) == 36, "run_params_t layout");
+_Static_assert(sizeof(run_params_t) == 44, "run_params_t layout");
 
 //! Progress a core reports, read after a run.
 typedef struct {

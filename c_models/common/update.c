@@ -1,6 +1,7 @@
 // Batch ends. The step is stochastic gradient descent as PyTorch defines
-// it: with g the batch's mean gradient (its sum times 1 / batch size),
-// v = momentum * v + g and w -= rate * v (without momentum,
+// it: with g the batch's mean gradient (its sum times 1 / batch size) plus
+// weight_decay * w, v = momentum * v + g and w -= rate * v, or with
+// Nesterov momentum w -= rate * (g + momentum * v) (without momentum,
 // w -= rate * g); gradients then start again from zero.
 //
 // A population whose cores hold the same weights (a convolution's kernels)
@@ -53,6 +54,7 @@ void update_initialise(void) {
 static void sgd(void) {
     weight_t rate = core.run.learning_rate;
     weight_t momentum = core.run.momentum;
+    weight_t decay = core.run.weight_decay;
     weight_t *w = layer.weights, *v = layer.velocity, *g = layer.gradient;
     // One division per batch, not per weight: the ARM968 divides in
     // software (hundreds of cycles), but multiplies in a few.
@@ -60,9 +62,13 @@ static void sgd(void) {
     cost_count(COST_UPDATE, layer.params.n_weights);
     for (uint32_t k = 0; k < layer.params.n_weights; k++) {
         weight_t step = weight_mul(g[k], mean);
+        if (decay != WEIGHT_ZERO) {
+            step = weight_add(step, weight_mul(decay, w[k]));
+        }
         if (momentum != WEIGHT_ZERO) {
             v[k] = weight_add(weight_mul(momentum, v[k]), step);
-            step = v[k];
+            step = core.run.nesterov
+                    ? weight_add(step, weight_mul(momentum, v[k])) : v[k];
         }
         w[k] = weight_sub(w[k], weight_mul(rate, step));
         g[k] = WEIGHT_ZERO;

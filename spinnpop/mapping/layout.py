@@ -228,7 +228,8 @@ def params(network, node, core: int, keys) -> bytes:
 
 def run_params(mode: int, shape: RunShape, batch_size: int,
                learning_rate: float, momentum: float, patience_ms: int,
-               numeric: Numeric = FLOAT32) -> bytes:
+               numeric: Numeric = FLOAT32, weight_decay: float = 0.0,
+               nesterov: bool = False) -> bytes:
     """The run region, the same for every core."""
     weight = numeric.weights.word
     return RUN_PARAMS.pack(dict(
@@ -236,5 +237,7 @@ def run_params(mode: int, shape: RunShape, batch_size: int,
         batch_size=batch_size,
         learning_rate=weight(learning_rate, "the learning rate"),
         momentum=weight(momentum, "the momentum"),
+        weight_decay=weight(weight_decay, "the weight decay"),
+        nesterov=int(nesterov),
         record_outputs=int(shape.record_outputs), stop_at=0,
         patience=patience_ms))

@@ -182,6 +182,9 @@ RUN_PARAMS = Struct("run_params_t", "What one run asks of a core.", (
     ("batch_size", "uint32_t", "samples per SGD step"),
     ("learning_rate", "weight_t", "SGD learning rate"),
     ("momentum", "weight_t", "SGD momentum (0: plain SGD)"),
+    ("weight_decay", "weight_t", "SGD L2 penalty, added to each "
+                                 "gradient times the weight (0: none)"),
+    ("nesterov", "uint32_t", "1: Nesterov momentum"),
     ("record_outputs", "uint32_t", "output cores: record every output"),
     ("stop_at", "uint32_t", "set by the host during a run: input cores "
                             "start no batch at or after this step (0: "

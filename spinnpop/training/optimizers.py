@@ -13,27 +13,48 @@ from spinnpop.errors import ConfigurationError
 
 
 class SGD:
-    """Stochastic gradient descent with momentum, as PyTorch defines it:
-    ``v = momentum * v + g; w -= learning_rate * v``.
+    """Stochastic gradient descent as PyTorch's ``torch.optim.SGD`` defines
+    it: with g the batch's mean gradient plus ``weight_decay * w``,
+    ``v = momentum * v + g`` and ``w -= learning_rate * v``, or with
+    ``nesterov`` ``w -= learning_rate * (g + momentum * v)``.
 
     :param learning_rate: step size, > 0.
     :param momentum: in [0, 1); 0 is plain SGD.
+    :param nesterov: Nesterov momentum (needs momentum > 0).
+    :param weight_decay: L2 penalty, >= 0 (biases included, as PyTorch
+        does for the parameters it is given).
     """
 
-    def __init__(self, learning_rate: float = 0.01, momentum: float = 0.0):
+    def __init__(self, learning_rate: float = 0.01, momentum: float = 0.0,
+                 nesterov: bool = False, weight_decay: float = 0.0):
         _number(momentum, "momentum")
+        _number(weight_decay, "weight_decay")
         self.set_learning_rate(learning_rate)
         if not 0 <= momentum < 1:
             raise ConfigurationError(
                 "expected `momentum` in [0, 1); received: "
                 f"momentum={momentum!r}")
+        if not 0 <= weight_decay < float("inf"):
+            raise ConfigurationError(
+                "expected a finite `weight_decay` >= 0; received: "
+                f"weight_decay={weight_decay!r}")
+        if not isinstance(nesterov, bool):
+            raise ConfigurationError(
+                f"expected True or False for `nesterov`; received: "
+                f"nesterov={nesterov!r}")
+        if nesterov and momentum == 0:
+            raise ConfigurationError(
+                "Nesterov momentum needs a momentum > 0 (as in PyTorch)")
         self.momentum = float(momentum)
+        self.nesterov = nesterov
+        self.weight_decay = float(weight_decay)
         #: Momentum buffers by projection and population, set by training.
         self.velocities = {}
 
     def __repr__(self):
         return (f"SGD(learning_rate={self.learning_rate}, "
-                f"momentum={self.momentum})")
+                f"momentum={self.momentum}, nesterov={self.nesterov}, "
+                f"weight_decay={self.weight_decay})")
 
     def set_learning_rate(self, learning_rate: float) -> None:
         """Changes the step size (a schedule's), checked."""
@@ -48,7 +69,8 @@ class SGD:
         """The settings, for saving: ``optimizer_from_config`` remakes it."""
         return {"type": type(self).__name__,
                 "learning_rate": self.learning_rate,
-                "momentum": self.momentum}
+                "momentum": self.momentum, "nesterov": self.nesterov,
+                "weight_decay": self.weight_decay}
 
     def state_by_name(self) -> dict:
         """The state as arrays named after what they belong to

@@ -135,6 +135,8 @@ def train(x, y, epochs: int = 1, batch_size: int = 32, loss=None,
                 reporter.watch(first_epoch=epoch, order=run_order))
             _keep_trained(state, network, mapped, raw, optimizer)
             if raw.state == "interrupted":  # Ctrl-C: stopped at a batch end
+                for done, logs in reporter.take():
+                    history.add_epoch(done, logs)
                 interrupt = KeyboardInterrupt()
                 interrupt.history = history  # the epochs done, as Keras
                 raise interrupt
@@ -307,8 +309,11 @@ def _execute(state, network: Network, mode: RunMode, shape, inputs: dict,
         from spinnpop.mapping import toolchain
     momentum = optimizer.momentum if optimizer is not None else 0.0
     rate = optimizer.learning_rate if optimizer is not None else 0.0
-    run = layout.run_params(int(mode), shape, batch_size, rate, momentum,
-                            state.backend.patience_ms, network.numeric)
+    run = layout.run_params(
+        int(mode), shape, batch_size, rate, momentum,
+        state.backend.patience_ms, network.numeric,
+        optimizer.weight_decay if optimizer is not None else 0.0,
+        optimizer is not None and optimizer.nesterov)
     data = loading.RunData(
         weights={p: p._weight for p in state.projections
                  if p._weight is not None},
@@ -355,7 +360,7 @@ def _check_numbers(state, xs: dict, ys: dict, optimizer) -> None:
                                   f"biases of {population.label!r}")
     if optimizer is None:
         return
-    for what in ("learning_rate", "momentum"):
+    for what in ("learning_rate", "momentum", "weight_decay"):
         rate = getattr(optimizer, what)
         numeric.weights.check(np.array(rate), f"SGD {what}")
         if rate and abs(rate) < numeric.weights.resolution / 2:

@@ -83,7 +83,7 @@ def interrupted(populations, projections, inputs, call):
     try:
         with contextlib.redirect_stdout(out):
             sp.train({populations[i]: x for i, x in inputs.items()}, y,
-                     epochs=10 ** 6, **dict(train, verbose=1))
+                     epochs=10 ** 6, **dict(train, verbose=2))
     except KeyboardInterrupt as interrupt:
         waited = time.monotonic() - out.sent
         assert waited < 1.5, f"KeyboardInterrupt came {waited:.1f} s late"
