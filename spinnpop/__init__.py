@@ -18,7 +18,7 @@ from spinnpop.errors import (BuildError, ConfigurationError, DataError,
                              StallError)
 from spinnpop.populations import Population
 from spinnpop.projections import Projection
-from spinnpop import callbacks
+from spinnpop import callbacks, plot
 from spinnpop.results.counters import RunCounters
 from spinnpop.saving import load, load_weights, save, save_weights
 from spinnpop.training.history import History
@@ -57,5 +57,5 @@ __all__ = [
     "ConfigurationError", "ShapeError", "DataError", "NetworkError",
     "ResourceError", "MappingError", "MachineError", "BuildError",
     "RunError", "StallError", "SaturationWarning", "callbacks", "save",
-    "load", "save_weights", "load_weights",
+    "load", "save_weights", "load_weights", "plot",
 ]
