@@ -16,6 +16,7 @@ from spinnpop.errors import (BuildError, ConfigurationError, DataError,
                              NotSetUpError, ResourceError, RunError,
                              SaturationWarning, ShapeError, SpinnpopError,
                              StallError)
+from spinnpop.interop.torch import from_torch, to_torch
 from spinnpop.populations import Population
 from spinnpop.projections import Projection
 from spinnpop import callbacks, plot
@@ -57,5 +58,6 @@ __all__ = [
     "ConfigurationError", "ShapeError", "DataError", "NetworkError",
     "ResourceError", "MappingError", "MachineError", "BuildError",
     "RunError", "StallError", "SaturationWarning", "callbacks", "save",
-    "load", "save_weights", "load_weights", "plot",
+    "load", "save_weights", "load_weights", "plot", "from_torch",
+    "to_torch",
 ]

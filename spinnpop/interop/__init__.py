@@ -1,0 +1,2 @@
+"""Exchange of networks with other frameworks: ``torch`` converts a
+``torch.nn.Sequential`` to populations and projections and back."""
