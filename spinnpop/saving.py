@@ -135,15 +135,14 @@ def save(path) -> None:
 def load(path):
     """Rebuilds a ``save``d session in the current one, which must have
     no populations yet and the saved numeric type: the network, its
-    weights, and the sample order where it stood.
+    weights, and the sample order where it stood (the saved seed, samples
+    in flight and count of trainings replace the session's). A file that
+    fails to load leaves the session as it was.
 
     :return: a ``Loaded`` with ``populations`` and ``projections`` by
         label, and ``optimizer``: the saved optimizer with its state (pass
         it to ``train`` to continue exactly) or None.
     """
-    from spinnpop.populations import Population
-    from spinnpop.projections import Projection
-    from spinnpop.training.optimizers import optimizer_from_config
     state = current_state()
     arrays, description = _read(path)
     if description is None or description.get("format") != _FORMAT:
@@ -161,25 +160,51 @@ def load(path):
             f"the session in {os.fspath(path)!r} computed in "
             f"{session['numeric']!r}, this one in {state.numeric.name!r}: "
             f"call setup(numeric={session['numeric']!r}) first")
+    settings = dict(state.neurons_per_core)
+    drawn = state.rng.bit_generator.state
+    try:
+        loaded = _rebuild(state, description, arrays, os.fspath(path))
+    except Exception:
+        # Nothing of a file that fails stays in the session.
+        state.populations.clear()
+        state.projections.clear()
+        state.neurons_per_core = settings
+        state.rng.bit_generator.state = drawn
+        raise
+    state.seed = session["seed"]
+    state.samples_in_flight = session["samples_in_flight"]
+    state.runs = session["runs"]
+    return loaded
+
+
+def _rebuild(state, description: dict, arrays: dict, path: str):
+    """The saved network, weights, optimizer and loss, in ``state``."""
+    from spinnpop.populations import Population
+    from spinnpop.projections import Projection
+    from spinnpop.training.losses import get_loss
+    from spinnpop.training.optimizers import optimizer_from_config
     cells = {c.__name__: c for c in CELL_TYPES}
-    for name, n in session["neurons_per_core"].items():
-        state.neurons_per_core[cells[name]] = n
+    try:
+        for name, n in description["session"]["neurons_per_core"].items():
+            state.neurons_per_core[cells[name]] = n
+    except KeyError as missing:
+        raise ConfigurationError(
+            f"{path!r} names {missing}, which this version of spinnpop "
+            "does not have") from None
     populations = {}
     for p in description["populations"]:
         populations[p["label"]] = Population(
-            tuple(p["shape"]), cells[p["cell"]](), label=p["label"],
+            tuple(p["shape"]), _named(cells, p["cell"], path)(),
+            label=p["label"],
             neurons_per_core=p["neurons_per_core"])
     projections = {}
     for p in description["projections"]:
         projections[p["label"]] = Projection(
             populations[p["pre"]], populations[p["post"]],
-            _connector(p["connector"]), label=p["label"])
+            _connector(p["connector"], path), label=p["label"])
     set_weights_by_name(
         {n: a for n, a in arrays.items() if not n.startswith("optimizer/")},
-        f"the weights in {os.fspath(path)!r}")
-    state.seed = session["seed"]
-    state.samples_in_flight = session["samples_in_flight"]
-    state.runs = session["runs"]
+        f"the weights in {path!r}")
     optimizer = None
     if description["optimizer"] is not None:
         optimizer = optimizer_from_config(description["optimizer"])
@@ -188,7 +213,6 @@ def load(path):
              if n.startswith("optimizer/")}, state)
         state.optimizer = optimizer
     if description["loss"] is not None:
-        from spinnpop.training.losses import get_loss
         state.last_loss = {populations[label]: get_loss(name)
                            for label, name in description["loss"].items()}
     return Loaded(populations, projections, optimizer)
@@ -218,11 +242,20 @@ def _connector_config(connector) -> dict:
     return config
 
 
-def _connector(config: dict):
+def _connector(config: dict, path: str):
     kinds = {c.__name__: c for c in CONNECTORS}
     arguments = {k: tuple(v) if isinstance(v, list) else v
                  for k, v in config.items() if k != "type"}
-    return kinds[config["type"]](**arguments)
+    return _named(kinds, config["type"], path)(**arguments)
+
+
+def _named(kinds: dict, name: str, path: str):
+    """The class called ``name``, or a ConfigurationError."""
+    if name not in kinds:
+        raise ConfigurationError(
+            f"{path!r} names {name!r}, which this version of spinnpop does "
+            f"not have (it has {sorted(kinds)})")
+    return kinds[name]
 
 
 def _is_hdf5(path: str) -> bool:
@@ -266,16 +299,21 @@ def _read(path) -> tuple:
     if not os.path.isfile(path):
         raise ConfigurationError(f"no file {path!r}")
     if _is_hdf5(path):
-        with _h5py().File(path, "r") as file:
-            arrays = {}
-            file.visititems(lambda name, item: arrays.__setitem__(
-                name, item[()]) if hasattr(item, "shape") else None)
-            text = file.attrs.get(_DESCRIPTION)
+        h5py = _h5py()
+        try:
+            with h5py.File(path, "r") as file:
+                arrays = {}
+                file.visititems(lambda name, item: arrays.__setitem__(
+                    name, item[()]) if hasattr(item, "shape") else None)
+                text = file.attrs.get(_DESCRIPTION)
+        except OSError as error:
+            raise ConfigurationError(
+                f"{path!r} is not an HDF5 file ({error})") from None
         return arrays, None if text is None else json.loads(text)
     try:
         with np.load(path, allow_pickle=False) as file:
             arrays = {name: file[name] for name in file.files}
-    except (ValueError, OSError) as error:
+    except (ValueError, OSError, TypeError) as error:
         raise ConfigurationError(
             f"{path!r} is not a spinnpop weights file ({error})") from None
     text = arrays.pop(_DESCRIPTION, None)

@@ -68,10 +68,16 @@ def test_val_loss_is_evaluate_on_the_same_data(session):
 def test_validation_split_holds_out_the_last_samples(session):
     network()
     x, y = data(40, 6, 3)
-    history = sp.train(x, y, epochs=1, validation_split=0.25, **TRAIN)
+    history = sp.train(x, y, epochs=2, validation_split=0.25, **TRAIN)
     assert history.params["samples"] == 30
-    assert history.history["val_loss"][0] == sp.evaluate(x[30:],
-                                                         y[30:])["loss"]
+    assert history.history["val_loss"][-1] == sp.evaluate(x[30:],
+                                                          y[30:])["loss"]
+    trained = weights_by_name()
+    sp.setup(seed=7)
+    network()
+    sp.train(x[:30], y[:30], epochs=2, **TRAIN)
+    for name, array in weights_by_name().items():
+        np.testing.assert_array_equal(array, trained[name])
 
 
 def _keras_stop(val_loss, patience, min_delta=0.0):
@@ -217,10 +223,28 @@ def test_bad_training_options(session, kwargs, message):
     (lambda: sp.callbacks.EarlyStopping(monitor=3), "monitor"),
     (lambda: sp.callbacks.ModelCheckpoint(None), "filepath"),
     (lambda: sp.callbacks.LearningRateScheduler(0.1), "schedule"),
+    (lambda: sp.callbacks.CSVLogger("log.csv", separator=";;"),
+     "separator"),
 ])
 def test_bad_callback_settings(make, message):
     with pytest.raises(sp.ConfigurationError, match=message):
         make()
+
+
+def test_callbacks_that_need_labels_refuse_before_training(session,
+                                                           tmp_path):
+    pre = sp.Population(6, sp.Input())
+    post = sp.Population(3, sp.Softmax())
+    sp.Projection(pre, post, sp.AllToAllConnector())
+    sp.Projection(pre, post, sp.AllToAllConnector())
+    x, y = data(16, 6, 3)
+    for callback in (sp.callbacks.EarlyStopping(monitor="loss",
+                                                restore_best_weights=True),
+                     sp.callbacks.ModelCheckpoint(tmp_path / "w.npz")):
+        with pytest.raises(sp.ConfigurationError, match="unique labels"):
+            sp.train(x, y, epochs=2, callbacks=[callback], **TRAIN)
+        with pytest.raises(sp.NotSetUpError):   # nothing has run
+            sp.counters()
 
 
 def test_a_schedule_with_a_bad_rate_is_refused(session):

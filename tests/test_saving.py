@@ -116,6 +116,7 @@ def test_a_weights_file_of_another_network_is_refused(session, tmp_path):
     ("numeric", r"call setup\(numeric='float32'\)"),
     ("missing", "no file"),
     ("not npz", "not a spinnpop weights file"),
+    ("npy", "not a spinnpop weights file"),
 ])
 def test_bad_loads(tmp_path, case, message):
     sp.setup()
@@ -124,13 +125,36 @@ def test_bad_loads(tmp_path, case, message):
         sp.save_weights(tmp_path / "w.npz")
         sp.save(tmp_path / "s.npz")
         (tmp_path / "junk.npz").write_text("not an archive")
+        with open(tmp_path / "array.npz", "wb") as file:
+            np.save(file, np.zeros(3))
         path = {"weights only": "w.npz", "missing": "nothing.npz",
-                "not npz": "junk.npz"}.get(case, "s.npz")
+                "not npz": "junk.npz", "npy": "array.npz"}.get(case,
+                                                               "s.npz")
         sp.setup(numeric="fixed" if case == "numeric" else "float32")
         if case == "not empty":
             sp.Population(4, sp.Input())
         with pytest.raises(sp.ConfigurationError, match=message):
             sp.load(tmp_path / path)
+    finally:
+        sp.end()
+
+
+def test_a_file_that_fails_to_load_leaves_the_session_as_it_was(tmp_path):
+    sp.setup()
+    try:
+        mlp([4, 3], ["softmax"])
+        sp.save(tmp_path / "good.npz")
+        with np.load(tmp_path / "good.npz") as file:
+            arrays = dict(file)
+        arrays["projection/in->layer1/weight"] = np.zeros((2, 2))
+        with open(tmp_path / "bad.npz", "wb") as file:
+            np.savez(file, **arrays)
+        weights = weights_by_name()
+        sp.setup()
+        with pytest.raises(sp.ConfigurationError, match="has shape"):
+            sp.load(tmp_path / "bad.npz")
+        sp.load(tmp_path / "good.npz")          # as in a fresh session
+        assert_same_weights(weights)
     finally:
         sp.end()
 

@@ -111,6 +111,8 @@ class EarlyStopping(_Monitoring):
         self.best = None
         self.best_epoch = 0
         self.best_weights = None
+        if self.restore_best_weights:
+            self.model.get_weights()    # labels that can name them, or why
 
     def on_epoch_end(self, epoch, logs=None):
         current = self._current(logs)
@@ -156,14 +158,14 @@ class ModelCheckpoint(_Monitoring):
                  save_best_only: bool = False,
                  save_weights_only: bool = False, mode: str = "auto"):
         super().__init__(monitor, mode)
-        if not isinstance(filepath, (str, os.PathLike)):
-            raise ConfigurationError(
-                f"expected a path for `filepath`; received: {filepath!r}")
-        self.filepath = os.fspath(filepath)
+        self.filepath = _path(filepath, "filepath")
         self.verbose = verbose
         self.save_best_only = bool(save_best_only)
         self.save_weights_only = bool(save_weights_only)
         self.best = None
+
+    def on_train_begin(self, logs=None):
+        self.model.get_weights()    # labels that can name them, or why
 
     def on_epoch_end(self, epoch, logs=None):
         from spinnpop.saving import save, save_weights
@@ -179,6 +181,9 @@ class ModelCheckpoint(_Monitoring):
             raise ConfigurationError(
                 f"ModelCheckpoint cannot fill in {self.filepath!r} ({error});"
                 f" it may use {{epoch}} and {sorted(logs)}") from None
+        folder = os.path.dirname(path)
+        if folder:                  # as Keras: the folder is made
+            os.makedirs(folder, exist_ok=True)
         (save_weights if self.save_weights_only else save)(path)
         if self.verbose:
             print(f"Epoch {epoch + 1}: saved to {path}")
@@ -193,15 +198,17 @@ class CSVLogger(Callback):
 
     def __init__(self, filename, separator: str = ",",
                  append: bool = False):
-        if not isinstance(filename, (str, os.PathLike)):
+        self.filename = _path(filename, "filename")
+        if not isinstance(separator, str) or len(separator) != 1:
             raise ConfigurationError(
-                f"expected a path for `filename`; received: {filename!r}")
-        self.filename = os.fspath(filename)
+                f"expected one character for `separator`; received: "
+                f"separator={separator!r}")
         self.separator = separator
         self.append = bool(append)
         self._keys = None
 
     def on_train_begin(self, logs=None):
+        self._keys = None
         self._header = not (self.append and os.path.exists(self.filename)
                             and os.path.getsize(self.filename) > 0)
         if not self.append:
@@ -269,6 +276,13 @@ def check_callbacks(callbacks) -> list:
                 f"expected callback objects ({names}, or a subclass of "
                 f"spinnpop.callbacks.Callback); received: {callback!r}")
     return list(callbacks)
+
+
+def _path(value, name: str) -> str:
+    if not isinstance(value, (str, os.PathLike)):
+        raise ConfigurationError(
+            f"expected a path for `{name}`; received: {name}={value!r}")
+    return os.fspath(value)
 
 
 def _number(value, name: str, low: float | None = None) -> float:

@@ -102,6 +102,10 @@ class SGD:
 def optimizer_from_config(config: dict):
     """The optimizer ``config()`` described, with no state yet."""
     kinds = {"SGD": SGD}
+    if config.get("type") not in kinds:
+        raise ConfigurationError(
+            f"unknown optimizer {config.get('type')!r} in a saved session; "
+            f"this version of spinnpop has {sorted(kinds)}")
     settings = {k: v for k, v in config.items() if k != "type"}
     return kinds[config["type"]](**settings)
 

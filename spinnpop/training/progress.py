@@ -23,6 +23,16 @@ def check_verbose(verbose) -> int:
     return int(verbose)
 
 
+def _bar():
+    """tqdm's bar (a widget in notebooks) without its monitor thread,
+    which would outlive the call and register an exit handler."""
+    from tqdm.auto import tqdm
+
+    class Bar(tqdm):
+        monitor_interval = 0
+    return Bar
+
+
 def epoch_line(epoch: int, epochs: int, logs: dict, seconds: float) -> str:
     """Keras' line for a finished epoch."""
     shown = " - ".join(f"{name}: {value:.4f}" for name, value in logs.items())
@@ -48,10 +58,9 @@ class Progress:
             return
         if self.bar_epoch != epoch:
             self._close()
-            from tqdm.auto import tqdm
-            self.bar = tqdm(total=self.n, unit="sample", leave=True,
-                            desc=f"Epoch {epoch + 1}/{self.epochs}",
-                            file=self.stream)
+            self.bar = _bar()(total=self.n, unit="sample", leave=True,
+                              desc=f"Epoch {epoch + 1}/{self.epochs}",
+                              file=self.stream)
             self.bar_epoch = epoch
         self.bar.update(min(done, self.n) - self.bar.n)
         if loss is not None:

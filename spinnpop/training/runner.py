@@ -126,6 +126,7 @@ def train(x, y, epochs: int = 1, batch_size: int = 32, loss=None,
             count = min(per_run, epochs - epoch)
             for callback in callbacks:
                 callback.on_epoch_begin(epoch, {})
+            _check_optimizer(state.numeric, optimizer)   # a schedule's rate
             run_order = orders.next(count)
             shape = layout.RunShape(n, len(run_order), False)
             network.prepare(losses, n)
@@ -135,16 +136,18 @@ def train(x, y, epochs: int = 1, batch_size: int = 32, loss=None,
                 reporter.watch(first_epoch=epoch, order=run_order))
             _keep_trained(state, network, mapped, raw, optimizer)
             if raw.state == "interrupted":  # Ctrl-C: stopped at a batch end
+                # Epochs validated and seen by callbacks are in the
+                # history already; without them, those the run finished.
                 for done, logs in reporter.take():
-                    history.add_epoch(done, logs)
-                interrupt = KeyboardInterrupt()
-                interrupt.history = history  # the epochs done, as Keras
-                raise interrupt
+                    if not stepwise:
+                        history.add_epoch(done, logs)
+                raise KeyboardInterrupt
             for done, logs in reporter.take():
                 if validation is not None:
                     logs.update({f"val_{name}": value for name, value in
                                  _evaluate(state, network, losses,
                                            *validation).items()})
+                    state.last_run = counters    # the training's, not this
                 for callback in callbacks:
                     callback.on_epoch_end(done, logs)
                 history.add_epoch(done, logs)
@@ -153,6 +156,9 @@ def train(x, y, epochs: int = 1, batch_size: int = 32, loss=None,
             epoch += count
         for callback in callbacks:
             callback.on_train_end({})
+    except KeyboardInterrupt as interrupt:
+        interrupt.history = history      # the epochs done, as Keras keeps
+        raise
     finally:
         progress.close()
     _warn_saturated(counters)
@@ -358,7 +364,14 @@ def _check_numbers(state, xs: dict, ys: dict, optimizer) -> None:
         if population._bias_shape() is not None:
             numeric.weights.check(population._bias_array("bias"),
                                   f"biases of {population.label!r}")
-    if optimizer is None:
+    if optimizer is not None:
+        _check_optimizer(numeric, optimizer)
+
+
+def _check_optimizer(numeric, optimizer) -> None:
+    """A DataError for a setting or buffer of the optimizer that the
+    session's fixed-point weights cannot hold (or that rounds to 0)."""
+    if not numeric.is_fixed:
         return
     for what in ("learning_rate", "momentum", "weight_decay"):
         rate = getattr(optimizer, what)

@@ -10,6 +10,7 @@ import io
 import os
 import signal
 import sys
+import threading
 import time
 import warnings
 
@@ -42,7 +43,7 @@ from conftest import data, mlp  # noqa: E402
 
 def snapshot():
     return (signal.getsignal(signal.SIGINT), sys.excepthook,
-            list(warnings.filters))
+            list(warnings.filters), threading.active_count())
 
 
 before = snapshot()
@@ -52,7 +53,8 @@ populations, projections = mlp([6, 16, 3], ["tanh", "softmax"],
 x, y = data(64, 6, 3)
 train = dict(loss="sparse_categorical_crossentropy", verbose=0)
 handlers = None
-for call in (lambda: sp.train(x, y, **train), lambda: sp.predict(x),
+for call in (lambda: sp.train(x, y, **dict(train, verbose=1)),
+             lambda: sp.predict(x),
              lambda: sp.evaluate(x, y), lambda: sp.train(x, y, **train)):
     call()
     assert snapshot() == before, "the process's handlers or filters changed"
