@@ -1,10 +1,14 @@
-"""Checks on arrays given by users, with errors that say what came."""
+"""Checks on arrays and numbers given by users, with errors that say what
+came."""
 
 from __future__ import annotations
 
+import math
+import numbers
+
 import numpy as np
 
-from spinnpop.errors import DataError, ShapeError
+from spinnpop.errors import ConfigurationError, DataError, ShapeError
 
 _FLOAT32_MAX = float(np.finfo(np.float32).max)
 
@@ -67,3 +71,24 @@ def check_finite(array: np.ndarray, what: str) -> None:
         where = tuple(int(i) for i in np.argwhere(bad)[0])
         raise DataError(f"{what} contains {array[where]} at index {where}; "
                         "every value must be finite")
+
+
+def check_integer(value, name: str, low: int) -> int:
+    """``value`` as an int, or a ConfigurationError if it is not a whole
+    number (bools excluded) of at least ``low``."""
+    if not isinstance(value, numbers.Integral) or isinstance(value, bool) \
+            or value < low:
+        raise ConfigurationError(f"expected an integer >= {low} for "
+                                 f"`{name}`; received: {name}={value!r}")
+    return int(value)
+
+
+def check_number(value, name: str, low: float | None = None) -> float:
+    """``value`` as a float, or a ConfigurationError if it is not a finite
+    real number (bools excluded) of at least ``low``."""
+    if not isinstance(value, numbers.Real) or isinstance(value, bool) \
+            or not math.isfinite(value) or (low is not None and value < low):
+        bound = "" if low is None else f" >= {low}"
+        raise ConfigurationError(f"expected a finite number{bound} for "
+                                 f"`{name}`; received: {name}={value!r}")
+    return float(value)

@@ -8,12 +8,11 @@ loaded again per epoch: a fraction of a second each)."""
 from __future__ import annotations
 
 import csv
-import math
-import numbers
 import os
 import warnings
 
 from spinnpop.errors import ConfigurationError
+from spinnpop.validation import check_integer, check_number
 
 
 class Callback:
@@ -62,7 +61,7 @@ class _Monitoring(Callback):
             raise ConfigurationError(
                 f"expected the name of a logged quantity for `monitor`, "
                 f"e.g. 'val_loss'; received: monitor={monitor!r}")
-        _number(min_delta, "min_delta", low=0.0)
+        check_number(min_delta, "min_delta", low=0.0)
         self.monitor = monitor
         self.mode = _monitor_mode(monitor, mode)
         self.min_delta = float(min_delta)
@@ -99,10 +98,10 @@ class EarlyStopping(_Monitoring):
                  baseline: float | None = None,
                  restore_best_weights: bool = False):
         super().__init__(monitor, mode, min_delta)
-        self.patience = _integer(patience, "patience")
+        self.patience = check_integer(patience, "patience", 0)
         self.verbose = verbose
         self.baseline = (None if baseline is None
-                         else _number(baseline, "baseline"))
+                         else check_number(baseline, "baseline"))
         self.restore_best_weights = bool(restore_best_weights)
 
     def on_train_begin(self, logs=None):
@@ -283,20 +282,3 @@ def _path(value, name: str) -> str:
         raise ConfigurationError(
             f"expected a path for `{name}`; received: {name}={value!r}")
     return os.fspath(value)
-
-
-def _number(value, name: str, low: float | None = None) -> float:
-    if not isinstance(value, numbers.Real) or isinstance(value, bool) \
-            or not math.isfinite(value) or (low is not None and value < low):
-        bound = "" if low is None else f" >= {low}"
-        raise ConfigurationError(f"expected a finite number{bound} for "
-                                 f"`{name}`; received: {name}={value!r}")
-    return float(value)
-
-
-def _integer(value, name: str) -> int:
-    if not isinstance(value, numbers.Integral) or isinstance(value, bool) \
-            or value < 0:
-        raise ConfigurationError(f"expected an integer >= 0 for `{name}`; "
-                                 f"received: {name}={value!r}")
-    return int(value)

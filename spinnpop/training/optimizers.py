@@ -5,11 +5,10 @@ state (the momentum buffers), so passing the same object to a second
 
 from __future__ import annotations
 
-import numbers
-
 import numpy as np
 
 from spinnpop.errors import ConfigurationError
+from spinnpop.validation import check_number
 
 
 class SGD:
@@ -27,8 +26,8 @@ class SGD:
 
     def __init__(self, learning_rate: float = 0.01, momentum: float = 0.0,
                  nesterov: bool = False, weight_decay: float = 0.0):
-        _number(momentum, "momentum")
-        _number(weight_decay, "weight_decay")
+        check_number(momentum, "momentum")
+        check_number(weight_decay, "weight_decay")
         self.set_learning_rate(learning_rate)
         if not 0 <= momentum < 1:
             raise ConfigurationError(
@@ -58,7 +57,7 @@ class SGD:
 
     def set_learning_rate(self, learning_rate: float) -> None:
         """Changes the step size (a schedule's), checked."""
-        _number(learning_rate, "learning_rate")
+        check_number(learning_rate, "learning_rate")
         if not 0 < learning_rate < float("inf"):
             raise ConfigurationError(
                 "expected a positive finite `learning_rate`; received: "
@@ -126,10 +125,3 @@ def get_optimizer(optimizer):
         raise ConfigurationError(f"expected an optimizer (spinnpop.SGD); "
                                  f"received: optimizer={optimizer!r}")
     return optimizer
-
-
-def _number(value, name: str) -> None:
-    if not isinstance(value, numbers.Real) or isinstance(value, bool) \
-            or value != value:
-        raise ConfigurationError(
-            f"expected a number for `{name}`; received: {name}={value!r}")

@@ -34,7 +34,7 @@ from spinnpop.training.callbacks import check_callbacks
 from spinnpop.training.optimizers import SGD, get_optimizer
 from spinnpop.training.progress import Progress, check_verbose
 from spinnpop.training.schedule import EpochOrders, steps_per_run
-from spinnpop.validation import numeric_array, to_float32
+from spinnpop.validation import check_integer, numeric_array, to_float32
 
 _WORD = 4
 
@@ -77,8 +77,8 @@ def train(x, y, epochs: int = 1, batch_size: int = 32, loss=None,
         (its weights kept); its ``history`` has the epochs completed.
     """
     state = current_state()
-    epochs = _positive(epochs, "epochs")
-    batch_size = _positive(batch_size, "batch_size")
+    epochs = check_integer(epochs, "epochs", 1)
+    batch_size = check_integer(batch_size, "batch_size", 1)
     if loss is None:
         raise ConfigurationError(
             f"train needs a loss: one of {sorted(LOSSES)}, e.g. "
@@ -227,7 +227,7 @@ def predict(x, batch_size: int = 32, verbose: int = 0):
         dict {population: array} for several.
     """
     del verbose  # inference prints nothing
-    _positive(batch_size, "batch_size")
+    check_integer(batch_size, "batch_size", 1)
     state = current_state()
     network = _network(state)
     inputs, outputs = _endpoints(network)
@@ -255,7 +255,7 @@ def evaluate(x, y, batch_size: int = 32, loss=None, verbose: int = 0) -> dict:
         "<label>_loss" and "<label>_accuracy".
     """
     del verbose  # inference prints nothing
-    _positive(batch_size, "batch_size")
+    check_integer(batch_size, "batch_size", 1)
     state = current_state()
     network = _network(state)
     inputs, outputs = _endpoints(network)
@@ -532,14 +532,6 @@ def _network(state) -> Network:
                    state.samples_in_flight, state.numeric,
                    state.backend.n_boards * CHIPS_PER_BOARD
                    * APPLICATION_CORES_PER_CHIP)
-
-
-def _positive(value, name: str) -> int:
-    if not isinstance(value, numbers.Integral) or isinstance(value, bool) \
-            or value < 1:
-        raise ConfigurationError(f"expected a positive integer for `{name}`;"
-                                 f" received: {name}={value!r}")
-    return int(value)
 
 
 def _endpoints(network: Network) -> tuple:
