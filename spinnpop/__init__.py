@@ -23,7 +23,7 @@ from spinnpop import callbacks, plot
 from spinnpop.results.counters import RunCounters
 from spinnpop.saving import load, load_weights, save, save_weights
 from spinnpop.training.history import History
-from spinnpop.training.optimizers import SGD
+from spinnpop.training.optimizers import SGD, Adam, RMSprop
 from spinnpop.training.runner import evaluate, predict, train
 
 
@@ -52,9 +52,9 @@ __all__ = [
     "setup", "end", "set_number_of_neurons_per_core", "Population",
     "Projection", "AllToAllConnector", "ConvolutionConnector",
     "PoolingConnector", "OneToOneConnector", "Input", "Linear", "ReLU",
-    "Sigmoid", "Tanh", "Softmax", "SGD", "History", "train", "predict",
-    "evaluate", "counters", "cost", "RunCounters", "SpinnpopError",
-    "NotSetUpError",
+    "Sigmoid", "Tanh", "Softmax", "SGD", "Adam", "RMSprop", "History",
+    "train", "predict", "evaluate", "counters", "cost", "RunCounters",
+    "SpinnpopError", "NotSetUpError",
     "ConfigurationError", "ShapeError", "DataError", "NetworkError",
     "ResourceError", "MappingError", "MachineError", "BuildError",
     "RunError", "StallError", "SaturationWarning", "callbacks", "save",

@@ -9,7 +9,8 @@ activation(sum of its projections + bias); a convolution's bias is one
 per output channel and a pooled population has none; max pooling sends
 the error to the first maximum of each window; a batch's gradient is the
 mean over its samples; "mse" averages over output units; softmax with
-cross-entropy back-propagates p - y; SGD(momentum) follows PyTorch.
+cross-entropy back-propagates p - y; SGD, Adam and RMSprop follow
+PyTorch.
 """
 
 from __future__ import annotations
@@ -88,6 +89,8 @@ class Connection:
         self.operation = operation
         self.velocity = (None if weight is None
                          else np.zeros_like(self.weight))
+        self.squares = (None if weight is None
+                        else np.zeros_like(self.weight))
 
     def forward(self, a: np.ndarray, pre_shape: tuple,
                 post_shape: tuple) -> tuple:
@@ -141,6 +144,17 @@ class Connection:
         return grad, error.reshape(batch, -1)
 
 
+def _power(base: np.float32, t: int) -> np.float32:
+    """base^t in float32 by squaring, in the cores' order."""
+    result = F32(1)
+    while t:
+        if t & 1:
+            result = result * base
+        base = base * base
+        t >>= 1
+    return result
+
+
 class NumpyNetwork:
     """A feed-forward network.
 
@@ -156,6 +170,9 @@ class NumpyNetwork:
         self.biases = {k: np.array(v, F32) for k, v in biases.items()}
         self.bias_velocity = {k: np.zeros_like(v)
                               for k, v in self.biases.items()}
+        self.bias_squares = {k: np.zeros_like(v)
+                             for k, v in self.biases.items()}
+        self.steps = 0      # optimizer steps taken (Adam's t)
 
     @classmethod
     def from_network(cls, populations, projections) -> "NumpyNetwork":
@@ -243,11 +260,15 @@ class NumpyNetwork:
 
     def train_batch(self, inputs: dict, targets: dict, kinds: dict,
                     learning_rate: float, momentum: float,
-                    weight_decay: float = 0.0,
-                    nesterov: bool = False) -> np.ndarray:
-        """One SGD step on a batch (PyTorch's, with its weight decay and
-        Nesterov momentum); returns its per-sample losses (taken before
-        the step)."""
+                    weight_decay: float = 0.0, nesterov: bool = False,
+                    optimizer: str = "sgd", beta1: float = 0.9,
+                    beta2: float = 0.999,
+                    epsilon: float = 1e-8) -> np.ndarray:
+        """One optimizer step on a batch, as PyTorch defines them: "sgd"
+        (with weight decay and Nesterov momentum), "adam" (``beta1``,
+        ``beta2``, ``epsilon``) or "rmsprop" (``beta2`` its alpha,
+        ``momentum``, ``epsilon``); returns the batch's per-sample losses
+        (taken before the step)."""
         z, a, saved = self._forward(inputs)
         batch = F32(len(next(iter(inputs.values()))))
         errors = {}  # dLoss/da of hidden layers, summed over their consumers
@@ -277,32 +298,50 @@ class NumpyNetwork:
                     errors[c.pre] = back if c.pre not in errors \
                         else errors[c.pre] + back
         rate, momentum = F32(learning_rate), F32(momentum)
-        decay = F32(weight_decay)
+        decay, eps = F32(weight_decay), F32(epsilon)
+        keep1, keep2 = F32(beta1), F32(beta2)
+        self.steps += 1
+        if optimizer == "adam":
+            # 1 - beta^t by squaring, as the cores take it.
+            step_size = rate / (F32(1) - _power(keep1, self.steps))
+            root_correction = np.sqrt(F32(1) - _power(keep2, self.steps))
 
-        def step(value, grad, velocity):
+        def step(value, grad, velocity, squares):
             g = grad / batch
             if decay:
                 g = g + decay * value
+            if optimizer == "sgd":
+                if momentum:
+                    velocity[:] = momentum * velocity + g
+                    g = g + momentum * velocity if nesterov else velocity
+                return value - rate * g
+            squares[:] = keep2 * squares + (F32(1) - keep2) * (g * g)
+            if optimizer == "adam":
+                velocity[:] = keep1 * velocity + (F32(1) - keep1) * g
+                return value - step_size * (
+                    velocity / (np.sqrt(squares) / root_correction + eps))
+            direction = g / (np.sqrt(squares) + eps)
             if momentum:
-                velocity[:] = momentum * velocity + g
-                g = g + momentum * velocity if nesterov else velocity
-            return value - rate * g
+                velocity[:] = momentum * velocity + direction
+                direction = velocity
+            return value - rate * direction
 
         for i, grad in grads.items():
             c = self.connections[i]
             if grad is not None:
-                c.weight = step(c.weight, grad, c.velocity)
+                c.weight = step(c.weight, grad, c.velocity, c.squares)
         for name, grad in bias_grads.items():
             self.biases[name] = step(self.biases[name], grad,
-                                     self.bias_velocity[name])
+                                     self.bias_velocity[name],
+                                     self.bias_squares[name])
         return self.losses(a, targets, kinds)
 
     def train(self, inputs: dict, targets: dict, kinds: dict, order,
               batch_size: int, epochs_of: int, learning_rate: float,
-              momentum: float = 0.0, weight_decay: float = 0.0,
-              nesterov: bool = False) -> np.ndarray:
-        """Minibatch SGD over ``order`` (data-set index per step), in
-        epochs of ``epochs_of`` steps whose last batch may be short;
+              momentum: float = 0.0, **options) -> np.ndarray:
+        """Minibatch training over ``order`` (data-set index per step), in
+        epochs of ``epochs_of`` steps whose last batch may be short, with
+        ``train_batch``'s ``options`` (the optimizer and its settings);
         returns every step's loss."""
         order = np.asarray(order)
         losses = []
@@ -313,8 +352,7 @@ class NumpyNetwork:
                 losses.append(self.train_batch(
                     {k: np.asarray(v)[picked] for k, v in inputs.items()},
                     {k: np.asarray(v)[picked] for k, v in targets.items()},
-                    kinds, learning_rate, momentum, weight_decay,
-                    nesterov))
+                    kinds, learning_rate, momentum, **options))
         return np.concatenate(losses)
 
     def weights(self) -> list:

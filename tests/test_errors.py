@@ -138,7 +138,7 @@ def test_run_settings(session):
     with pytest.raises(sp.ConfigurationError, match="momentum"):
         sp.SGD(momentum=1.0)
     with pytest.raises(sp.ConfigurationError, match="optimizer"):
-        train(x, y, optimizer="adam")
+        train(x, y, optimizer="adagrad")
 
 
 def test_setup_arguments():

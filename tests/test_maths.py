@@ -1,6 +1,7 @@
-"""The models' own exp, log and tanh (c_models/common/float32_maths.h):
-close to the exact values, and the same bits on the host and on the ARM968
-(where an ARM cross-compiler and qemu-arm are installed)."""
+"""The models' own exp, log, tanh and sqrt (c_models/common/
+float32_maths.h): close to the exact values (sqrt: exactly numpy's), and the
+same bits on the host and on the ARM968 (where an ARM cross-compiler and
+qemu-arm are installed)."""
 
 import os
 import shutil
@@ -37,7 +38,7 @@ def ulps(got: np.ndarray, exact: np.ndarray) -> np.ndarray:
 
 
 def test_close_to_the_exact_values(host_bits):
-    results = host_bits[:, 1:].view(np.float32)
+    results = host_bits[:, 1:4].view(np.float32)
     with np.errstate(all="ignore"):     # random bits include NaNs
         x = host_bits[:, 0].view(np.float32).astype(np.float64)
         exact = {"exp": np.exp(x), "log": np.log(np.abs(x)),
@@ -52,6 +53,16 @@ def test_close_to_the_exact_values(host_bits):
     assert np.isinf(results[x > 89, 0]).all() and (results[x < -104, 0]
                                                    == 0).all()
     assert (np.abs(results[np.abs(x) > 10, 2]) == 1).all()
+
+
+def test_sqrt_is_correctly_rounded(host_bits):
+    magnitude = np.abs(host_bits[:, 0].view(np.float32))
+    with np.errstate(invalid="ignore"):
+        expected = np.sqrt(magnitude)       # IEEE: correctly rounded
+    assert np.array_equal(host_bits[:, 4].view(np.float32), expected,
+                          equal_nan=True)
+    subnormal = magnitude < np.finfo(np.float32).tiny
+    assert subnormal.sum() > 10         # the random bits reach them
 
 
 COMPILER, QEMU = shutil.which("arm-none-eabi-gcc"), shutil.which("qemu-arm")

@@ -21,22 +21,31 @@ def assert_same_weights(expected: dict):
         np.testing.assert_array_equal(actual[name], array, err_msg=name)
 
 
-@pytest.mark.parametrize("numeric", ["float32", "fixed"])
+OPTIMIZERS = {"sgd": lambda: sp.SGD(0.05, 0.9),
+              "adam": lambda: sp.Adam(0.01, weight_decay=0.01),
+              "rmsprop": lambda: sp.RMSprop(0.01, momentum=0.5)}
+
+
+@pytest.mark.parametrize("numeric, optimizer", [
+    ("float32", "sgd"), ("fixed", "sgd"), ("float32", "adam"),
+    ("float32", "rmsprop")])
 def test_a_loaded_session_predicts_and_trains_on_as_the_saved_one(
-        tmp_path, numeric):
+        tmp_path, numeric, optimizer):
+    make = OPTIMIZERS[optimizer]
     x, y = data(20, 6, 3)
     path = tmp_path / "run.spinnpop"
     # Uninterrupted: two training calls in one session.
     sp.setup(seed=4, numeric=numeric)
     mlp([6, 8, 3], ["tanh", "softmax"], neurons_per_core=3)
-    sp.train(x, y, epochs=2, optimizer=sp.SGD(0.05, 0.9), **TRAIN)
+    optimizer = make()
+    sp.train(x, y, epochs=2, optimizer=optimizer, **TRAIN)
     middle = sp.predict(x)
-    sp.train(x, y, epochs=2, optimizer=sp.SGD(0.05, 0.9), **TRAIN)
+    sp.train(x, y, epochs=2, optimizer=optimizer, **TRAIN)
     sp.end()
     # The same, saved after the first call and loaded by another session.
     sp.setup(seed=4, numeric=numeric)
     mlp([6, 8, 3], ["tanh", "softmax"], neurons_per_core=3)
-    optimizer = sp.SGD(0.05, 0.9)
+    optimizer = make()
     sp.train(x, y, epochs=2, optimizer=optimizer, **TRAIN)
     sp.save(path)
     uninterrupted_optimizer = optimizer
@@ -49,14 +58,15 @@ def test_a_loaded_session_predicts_and_trains_on_as_the_saved_one(
         assert list(loaded.populations) == ["in", "layer1", "layer2"]
         assert loaded.populations["layer1"].neurons_per_core == 3
         np.testing.assert_array_equal(sp.predict(x), middle)
-        assert loaded.optimizer.momentum == 0.9
+        assert repr(loaded.optimizer) == repr(optimizer)
+        assert loaded.optimizer.steps == 10
         sp.train(x, y, epochs=2, optimizer=loaded.optimizer, **TRAIN)
         assert_same_weights(expected)
-        for owner, buffer in loaded.optimizer.velocities.items():
-            original = next(b for o, b in
-                            uninterrupted_optimizer.velocities.items()
-                            if o.label == owner.label)
-            np.testing.assert_array_equal(buffer, original)
+        resumed = loaded.optimizer.state_by_name()
+        original = uninterrupted_optimizer.state_by_name()
+        assert set(resumed) == set(original) and resumed
+        for name, buffer in resumed.items():
+            np.testing.assert_array_equal(buffer, original[name], name)
     finally:
         sp.end()
 

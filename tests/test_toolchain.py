@@ -136,7 +136,7 @@ def test_a_stop_waits_for_a_batch_start(step, start):
     from spinnpop.mapping import layout
     from spinnpop.mapping.regions import RUN_PARAMS
     train, infer = (RUN_PARAMS.unpack(layout.run_params(
-        mode, layout.RunShape(10, 40, False), 4, 0.1, 0.0, 20))[0]
+        mode, layout.RunShape(10, 40, False), 4, 20))[0]
         for mode in (1, 0))
     assert _batch_start(train, step) == start
     assert _batch_start(infer, step) == step

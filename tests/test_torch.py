@@ -12,7 +12,7 @@ torch = pytest.importorskip("torch")
 
 
 def torch_train(populations, projections, x, labels, epochs, batch_size,
-                learning_rate, momentum, **sgd):
+                learning_rate, momentum, optimizer="SGD", **settings):
     layers = []
     for projection, population in zip(projections, populations[1:]):
         layer = torch.nn.Linear(projection.pre.size, population.size)
@@ -23,8 +23,10 @@ def torch_train(populations, projections, x, labels, epochs, batch_size,
     activations = {"relu": torch.relu, "tanh": torch.tanh,
                    "sigmoid": torch.sigmoid}
     parameters = [p for layer in layers for p in layer.parameters()]
-    optimizer = torch.optim.SGD(parameters, lr=learning_rate,
-                                momentum=momentum, **sgd)
+    if optimizer != "Adam":
+        settings["momentum"] = momentum
+    optimizer = getattr(torch.optim, optimizer)(parameters, lr=learning_rate,
+                                                **settings)
     xs, ys = torch.from_numpy(x), torch.from_numpy(labels)
     for _ in range(epochs):
         for first in range(0, len(x), batch_size):
@@ -61,6 +63,35 @@ def test_matches_pytorch(session, momentum, sgd):
         assert_close(projection.get("weight"),
                      layer.weight.detach().numpy().T)
         assert_close(population.get("bias"), layer.bias.detach().numpy())
+
+
+@pytest.mark.parametrize("ours, theirs", [
+    (sp.Adam(0.01), dict(optimizer="Adam")),
+    (sp.Adam(0.02, 0.8, 0.99, 1e-6, 0.01),
+     dict(optimizer="Adam", betas=(0.8, 0.99), eps=1e-6,
+          weight_decay=0.01)),
+    (sp.RMSprop(0.01), dict(optimizer="RMSprop")),
+    (sp.RMSprop(0.005, 0.9, 0.5, 1e-6, 0.02),
+     dict(optimizer="RMSprop", alpha=0.9, momentum=0.5, eps=1e-6,
+          weight_decay=0.02))], ids=["adam", "adam-settings", "rmsprop",
+                                     "rmsprop-settings"])
+def test_adaptive_optimizers_match_pytorch(session, ours, theirs):
+    populations, projections = mlp([8, 12, 9, 4],
+                                   ["relu", "tanh", "softmax"],
+                                   neurons_per_core=5)
+    x, labels = data(37, 8, 4)
+    theirs = dict(theirs, momentum=theirs.get("momentum", 0.0))
+    layers = torch_train(populations, projections, x, labels, 3, 8,
+                         ours.learning_rate, **theirs)
+    sp.train(x, labels, epochs=3, batch_size=8,
+             loss="sparse_categorical_crossentropy", optimizer=ours,
+             shuffle=False, verbose=0)
+    for layer, projection, population in zip(layers, projections,
+                                             populations[1:]):
+        assert_close(projection.get("weight"),
+                     layer.weight.detach().numpy().T, rtol=1e-4)
+        assert_close(population.get("bias"), layer.bias.detach().numpy(),
+                     rtol=1e-4)
 
 
 class ChannelsLast(torch.nn.Module):

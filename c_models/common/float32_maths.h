@@ -119,6 +119,52 @@ static inline float float32_log(float x) {
     return ((float) e * LN2_LOW + log_m) + (float) e * LN2_HIGH;
 }
 
+//! The square root, correctly rounded (to nearest, ties to even) as IEEE
+//! asks, so it equals numpy's and PyTorch's: an integer square root of
+//! the significand, where the ARM968 has no instruction for it.
+static inline float float32_sqrt(float x) {
+    uint32_t bits = float32_bits(x);
+    if (x != x || x == 0.0f || bits == 0x7F800000u) {
+        return x;                                 // NaN, +-0, +inf
+    }
+    if (bits >> 31) {
+        return float32_from_bits(0x7FC00000u);    // NaN
+    }
+    // x = m 2^e with m a 24-bit integer whose top bit is set.
+    int32_t e = (int32_t) (bits >> 23) - 150;
+    uint32_t m = bits & 0x007FFFFFu;
+    if (bits >> 23) {
+        m |= 0x00800000u;
+    } else {
+        e++;
+        while (!(m & 0x00800000u)) {
+            m <<= 1;
+            e--;
+        }
+    }
+    // s = m 2^j in [2^46, 2^48) with e - j even: its root r in [2^23, 2^24)
+    // is the result's significand, times 2^((e - j) / 2).
+    uint32_t j = (e & 1) ? 23 : 24;
+    uint64_t s = (uint64_t) m << j;
+    uint64_t r = 0;
+    for (uint64_t bit = (uint64_t) 1 << 23; bit != 0; bit >>= 1) {
+        if ((r + bit) * (r + bit) <= s) {
+            r += bit;
+        }
+    }
+    // Round up when s - r^2 > r, i.e. sqrt(s) > r + 1/2 (never equal).
+    if (s - r * r > r) {
+        r++;
+    }
+    int32_t exponent = (e - (int32_t) j) / 2 + 23 + 127;
+    if (r == (uint64_t) 1 << 24) {
+        r >>= 1;
+        exponent++;
+    }
+    return float32_from_bits(((uint32_t) exponent << 23)
+            | ((uint32_t) r & 0x007FFFFFu));
+}
+
 static inline float float32_tanh(float x) {
     if (x != x) {
         return x;

@@ -438,10 +438,11 @@ static void read_regions(data_specification_metadata_t *ds,
             layer.params.n_backward_targets * sizeof(backward_target_t));
     layer.weights_sdram = data_specification_get_region(REGION_WEIGHTS, ds);
     layer.velocity = data_specification_get_region(REGION_VELOCITY, ds);
+    layer.squares = data_specification_get_region(REGION_SQUARES, ds);
     if (layer.params.weights_in_dtcm) {
         // Every sample reads each weight and its gradient at least once,
         // and an SDRAM read costs the ARM968 tens of cycles; the momentum
-        // buffer, read once per batch, stays in SDRAM.
+        // and other optimizer buffers, read once per batch, stay in SDRAM.
         uint32_t bytes = layer.params.n_weights * sizeof(weight_t);
         layer.weights = core_copy_to_dtcm(layer.weights_sdram, bytes);
         layer.gradient = dtcm_allocate(bytes);

@@ -6,15 +6,15 @@
 //              exchange; partial errors summed into deltas; acknowledgements
 //   output.c   the loss at an output population, and its recording
 //   update.c   batch ends: shared gradients summed over the population's
-//              cores, then the SGD step
+//              cores, then the optimizer's step
 //   kind.h     what a kind does: sums, bias, partial errors and gradients
 //
 // Up to n_slots samples are in flight; a slot holds one sample's working
 // values in DTCM: the sums z, the activations a and the errors (then
 // deltas), and for a softmax the maximum and exp-sum of every core of the
 // population. Each slot's received activations are kept in SDRAM (for the
-// weight gradient), as are the weights, their gradients and momentum
-// buffers, laid out as the kind's Python class says.
+// weight gradient), as are the weights, their gradients and the
+// optimizer's buffers, laid out as the kind's Python class says.
 #ifndef LAYER_H
 #define LAYER_H
 
@@ -49,6 +49,7 @@ typedef struct {
     weight_t *weights;           //!< the kind's layout: DTCM if they fit
     weight_t *weights_sdram;     //!< SDRAM: where the host reads them
     weight_t *velocity;          //!< SDRAM, same layout
+    weight_t *squares;           //!< SDRAM, same layout: Adam, RMSprop
     weight_t *gradient;          //!< same layout, beside the weights
     weight_t *reduced;           //!< SDRAM: shared gradients received
     value_t *inputs;             //!< SDRAM: input_space for each slot

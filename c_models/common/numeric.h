@@ -17,6 +17,10 @@
 //   weight_from_value(v)                   a value as a weight
 //   weight_add(a, b), weight_sub(a, b), weight_mul(a, b)
 //   weight_div_uint(w, n)                  w / n, rounded
+//   NUMERIC_ADAPTIVE                       1 if the type can keep Adam's
+//                                          and RMSprop's second moments;
+//                                          then also weight_div(a, b) and
+//                                          weight_sqrt(w), correctly rounded
 //   value_to_payload(v), value_from_payload(p)   the 32-bit packet payload
 //   weight_to_payload(w), weight_from_payload(p)
 // Sums go through value_add and weight_add (a fixed-point type saturates

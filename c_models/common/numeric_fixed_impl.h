@@ -23,6 +23,9 @@ typedef int32_t weight_t;
 #define VALUE_ONE ((value_t) 1 << VALUE_FRACTION)
 #define WEIGHT_ZERO 0
 #define WEIGHT_ONE ((weight_t) 1 << WEIGHT_FRACTION)
+// Adam's and RMSprop's squared gradients (1e-8 and less) are below the
+// weights' resolution: only SGD runs in fixed point.
+#define NUMERIC_ADAPTIVE 0
 
 static inline value_t value_add(value_t a, value_t b) {
     return fixed_add(a, b);

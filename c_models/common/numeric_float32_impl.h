@@ -16,6 +16,7 @@ typedef float weight_t;
 #define VALUE_ONE 1.0f
 #define WEIGHT_ZERO 0.0f
 #define WEIGHT_ONE 1.0f
+#define NUMERIC_ADAPTIVE 1
 
 static inline value_t value_add(value_t a, value_t b) { return a + b; }
 static inline value_t value_sub(value_t a, value_t b) { return a - b; }
@@ -39,6 +40,8 @@ static inline weight_t weight_mul(weight_t a, weight_t b) { return a * b; }
 static inline weight_t weight_div_uint(weight_t w, uint32_t n) {
     return w / (weight_t) n;
 }
+static inline weight_t weight_div(weight_t a, weight_t b) { return a / b; }
+static inline weight_t weight_sqrt(weight_t w) { return float32_sqrt(w); }
 
 static inline uint32_t value_to_payload(value_t v) {
     return float32_bits(v);

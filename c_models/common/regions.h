@@ -22,6 +22,7 @@ enum region {
     REGION_INPUTS = 12,
     REGION_REDUCE = 13,
     REGION_SENT = 14,
+    REGION_SQUARES = 15,
 };
 
 //! What a received multicast packet carries.
@@ -38,6 +39,13 @@ enum key_kind {
 enum run_mode {
     MODE_INFER = 0,
     MODE_TRAIN = 1,
+};
+
+//! The update a batch end makes (PyTorch's definitions).
+enum optimizer_kind {
+    OPTIMIZER_SGD = 0,
+    OPTIMIZER_ADAM = 1,
+    OPTIMIZER_RMSPROP = 2,
 };
 
 //! Life of a core, as its status reports it.
@@ -101,16 +109,21 @@ typedef struct {
     uint32_t mode;  //!< enum run_mode
     uint32_t n_samples;  //!< samples in the data set
     uint32_t n_steps;  //!< sequence steps in the run (epochs x samples)
-    uint32_t batch_size;  //!< samples per SGD step
-    weight_t learning_rate;  //!< SGD learning rate
-    weight_t momentum;  //!< SGD momentum (0: plain SGD)
-    weight_t weight_decay;  //!< SGD L2 penalty, added to each gradient times the weight (0: none)
-    uint32_t nesterov;  //!< 1: Nesterov momentum
+    uint32_t batch_size;  //!< samples per optimizer step
+    uint32_t optimizer;  //!< enum optimizer_kind
+    weight_t learning_rate;  //!< learning rate
+    weight_t momentum;  //!< SGD's and RMSprop's momentum (0: none)
+    weight_t weight_decay;  //!< L2 penalty, added to each gradient times the weight (0: none)
+    uint32_t nesterov;  //!< SGD: 1 for Nesterov momentum
+    weight_t beta1;  //!< Adam: decay of the first moments
+    weight_t beta2;  //!< Adam: decay of the second moments; RMSprop: its alpha (rho)
+    weight_t epsilon;  //!< Adam, RMSprop: added to the root of the second moments
+    uint32_t optimizer_steps;  //!< Adam: steps taken before this run (its bias corrections count on)
     uint32_t record_outputs;  //!< output cores: record every output
     uint32_t stop_at;  //!< set by the host during a run: input cores start no batch at or after this step (0: none; read where it lies)
     uint32_t patience;  //!< timer ticks (ms) a core waits without progress before it re-sends what it sent
 } run_params_t;
-_Static_assert(sizeof(run_params_t) == 44, "run_params_t layout");
+_Static_assert(sizeof(run_params_t) == 64, "run_params_t layout");
 
 //! Progress a core reports, read after a run.
 typedef struct {

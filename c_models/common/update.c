@@ -1,8 +1,17 @@
-// Batch ends. The step is stochastic gradient descent as PyTorch defines
-// it: with g the batch's mean gradient (its sum times 1 / batch size) plus
-// weight_decay * w, v = momentum * v + g and w -= rate * v, or with
-// Nesterov momentum w -= rate * (g + momentum * v) (without momentum,
-// w -= rate * g); gradients then start again from zero.
+// Batch ends. The step is the optimizer's as PyTorch defines it, with g
+// the batch's mean gradient (its sum times 1 / batch size) plus
+// weight_decay * w:
+//   SGD      v = momentum * v + g and w -= rate * v, or with Nesterov
+//            momentum w -= rate * (g + momentum * v) (without momentum,
+//            w -= rate * g);
+//   Adam     m = beta1 m + (1 - beta1) g, s = beta2 s + (1 - beta2) g^2,
+//            w -= rate / (1 - beta1^t) * m / (sqrt(s) / sqrt(1 - beta2^t)
+//            + epsilon), t counting the steps of every run so far;
+//   RMSprop  s = beta2 s + (1 - beta2) g^2, d = g / (sqrt(s) + epsilon),
+//            w -= rate * d, or with momentum v = momentum * v + d and
+//            w -= rate * v;
+// gradients then start again from zero. v (or m) is the velocity region,
+// s the squares region.
 //
 // A population whose cores hold the same weights (a convolution's kernels)
 // first sums its cores' gradients, in a fixed order so that every core gets
@@ -17,6 +26,8 @@
 // told apart; one from the previous core asks for this core's share again
 // (that core waits for the total, which comes down the chain), while a
 // late total asks for nothing.
+#include <debug.h>
+
 #include "layer.h"
 
 static uint32_t batch_size;
@@ -31,6 +42,7 @@ static uint32_t last_slot;           // the slot that logged the last
 static uint32_t last_step;           // batch end's packets, and its step
 static volatile uint32_t asked;     // the FIQ handler's note
 static uint32_t answers;
+static uint32_t steps_taken;         // by the optimizer, this run's included
 
 void update_initialise(void) {
     batch_ended = sums_in = waiting_total = false;
@@ -44,6 +56,11 @@ void update_initialise(void) {
     layer.reduce_received = 0;
     last_slot = UINT32_MAX;
     answers = 0;
+    steps_taken = core.run.optimizer_steps;
+    if (core.run.optimizer != OPTIMIZER_SGD && !NUMERIC_ADAPTIVE) {
+        log_error("optimizer %u needs float32", core.run.optimizer);
+        rt_error(RTE_SWERR);
+    }
     if (layer.params.shared_cores > 1) {
         reduce_seen = dtcm_allocate(bitmap_words(layer.params.n_weights)
                 * sizeof(uint32_t));
@@ -51,26 +68,100 @@ void update_initialise(void) {
     }
 }
 
-static void sgd(void) {
-    weight_t rate = core.run.learning_rate;
+//! The step of one weight by SGD, given its gradient with decay.
+static inline weight_t sgd(weight_t g, weight_t *v) {
     weight_t momentum = core.run.momentum;
+    if (momentum == WEIGHT_ZERO) {
+        return weight_mul(core.run.learning_rate, g);
+    }
+    *v = weight_add(weight_mul(momentum, *v), g);
+    weight_t direction = core.run.nesterov
+            ? weight_add(g, weight_mul(momentum, *v)) : *v;
+    return weight_mul(core.run.learning_rate, direction);
+}
+
+#if NUMERIC_ADAPTIVE
+//! base^t, by squaring (the numpy reference repeats it bit for bit).
+static weight_t power(weight_t base, uint32_t t) {
+    weight_t result = WEIGHT_ONE;
+    for (; t != 0; t >>= 1) {
+        if (t & 1) {
+            result = weight_mul(result, base);
+        }
+        base = weight_mul(base, base);
+    }
+    return result;
+}
+
+//! What a step of Adam or RMSprop uses for every weight.
+typedef struct {
+    weight_t step_size;      //!< Adam: rate / (1 - beta1^t); RMSprop: rate
+    weight_t root_correction;    //!< Adam: sqrt(1 - beta2^t); RMSprop: 1
+    weight_t keep1, take1;       //!< Adam: beta1, 1 - beta1
+    weight_t keep2, take2;       //!< beta2, 1 - beta2
+} adaptive_t;
+
+static adaptive_t adaptive_constants(void) {
+    const run_params_t *run = &core.run;
+    adaptive_t c = {
+        .step_size = run->learning_rate, .root_correction = WEIGHT_ONE,
+        .keep1 = run->beta1, .take1 = weight_sub(WEIGHT_ONE, run->beta1),
+        .keep2 = run->beta2, .take2 = weight_sub(WEIGHT_ONE, run->beta2)};
+    if (run->optimizer == OPTIMIZER_ADAM) {
+        c.step_size = weight_div(run->learning_rate, weight_sub(WEIGHT_ONE,
+                power(run->beta1, steps_taken)));
+        c.root_correction = weight_sqrt(weight_sub(WEIGHT_ONE,
+                power(run->beta2, steps_taken)));
+    }
+    return c;
+}
+
+//! The step of one weight by Adam or RMSprop, given its gradient with
+//! decay, its velocity (first moment) and its mean square.
+static inline weight_t adaptive(const adaptive_t *c, weight_t g,
+        weight_t *v, weight_t *s) {
+    *s = weight_add(weight_mul(c->keep2, *s),
+            weight_mul(c->take2, weight_mul(g, g)));
+    weight_t root = weight_sqrt(*s);
+    if (core.run.optimizer == OPTIMIZER_ADAM) {
+        *v = weight_add(weight_mul(c->keep1, *v), weight_mul(c->take1, g));
+        weight_t denominator = weight_add(
+                weight_div(root, c->root_correction), core.run.epsilon);
+        return weight_mul(c->step_size, weight_div(*v, denominator));
+    }
+    weight_t direction = weight_div(g, weight_add(root, core.run.epsilon));
+    if (core.run.momentum == WEIGHT_ZERO) {
+        return weight_mul(c->step_size, direction);
+    }
+    *v = weight_add(weight_mul(core.run.momentum, *v), direction);
+    return weight_mul(c->step_size, *v);
+}
+#endif
+
+static void step_weights(void) {
     weight_t decay = core.run.weight_decay;
     weight_t *w = layer.weights, *v = layer.velocity, *g = layer.gradient;
+    steps_taken++;
+#if NUMERIC_ADAPTIVE
+    adaptive_t constants = adaptive_constants();
+#endif
     // One division per batch, not per weight: the ARM968 divides in
     // software (hundreds of cycles), but multiplies in a few.
     weight_t mean = weight_div_uint(WEIGHT_ONE, batch_size);
     cost_count(COST_UPDATE, layer.params.n_weights);
     for (uint32_t k = 0; k < layer.params.n_weights; k++) {
-        weight_t step = weight_mul(g[k], mean);
+        weight_t gradient = weight_mul(g[k], mean);
         if (decay != WEIGHT_ZERO) {
-            step = weight_add(step, weight_mul(decay, w[k]));
+            gradient = weight_add(gradient, weight_mul(decay, w[k]));
         }
-        if (momentum != WEIGHT_ZERO) {
-            v[k] = weight_add(weight_mul(momentum, v[k]), step);
-            step = core.run.nesterov
-                    ? weight_add(step, weight_mul(momentum, v[k])) : v[k];
-        }
-        w[k] = weight_sub(w[k], weight_mul(rate, step));
+#if NUMERIC_ADAPTIVE
+        weight_t step = core.run.optimizer == OPTIMIZER_SGD
+                ? sgd(gradient, &v[k])
+                : adaptive(&constants, gradient, &v[k], &layer.squares[k]);
+#else
+        weight_t step = sgd(gradient, &v[k]);
+#endif
+        w[k] = weight_sub(w[k], step);
         g[k] = WEIGHT_ZERO;
     }
     if (layer.params.weights_in_dtcm) {
@@ -148,14 +239,14 @@ static void advance(void) {
     last_slot = layer.held_slot;
     last_step = layer.slots[last_slot].step;
     answers = 0;
-    sgd();
+    step_weights();
     layer_release_held();
 }
 
 void update_batch_end(uint32_t samples) {
     batch_size = samples;
     if (layer.params.shared_cores <= 1) {
-        sgd();
+        step_weights();
         layer_release_held();
         return;
     }

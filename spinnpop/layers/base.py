@@ -133,8 +133,9 @@ class Layer:
         """{region: array} a core gets before a run (see loading.RunData)."""
         raise NotImplementedError
 
-    def reads(self, mode: RunMode, momentum: bool) -> list:
-        """Regions read back from each core after a run."""
+    def reads(self, mode: RunMode, buffers: tuple) -> list:
+        """Regions read back from each core after a run; ``buffers``, the
+        optimizer's regions (Region.VELOCITY, Region.SQUARES) in use."""
         raise NotImplementedError
 
 
@@ -412,6 +413,7 @@ class TrainedLayer(Layer):
         node, n = self.node, self.node.core_size(core)
         words = self.n_weights(core) * _WORD
         sizes = {Region.WEIGHTS: words, Region.VELOCITY: words,
+                 Region.SQUARES: words if shape.squares else 0,
                  Region.GRADIENT: words if self.weights_in_sdram(network,
                                                                  core)
                  else 0,
@@ -499,6 +501,10 @@ class TrainedLayer(Layer):
             data[Region.VELOCITY] = numeric.weights.encode(
                 self.pack_weights(core, run.velocities, run.velocities),
                 f"momentum buffers of population {node.label!r}")
+            if run.squares is not None:
+                data[Region.SQUARES] = numeric.weights.encode(
+                    self.pack_weights(core, run.squares, run.squares),
+                    f"second moments of population {node.label!r}")
         if node.is_output:
             start, stop = node.slices[core]
             data[Region.TARGETS] = numeric.values.encode(
@@ -507,9 +513,8 @@ class TrainedLayer(Layer):
             data[Region.ORDER] = run.order
         return data
 
-    def reads(self, mode: RunMode, momentum: bool) -> list:
+    def reads(self, mode: RunMode, buffers: tuple) -> list:
         regions = []
         if mode == RunMode.TRAIN and self.n_weights(0):
-            regions += [Region.WEIGHTS] + ([Region.VELOCITY] if momentum
-                                           else [])
+            regions += [Region.WEIGHTS] + list(buffers)
         return regions + ([Region.METRICS] if self.node.is_output else [])

@@ -76,5 +76,5 @@ class InputLayer(Layer):
                     f"x for {node.label!r}"),
                 Region.ORDER: run.order}
 
-    def reads(self, mode, momentum: bool) -> list:
+    def reads(self, mode, buffers: tuple) -> list:
         return []

@@ -41,6 +41,8 @@ class RunShape:
     n_samples: int
     n_steps: int
     record_outputs: bool
+    #: the optimizer keeps second moments (Adam, RMSprop)
+    squares: bool = False
 
 
 def _kind(partition: str) -> str:
@@ -227,17 +229,22 @@ def params(network, node, core: int, keys) -> bytes:
 
 
 def run_params(mode: int, shape: RunShape, batch_size: int,
-               learning_rate: float, momentum: float, patience_ms: int,
-               numeric: Numeric = FLOAT32, weight_decay: float = 0.0,
-               nesterov: bool = False) -> bytes:
-    """The run region, the same for every core."""
-    weight = numeric.weights.word
-    return RUN_PARAMS.pack(dict(
-        mode=mode, n_samples=shape.n_samples, n_steps=shape.n_steps,
-        batch_size=batch_size,
-        learning_rate=weight(learning_rate, "the learning rate"),
-        momentum=weight(momentum, "the momentum"),
-        weight_decay=weight(weight_decay, "the weight decay"),
-        nesterov=int(nesterov),
-        record_outputs=int(shape.record_outputs), stop_at=0,
-        patience=patience_ms))
+               patience_ms: int, numeric: Numeric = FLOAT32,
+               update: dict | None = None) -> bytes:
+    """The run region, the same for every core.
+
+    :param update: the optimizer's fields of the region (its
+        ``run_settings()``: the kind, rates and step count), none in
+        inference.
+    """
+    fields = dict.fromkeys(RUN_PARAMS.dtype.names, 0)
+    fields.update(mode=mode, n_samples=shape.n_samples,
+                  n_steps=shape.n_steps, batch_size=batch_size,
+                  record_outputs=int(shape.record_outputs),
+                  patience=patience_ms)
+    types = {name: c_type for name, c_type, _ in RUN_PARAMS.fields}
+    for name, value in (update or {}).items():
+        if types[name] == "weight_t":
+            value = numeric.weights.word(value, f"the optimizer's {name}")
+        fields[name] = value
+    return RUN_PARAMS.pack(fields)

@@ -16,11 +16,13 @@ class RunData:
 
     :param weights: float32 by projection, in their user-facing shapes.
     :param biases: float32 by population.
-    :param velocities: momentum buffers keyed like ``weights`` and
-        ``biases`` (missing: zero).
+    :param velocities: momentum buffers (Adam: first moments) keyed like
+        ``weights`` and ``biases`` (missing: zero).
     :param inputs: (n_samples, size) float32 by input population.
     :param targets: (n_samples, size) float32 by output population.
     :param order: the data-set index of every step (uint32).
+    :param squares: Adam's and RMSprop's second moments, keyed the same;
+        None for an optimizer without them.
     """
 
     weights: dict
@@ -29,6 +31,7 @@ class RunData:
     inputs: dict
     targets: dict
     order: np.ndarray
+    squares: dict | None = None
 
 
 def unstack(network, mapped: MappedNetwork, region_of) -> tuple:

@@ -83,7 +83,8 @@ class Region(enum.IntEnum):
     DATA = 4        #: input: samples x neurons of values
     ORDER = 5       #: input and output: dataset index of each sequence step
     WEIGHTS = 6     #: layer: the kind's weights (see its Python class)
-    VELOCITY = 7    #: layer: SGD momentum buffers, same layout as WEIGHTS
+    VELOCITY = 7    #: layer: momentum buffers (Adam: first moments), same
+    #:                 layout as WEIGHTS
     GRADIENT = 8    #: layer: batch gradients, where weights are in SDRAM
     TARGETS = 9     #: output: samples x neurons of target values
     METRICS = 10    #: output: metrics_record_t per sequence step
@@ -91,6 +92,8 @@ class Region(enum.IntEnum):
     INPUTS = 12     #: layer: each slot's received inputs (slots x space)
     REDUCE = 13     #: layer with shared weights: gradient shares received
     SENT = 14       #: layer: what each slot sent (sent_log_t), to re-send
+    SQUARES = 15    #: layer: Adam's and RMSprop's running means of squared
+    #:                 gradients, same layout as WEIGHTS
 
 
 class KeyKind(enum.IntEnum):
@@ -109,6 +112,14 @@ class RunMode(enum.IntEnum):
 
     INFER = 0       #: forward pass only; outputs and metrics recorded
     TRAIN = 1       #: forward, loss, backward and SGD at batch ends
+
+
+class OptimizerKind(enum.IntEnum):
+    """The update a batch end makes (PyTorch's definitions)."""
+
+    SGD = 0         #: with momentum, Nesterov and weight decay
+    ADAM = 1
+    RMSPROP = 2
 
 
 class CoreState(enum.IntEnum):
@@ -179,12 +190,20 @@ RUN_PARAMS = Struct("run_params_t", "What one run asks of a core.", (
     ("mode", "uint32_t", "enum run_mode"),
     ("n_samples", "uint32_t", "samples in the data set"),
     ("n_steps", "uint32_t", "sequence steps in the run (epochs x samples)"),
-    ("batch_size", "uint32_t", "samples per SGD step"),
-    ("learning_rate", "weight_t", "SGD learning rate"),
-    ("momentum", "weight_t", "SGD momentum (0: plain SGD)"),
-    ("weight_decay", "weight_t", "SGD L2 penalty, added to each "
-                                 "gradient times the weight (0: none)"),
-    ("nesterov", "uint32_t", "1: Nesterov momentum"),
+    ("batch_size", "uint32_t", "samples per optimizer step"),
+    ("optimizer", "uint32_t", "enum optimizer_kind"),
+    ("learning_rate", "weight_t", "learning rate"),
+    ("momentum", "weight_t", "SGD's and RMSprop's momentum (0: none)"),
+    ("weight_decay", "weight_t", "L2 penalty, added to each gradient "
+                                 "times the weight (0: none)"),
+    ("nesterov", "uint32_t", "SGD: 1 for Nesterov momentum"),
+    ("beta1", "weight_t", "Adam: decay of the first moments"),
+    ("beta2", "weight_t", "Adam: decay of the second moments; RMSprop: "
+                          "its alpha (rho)"),
+    ("epsilon", "weight_t", "Adam, RMSprop: added to the root of the "
+                            "second moments"),
+    ("optimizer_steps", "uint32_t", "Adam: steps taken before this run "
+                                    "(its bias corrections count on)"),
     ("record_outputs", "uint32_t", "output cores: record every output"),
     ("stop_at", "uint32_t", "set by the host during a run: input cores "
                             "start no batch at or after this step (0: "
@@ -339,7 +358,9 @@ STRUCTS = (KEY_ENTRY, RUN_PARAMS, STATUS, CORE_PARAMS, FORWARD_SEGMENT,
            INPUT_PARAMS, LAYER_PARAMS, INCOMING, CONV_PARAMS,
            BACKWARD_TARGET, METRICS_RECORD)
 ENUMS = ((Region, "region", "REGION"), (KeyKind, "key_kind", "KEY"),
-         (RunMode, "run_mode", "MODE"), (CoreState, "core_state", "STATE"),
+         (RunMode, "run_mode", "MODE"),
+         (OptimizerKind, "optimizer_kind", "OPTIMIZER"),
+         (CoreState, "core_state", "STATE"),
          (Stage, "stage", "STAGE"),
          (ProjectionType, "projection_type", "PROJECTION"),
          (CostSite, "cost_site", "COST"))

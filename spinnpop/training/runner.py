@@ -31,12 +31,16 @@ from spinnpop.training.losses import (LOSSES, check_metrics, default_loss,
                                       get_loss)
 from spinnpop.saving import set_weights_by_name, weights_by_name
 from spinnpop.training.callbacks import check_callbacks
-from spinnpop.training.optimizers import SGD, get_optimizer
+from spinnpop.training.optimizers import Optimizer, get_optimizer
 from spinnpop.training.progress import Progress, check_verbose
-from spinnpop.training.schedule import EpochOrders, steps_per_run
+from spinnpop.training.schedule import (EpochOrders, batches_in,
+                                        steps_per_run)
 from spinnpop.validation import check_integer, numeric_array, to_float32
 
 _WORD = 4
+
+#: Where each optimizer buffer lives on the cores.
+_BUFFER_REGIONS = {"velocity": Region.VELOCITY, "squares": Region.SQUARES}
 
 
 def train(x, y, epochs: int = 1, batch_size: int = 32, loss=None,
@@ -55,7 +59,8 @@ def train(x, y, epochs: int = 1, batch_size: int = 32, loss=None,
     :param loss: "categorical_crossentropy",
         "sparse_categorical_crossentropy" or "mse"; or a dict of them by
         output population.
-    :param optimizer: an SGD, or its name "sgd" (default: SGD(0.01));
+    :param optimizer: an SGD, Adam or RMSprop, or its name ("sgd",
+        "adam", "rmsprop"; default: SGD(0.01));
         passing the same object again continues with its state.
     :param shuffle: shuffle each epoch with the session's seed; else the
         samples go in order (a last partial batch is smaller).
@@ -101,8 +106,7 @@ def train(x, y, epochs: int = 1, batch_size: int = 32, loss=None,
     state.runs += 1
     state.last_loss = losses
     state.optimizer = optimizer
-    if optimizer.momentum == 0:
-        optimizer.velocities.clear()
+    optimizer.forget_unused()
     history = History({"epochs": epochs, "batch_size": batch_size,
                        "samples": n, "shuffle": bool(shuffle),
                        "optimizer": repr(optimizer)})
@@ -128,13 +132,16 @@ def train(x, y, epochs: int = 1, batch_size: int = 32, loss=None,
                 callback.on_epoch_begin(epoch, {})
             _check_optimizer(state.numeric, optimizer)   # a schedule's rate
             run_order = orders.next(count)
-            shape = layout.RunShape(n, len(run_order), False)
+            shape = layout.RunShape(
+                n, len(run_order), False,
+                squares="squares" in optimizer.buffers())
             network.prepare(losses, n)
             raw, mapped = _execute(
                 state, network, RunMode.TRAIN, shape, xs, ys, run_order,
                 run_batch, optimizer, counters,
                 reporter.watch(first_epoch=epoch, order=run_order))
-            _keep_trained(state, network, mapped, raw, optimizer)
+            _keep_trained(state, network, mapped, raw, optimizer, shape,
+                          run_batch)
             if raw.state == "interrupted":  # Ctrl-C: stopped at a batch end
                 # Epochs validated and seen by callbacks are in the
                 # history already; without them, those the run finished.
@@ -313,24 +320,24 @@ def _execute(state, network: Network, mode: RunMode, shape, inputs: dict,
     # The tools load slowly, and their libraries add warning filters.
     with warnings.catch_warnings():
         from spinnpop.mapping import toolchain
-    momentum = optimizer.momentum if optimizer is not None else 0.0
-    rate = optimizer.learning_rate if optimizer is not None else 0.0
     run = layout.run_params(
-        int(mode), shape, batch_size, rate, momentum,
-        state.backend.patience_ms, network.numeric,
-        optimizer.weight_decay if optimizer is not None else 0.0,
-        optimizer is not None and optimizer.nesterov)
+        int(mode), shape, batch_size, state.backend.patience_ms,
+        network.numeric,
+        optimizer.run_settings() if optimizer is not None else None)
+    buffers = () if optimizer is None else optimizer.buffers()
     data = loading.RunData(
         weights={p: p._weight for p in state.projections
                  if p._weight is not None},
         biases={p: p._bias_array("bias") for p in state.populations
                 if p._bias_shape() is not None},
         velocities=optimizer.velocities if optimizer is not None else {},
+        squares=optimizer.squares if "squares" in buffers else None,
         inputs=inputs, targets=targets,
         order=np.ascontiguousarray(order, dtype=np.uint32))
 
     def reads(node):
-        return node.layer.reads(mode, bool(momentum)) + (
+        return node.layer.reads(mode, [_BUFFER_REGIONS[b]
+                                       for b in buffers]) + (
             [Region.OUTPUTS] if node.is_output and shape.record_outputs
             else [])
     raw, mapped = toolchain.run_network(network, shape, run, state.backend,
@@ -373,6 +380,13 @@ def _check_optimizer(numeric, optimizer) -> None:
     session's fixed-point weights cannot hold (or that rounds to 0)."""
     if not numeric.is_fixed:
         return
+    if "squares" in optimizer.buffers():
+        raise ConfigurationError(
+            f"{type(optimizer).__name__} keeps running means of squared "
+            "gradients (1e-8 and less), below the resolution of this "
+            f"session's {numeric.weights.name} weights "
+            f"({numeric.weights.resolution:.3g}); use "
+            "setup(numeric='float32'), or SGD in fixed point")
     for what in ("learning_rate", "momentum", "weight_decay"):
         rate = getattr(optimizer, what)
         numeric.weights.check(np.array(rate), f"SGD {what}")
@@ -400,8 +414,10 @@ def _warn_saturated(counters: RunCounters) -> None:
             "learning rate, or use setup(numeric='float32')"), stacklevel=3)
 
 
-def _keep_trained(state, network, mapped, raw, optimizer: SGD) -> None:
-    """Takes the learned weights (and momentum buffers) off the cores."""
+def _keep_trained(state, network, mapped, raw, optimizer: Optimizer,
+                  shape, batch_size: int) -> None:
+    """Takes the learned weights, the optimizer's buffers and its step
+    count off the cores."""
     def region(kind):
         return lambda index: network.numeric.weights.decode(
             raw.region(index, kind, np.uint32))
@@ -411,11 +427,17 @@ def _keep_trained(state, network, mapped, raw, optimizer: SGD) -> None:
         projection._weight[:] = matrix
     for population, bias in biases.items():
         population._bias_array("bias")[:] = bias
-    if optimizer.momentum:
+    for name in optimizer.buffers():
         matrices, biases = loading.unstack(network, mapped,
-                                           region(Region.VELOCITY))
-        optimizer.velocities.update(matrices)
-        optimizer.velocities.update(biases)
+                                           region(_BUFFER_REGIONS[name]))
+        optimizer.buffer(name).update(matrices)
+        optimizer.buffer(name).update(biases)
+    steps = shape.n_steps
+    if raw.state != "done":         # stopped at a batch end
+        output = network.outputs[0].population.index
+        steps = min(int(raw.statuses[i]["steps_done"])
+                    for i in mapped.core_indices(output))
+    optimizer.steps += batches_in(steps, shape.n_samples, batch_size)
 
 
 class _EpochReporter:

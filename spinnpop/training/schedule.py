@@ -42,6 +42,13 @@ def epoch_orders(seed: int, call: int, n_samples: int, epochs: int,
     return EpochOrders(seed, call, n_samples, shuffle).next(epochs)
 
 
+def batches_in(steps: int, n_samples: int, batch_size: int) -> int:
+    """Optimizer steps in the first ``steps`` sequence steps of a run, in
+    epochs of ``n_samples`` whose last batch may be short."""
+    epochs, left = divmod(steps, n_samples)
+    return epochs * -(-n_samples // batch_size) + -(-left // batch_size)
+
+
 def steps_per_run(bytes_per_step: int) -> int:
     """Most steps one run may take when a core records ``bytes_per_step``
     for each."""

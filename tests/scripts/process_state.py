@@ -79,13 +79,16 @@ class CtrlC(io.StringIO):
 def interrupted(populations, projections, inputs, call):
     """Ctrl-C in the middle of a long training: KeyboardInterrupt within
     about a second, and the weights those of a batch end (as the numpy
-    reference has them after some number of batches)."""
+    reference has them after some number of batches), as many as the
+    optimizer counts."""
     reference = NumpyNetwork.from_network(populations, projections)
     out = CtrlC()
+    optimizer = sp.SGD(0.01)
     try:
         with contextlib.redirect_stdout(out):
             sp.train({populations[i]: x for i, x in inputs.items()}, y,
-                     epochs=10 ** 6, **dict(train, verbose=2))
+                     epochs=10 ** 6, optimizer=optimizer,
+                     **dict(train, verbose=2))
     except KeyboardInterrupt as interrupt:
         waited = time.monotonic() - out.sent
         assert waited < 1.5, f"KeyboardInterrupt came {waited:.1f} s late"
@@ -103,6 +106,8 @@ def interrupted(populations, projections, inputs, call):
             {output: targets[picked]}, {output: "cross_entropy"}, 0.01, 0.0)
         if all(np.allclose(a, b, rtol=1e-4, atol=1e-6)
                for a, b in zip(weights, reference.weights())):
+            assert optimizer.steps == reference.steps, (optimizer.steps,
+                                                        reference.steps)
             return
     raise AssertionError("the weights are not those of any batch end")
 

@@ -68,17 +68,20 @@ for fault, options, error in (
 
 # Every kind, split over cores, with each pooling both on a convolution's
 # cores and on its own; the second time with packet interrupts inside
-# callbacks and bounded send queues, the third in fixed point.
+# callbacks and bounded send queues, the third in fixed point; Adam and
+# RMSprop in float32.
 x = rng.normal(size=(10, 6, 6, 2)).astype(np.float32)
 y = rng.integers(0, 4, 10)
-for pooling, options in ((("average", "max"), {}),
-                         (("max", "average"), {"preemption_seed": 1}),
-                         (("average", "max"), {"numeric": "fixed"})):
+for pooling, options, optimizer in (
+        (("average", "max"), {}, sp.Adam(0.01, weight_decay=0.01)),
+        (("max", "average"), {"preemption_seed": 1},
+         sp.RMSprop(0.01, momentum=0.5)),
+        (("average", "max"), {"numeric": "fixed"}, sp.SGD(0.1, 0.9))):
     sp.setup(seed=2, **options)
     every_kind((6, 6, 2), pooling)
     history = sp.train(x, y, epochs=2, batch_size=4,
                        loss="sparse_categorical_crossentropy",
-                       optimizer=sp.SGD(0.1, momentum=0.9), verbose=0)
+                       optimizer=optimizer, verbose=0)
     assert np.isfinite(history.history["loss"]).all()
     assert sp.predict(x).shape == (10, 4)
     assert not sp.counters().of("s3") and sp.counters().of("s4")
