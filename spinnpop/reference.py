@@ -284,6 +284,9 @@ class NumpyNetwork:
                 else:
                     delta = (F32(2) * (a[name] - y) / F32(y.shape[1])
                              * _derivative(activation, z[name], a[name]))
+            elif activation == "softmax":   # its full Jacobian
+                e, p = errors[name], a[name]
+                delta = p * (e - (p * e).sum(axis=1, keepdims=True))
             else:
                 delta = errors[name] * _derivative(activation, z[name],
                                                    a[name])

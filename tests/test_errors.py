@@ -177,8 +177,10 @@ def test_network_structure(session):
     with pytest.raises(sp.NetworkError, match="'out' has no incoming"):
         train(x, y)
     sp.Projection(hid, out, sp.AllToAllConnector())
-    sp.Projection(out, hid, sp.AllToAllConnector())
-    with pytest.raises(sp.NetworkError, match="Softmax .* only at outputs"):
+    maps = sp.Population((2, 2, 3), sp.Softmax(), label="maps")
+    sp.Projection(inp, maps, sp.AllToAllConnector())
+    sp.Projection(maps, out, sp.AllToAllConnector())
+    with pytest.raises(sp.NetworkError, match="hidden Softmax must be flat"):
         train(x, y)
 
 

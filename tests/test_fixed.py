@@ -91,12 +91,12 @@ def test_maths_same_bits_on_the_arm968(host_words, tmp_path):
     assert np.array_equal(arm[0], host_words[0]) and arm[1] == host_words[1]
 
 
-def _deep(setup, neurons_per_core=None):
+def _deep(setup, neurons_per_core=None, hidden=("relu", "sigmoid")):
     """Weights and losses of a deep MLP trained in fixed point."""
     sp.setup(seed=3, numeric="fixed", **setup)
     try:
         populations, projections = mlp([9, 14, 11, 5],
-                                       ["relu", "sigmoid", "softmax"],
+                                       [*hidden, "softmax"],
                                        neurons_per_core=neurons_per_core)
         x, labels = data(23, 9, 5)
         history = sp.train(x, labels, epochs=2, batch_size=6,
@@ -152,6 +152,15 @@ def test_bit_identical_whatever_the_order_split_and_losses():
         _deep({"samples_in_flight": 3, "reorder_seed": 5},
               neurons_per_core=7),
         _deep({"drop_rate": 1e-2}, neurons_per_core=4)])
+
+
+def test_a_hidden_softmax_bit_identical_whatever_the_split():
+    """Its cores add their shares of sum_j a_j e_j exactly."""
+    hidden = ("relu", "softmax")
+    assert_identical([
+        _deep({}, hidden=hidden), _deep({}, neurons_per_core=3, hidden=hidden),
+        _deep({"reorder_seed": 2, "drop_rate": 1e-2}, neurons_per_core=4,
+              hidden=hidden)])
 
 
 def test_convolutions_bit_identical_whatever_the_order_split_and_losses():

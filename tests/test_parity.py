@@ -66,6 +66,27 @@ def test_output_activations_with_mse(session, activation):
     assert_matches(populations, projections, ref)
 
 
+@pytest.mark.parametrize("neurons_per_core", [None, 3])
+@pytest.mark.parametrize("output, loss", [
+    ("softmax", "cross_entropy"), ("sigmoid", "mse")])
+def test_a_hidden_softmax(session, neurons_per_core, output, loss):
+    """Its deltas a_i (e_i - sum_j a_j e_j) need every neuron's error: with
+    3 neurons per core, its 8 neurons' cores agree on the sum by packets."""
+    populations, projections = mlp([6, 9, 8, 4], ["relu", "softmax", output],
+                                   neurons_per_core=neurons_per_core)
+    x, labels = data(N, 6, 4)
+    if loss == "mse":
+        targets = np.random.default_rng(2).uniform(
+            0, 1, (N, 4)).astype(np.float32)
+        ref = train_both(populations, projections, x, targets, "mse", "mse",
+                         learning_rate=0.5, momentum=0.5)
+    else:
+        ref = train_both(populations, projections, x, labels,
+                         "sparse_categorical_crossentropy", "cross_entropy",
+                         learning_rate=0.5, momentum=0.5)
+    assert_matches(populations, projections, ref)
+
+
 def test_categorical_crossentropy_with_soft_targets(session):
     populations, projections = mlp([6, 8, 5], ["relu", "softmax"])
     x, _ = data(N, 6, 5)

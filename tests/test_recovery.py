@@ -82,6 +82,26 @@ def test_a_lost_packet_of_each_kind_is_recovered(lossless, sender,
                                lossless[1].history["loss"], rtol=1e-6)
 
 
+def test_lost_shares_of_a_hidden_softmax_are_recovered():
+    """A hidden softmax's cores exchange a third value per sample in
+    training, their share of sum_j a_j e_j: losing some of every round is
+    recovered as the forward ones are."""
+    results = []
+    for count in (0, 30):
+        sp.setup(seed=4)
+        populations, projections = mlp([5, 6, 4, 3],
+                                       ["relu", "softmax", "softmax"],
+                                       neurons_per_core=2)
+        if count:
+            lose(populations[2], Traffic.SOFTMAX, skip=0, count=count)
+        run(populations)
+        results.append(weights(projections))
+        counters = sp.counters()
+        assert sum(c.dropped for c in counters.chips) == count
+        sp.end()
+    assert_close(results[1], results[0])
+
+
 def test_lost_shared_gradients_are_recovered():
     """Convolution cores sum their kernel gradients at batch ends: a lost
     running sum or total is re-sent, and the sums are not taken twice."""

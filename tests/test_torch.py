@@ -20,8 +20,11 @@ def torch_train(populations, projections, x, labels, epochs, batch_size,
             layer.weight.copy_(torch.from_numpy(projection.get("weight").T))
             layer.bias.copy_(torch.from_numpy(population.get("bias")))
         layers.append(layer)
+    # cross_entropy takes the output's own softmax
     activations = {"relu": torch.relu, "tanh": torch.tanh,
-                   "sigmoid": torch.sigmoid}
+                   "sigmoid": torch.sigmoid,
+                   "softmax": lambda a: torch.softmax(a, dim=1),
+                   "linear": lambda a: a}
     parameters = [p for layer in layers for p in layer.parameters()]
     if optimizer != "Adam":
         settings["momentum"] = momentum
@@ -33,7 +36,7 @@ def torch_train(populations, projections, x, labels, epochs, batch_size,
             a = xs[first:first + batch_size]
             for layer, population in zip(layers, populations[1:]):
                 a = layer(a)
-                if population.celltype.activation in activations:
+                if population is not populations[-1]:
                     a = activations[population.celltype.activation](a)
             loss = torch.nn.functional.cross_entropy(
                 a, ys[first:first + batch_size])
@@ -63,6 +66,24 @@ def test_matches_pytorch(session, momentum, sgd):
         assert_close(projection.get("weight"),
                      layer.weight.detach().numpy().T)
         assert_close(population.get("bias"), layer.bias.detach().numpy())
+
+
+def test_a_hidden_softmax_matches_pytorch(session):
+    populations, projections = mlp([8, 12, 9, 4],
+                                   ["relu", "softmax", "softmax"],
+                                   neurons_per_core=4)
+    x, labels = data(37, 8, 4)
+    layers = torch_train(populations, projections, x, labels, 3, 8, 0.5,
+                         0.9)
+    sp.train(x, labels, epochs=3, batch_size=8,
+             loss="sparse_categorical_crossentropy",
+             optimizer=sp.SGD(0.5, 0.9), shuffle=False, verbose=0)
+    for layer, projection, population in zip(layers, projections,
+                                             populations[1:]):
+        assert_close(projection.get("weight"),
+                     layer.weight.detach().numpy().T, rtol=1e-4)
+        assert_close(population.get("bias"), layer.bias.detach().numpy(),
+                     rtol=1e-4)
 
 
 @pytest.mark.parametrize("ours, theirs", [

@@ -9,7 +9,9 @@
 // fixed-point one whatever the split. Partial errors from the cores this
 // one feeds are summed as they come; when all are in, the deltas are
 // error * f'(z), and the kind sends its own partial errors back and adds
-// up its gradients.
+// up its gradients. A hidden softmax's deltas are a_i (e_i - sum_j a_j e_j)
+// over the whole population: a third round, each core's share of the sum
+// to every core, added in core order as the exp-sums are.
 //
 // Recovery (recovery.h): everything sent for a slot's sample goes through
 // its log. A packet of the sample a slot held before asks for that log
@@ -126,13 +128,42 @@ static void backpropagate(uint32_t slot) {
     step_finished(slot);
 }
 
+//! The softmax partition's key of a slot's value `index` (0: maximum,
+//! 1: exp-sum, 2: a hidden softmax's share of sum_j a_j e_j).
+static uint32_t softmax_key(uint32_t slot, uint32_t index) {
+    return layer.params.softmax_key | (layer.slots[slot].field << 2) | index;
+}
+
 static void backward_finished(uint32_t slot) {
     value_t *error = slot_error(slot);
     const value_t *z = slot_z(slot), *a = slot_a(slot);
     kind_own_errors(slot, error);
     cost_count(COST_DELTAS, core.params.n_neurons);
+    if (ACTIVATION_IS_SOFTMAX) {
+        value_t share = VALUE_ZERO;
+        for (uint32_t j = 0; j < core.params.n_neurons; j++) {
+            share = value_add(share, value_mul(a[j], error[j]));
+        }
+        layer_send(slot, softmax_key(slot, 2), value_to_payload(share));
+        return;
+    }
     for (uint32_t j = 0; j < core.params.n_neurons; j++) {
         error[j] = value_mul(error[j], activation_derivative(z[j], a[j]));
+    }
+    backpropagate(slot);
+}
+
+//! Every core's share of a hidden softmax's sum_j a_j e_j is in.
+static void softmax_backward(uint32_t slot) {
+    const value_t *shares = slot_softmax_share(slot);
+    value_t sum = VALUE_ZERO;
+    for (uint32_t c = 0; c < layer.params.softmax_cores; c++) {
+        sum = value_add(sum, shares[c]);
+    }
+    value_t *error = slot_error(slot);
+    const value_t *a = slot_a(slot);
+    for (uint32_t j = 0; j < core.params.n_neurons; j++) {
+        error[j] = value_mul(a[j], value_sub(error[j], sum));
     }
     backpropagate(slot);
 }
@@ -170,8 +201,7 @@ static void sums_finished(uint32_t slot) {
         forward_finished(slot, VALUE_ZERO);
         return;
     }
-    layer_send(slot, layer.params.softmax_key
-            | (layer.slots[slot].field << 1), value_to_payload(largest(z, n)));
+    layer_send(slot, softmax_key(slot, 0), value_to_payload(largest(z, n)));
 }
 
 //! Every softmax core's maximum is in: this core's exps, relative to the
@@ -187,8 +217,7 @@ static void softmax_maxima(uint32_t slot) {
         a[j] = activation(value_sub(z[j], max));
         sum = value_add(sum, a[j]);
     }
-    layer_send(slot, layer.params.softmax_key
-            | (layer.slots[slot].field << 1) | 1, value_to_payload(sum));
+    layer_send(slot, softmax_key(slot, 1), value_to_payload(sum));
 }
 
 static void softmax_finished(uint32_t slot) {
@@ -251,20 +280,24 @@ static packet_verdict_t softmax_arrived(key_fields_t fields,
         value_t value) {
     layer_slot_t *state = &layer.slots[fields.slot];
     uint32_t cores = layer.params.softmax_cores;
-    if (fields.core >= cores || fields.index > 1) {
+    if (fields.core >= cores || fields.index > 2
+            || (fields.index == 2 && LOSS_AT_OUTPUT)) {
         return PACKET_INVALID;
     }
     if (!bitmap_claim(softmax_seen(fields.slot),
             fields.index * cores + fields.core)) {
         return PACKET_DUPLICATE;
     }
-    (fields.index == 0 ? slot_softmax_max(fields.slot)
-            : slot_softmax_sum(fields.slot))[fields.core] = value;
+    // Shares come only after every core's activations went out, which
+    // needs all of the maxima and sums.
+    slot_softmax_max(fields.slot)[fields.index * cores + fields.core] = value;
     state->softmax_received++;
     if (fields.index == 0 && ++state->maxima_received == cores) {
         core_event(SOFTMAX_MAXIMA, fields.slot);
-    } else if (state->softmax_received == 2 * cores) {
+    } else if (state->softmax_received == 2 * cores && fields.index == 1) {
         core_event(SOFTMAX_DONE, fields.slot);
+    } else if (state->softmax_received == 3 * cores) {
+        core_event(SOFTMAX_SHARES, fields.slot);
     } else {
         core_start_processing();
     }
@@ -389,12 +422,22 @@ void role_work(uint32_t slot, uint32_t input) {
 }
 
 void role_event(core_event_t event) {
+    // Only a softmax binary keeps its softmax code (ITCM is 32 KB).
     switch (event.what) {
     case SOFTMAX_MAXIMA:
-        softmax_maxima(event.slot);
+        if (ACTIVATION_IS_SOFTMAX) {
+            softmax_maxima(event.slot);
+        }
         break;
     case SOFTMAX_DONE:
-        softmax_finished(event.slot);
+        if (ACTIVATION_IS_SOFTMAX) {
+            softmax_finished(event.slot);
+        }
+        break;
+    case SOFTMAX_SHARES:
+        if (ACTIVATION_IS_SOFTMAX) {
+            softmax_backward(event.slot);
+        }
         break;
     case BACKWARD_DONE:
         backward_finished(event.slot);
@@ -419,10 +462,15 @@ slot_status_t role_slot_status(uint32_t slot) {
         status.stage = STAGE_SOFTMAX;
         status.received = state->softmax_received;
         status.expected = 2 * layer.params.softmax_cores;
-    } else {
+    } else if (state->backward_received < layer.params.backward_expected
+            || !ACTIVATION_IS_SOFTMAX) {
         status.stage = STAGE_BACKWARD;
         status.received = state->backward_received;
         status.expected = layer.params.backward_expected;
+    } else {
+        status.stage = STAGE_SOFTMAX;       // a hidden one's shares
+        status.received = state->softmax_received;
+        status.expected = 3 * layer.params.softmax_cores;
     }
     return status;
 }
@@ -473,11 +521,11 @@ void role_initialise(data_specification_metadata_t *ds, const void *params) {
     layer.arrivals = dtcm_allocate(
             n_slots * layer.params.n_inputs * sizeof(uint16_t));
     layer.values_per_slot = 3 * core.params.n_neurons
-            + 2 * layer.params.softmax_cores;
+            + 3 * layer.params.softmax_cores;
     layer.values = dtcm_allocate(
             n_slots * layer.values_per_slot * sizeof(value_t));
     layer.forward_words = bitmap_words(layer.params.input_space);
-    layer.softmax_words = bitmap_words(2 * layer.params.softmax_cores);
+    layer.softmax_words = bitmap_words(3 * layer.params.softmax_cores);
     layer.backward_bits = layer.params.backward_senders
             * layer.params.n_sent;
     layer.backward_words = bitmap_words(layer.backward_bits);

@@ -11,8 +11,8 @@
 //
 // Up to n_slots samples are in flight; a slot holds one sample's working
 // values in DTCM: the sums z, the activations a and the errors (then
-// deltas), and for a softmax the maximum and exp-sum of every core of the
-// population. Each slot's received activations are kept in SDRAM (for the
+// deltas), and for a softmax the maximum, exp-sum and (hidden, training)
+// share of sum_j a_j e_j of every core of the population. Each slot's received activations are kept in SDRAM (for the
 // weight gradient), as are the weights, their gradients and the
 // optimizer's buffers, laid out as the kind's Python class says.
 #ifndef LAYER_H
@@ -29,7 +29,7 @@ typedef struct {
     uint32_t forward_arrived;    //!< activations stored by the FIQ handler
     uint32_t forward_received;   //!< activations multiplied in
     uint32_t maxima_received;    //!< softmax maxima received
-    uint32_t softmax_received;   //!< softmax maxima and sums received
+    uint32_t softmax_received;   //!< softmax values received (all rounds)
     uint32_t backward_received;  //!< partial errors received
     uint32_t forward_done;       //!< 1 once the activations are out
     uint32_t asked;              //!< 1: a packet of its previous sample
@@ -73,7 +73,8 @@ typedef struct {
 extern layer_t layer;
 
 //! Events the FIQ handler raises for processing.
-enum { SOFTMAX_MAXIMA, SOFTMAX_DONE, BACKWARD_DONE, REDUCE_DONE };
+enum { SOFTMAX_MAXIMA, SOFTMAX_DONE, BACKWARD_DONE, SOFTMAX_SHARES,
+    REDUCE_DONE };
 
 static inline value_t *slot_inputs(uint32_t slot) {
     return layer.inputs + slot * layer.params.input_space;
@@ -101,6 +102,10 @@ static inline value_t *slot_softmax_max(uint32_t slot) {
 
 static inline value_t *slot_softmax_sum(uint32_t slot) {
     return slot_softmax_max(slot) + layer.params.softmax_cores;
+}
+
+static inline value_t *slot_softmax_share(uint32_t slot) {
+    return slot_softmax_sum(slot) + layer.params.softmax_cores;
 }
 
 static inline sent_log_t *slot_log(uint32_t slot) {

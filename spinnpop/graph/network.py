@@ -2,7 +2,7 @@
 anything is mapped.
 
 Here a network is known to be trainable (inputs feed everything, no
-cycles, softmax only at outputs, projections that a layer kind can take,
+cycles, a hidden softmax flat, projections that a layer kind can take,
 losses that fit), each population gets its layer kind (spinnpop.layers),
 and :meth:`Network.prepare` splits every population into core-sized
 slices of whole rows.
@@ -212,11 +212,14 @@ class Network:
                 raise NetworkError(
                     f"population {node.label!r} has no incoming projection; "
                     "every population but an Input needs one")
-            if node.is_softmax and node.outgoing:
+            if node.is_softmax and node.outgoing \
+                    and len(node.population.shape) > 1:
                 raise NetworkError(
-                    f"Softmax population {node.label!r} projects to "
-                    f"{node.outgoing[0].post.label!r}; Softmax is supported "
-                    "only at outputs")
+                    f"Softmax population {node.label!r} of shape "
+                    f"{node.population.shape} projects to "
+                    f"{node.outgoing[0].post.label!r}; a hidden Softmax "
+                    "must be flat for now (it normalises over the whole "
+                    "population, not over channels at each position)")
 
     def _topological_order(self) -> list:
         remaining = {n: len(n.incoming) for n in self.nodes}

@@ -139,6 +139,15 @@ class Layer:
         raise NotImplementedError
 
 
+def _softmax_rounds(node) -> int:
+    """Values each core of ``node`` sends to its population's cores per
+    sample: a softmax's maximum and exp-sum, and a hidden one's share of
+    the errors' sum in training."""
+    if not node.is_softmax:
+        return 0
+    return 2 if node.is_output else 3
+
+
 class TrainedLayer(Layer):
     """A population of the layer.c role: the base of dense, convolution and
     pooling kinds. A kind says which connectors it takes, how each
@@ -207,15 +216,15 @@ class TrainedLayer(Layer):
         node = self.node
         n, n_inputs = node.core_size(core), self.n_inputs(core)
         blocks = traffic.backward_blocks(node, core)
-        softmax = node.n_cores if node.is_softmax else 0
+        rounds = _softmax_rounds(node)
+        softmax = node.n_cores * rounds
         backward_expected = traffic.backward_expected(node.sent, core)
-        received = n_inputs + backward_expected + 2 * softmax
-        # The packets of each phase (activations, the softmax's two rounds,
+        received = n_inputs + backward_expected + softmax
+        # The packets of each phase (activations, the softmax's rounds,
         # partial errors) come from all their senders at about the same
         # time, faster than they are processed: one task takes the phase's
         # backlog (measured on the emulator's clock).
-        tasks = int(n_inputs > 0) + int(backward_expected > 0) + 2 * int(
-            node.is_softmax)
+        tasks = int(n_inputs > 0) + int(backward_expected > 0) + rounds
         forward, backward = self.kind_macs(core)
         work = {"packet": received, "task": tasks,
                 "sent": self.sends_per_sample(core),
@@ -300,7 +309,7 @@ class TrainedLayer(Layer):
                              * BACKWARD_TARGET.size)
                 + dtcm_block(slots * _LAYER_SLOT)
                 + dtcm_block(slots * self.n_inputs(core) * _ARRIVAL)
-                + dtcm_block(slots * (3 * n + 2 * softmax) * _WORD)
+                + dtcm_block(slots * (3 * n + 3 * softmax) * _WORD)
                 + dtcm_block(slots * self._bitmap_words(core) * _WORD)
                 + (dtcm_block(_words(self.n_weights(core)) * _WORD)
                    if traffic.shares_gradients(node) else 0)
@@ -310,19 +319,19 @@ class TrainedLayer(Layer):
         """Words of a slot's received bitmaps (layer.h)."""
         node = self.node
         softmax = node.n_cores if node.is_softmax else 0
-        return (_words(self.input_space(core)) + _words(2 * softmax)
+        return (_words(self.input_space(core)) + _words(3 * softmax)
                 + _words(traffic.backward_senders_total(node.sent, core)
                          * node.sent.core_size(core)))
 
     def sends_per_sample(self, core: int) -> int:
-        """Packets a core sends for each sample: activations, partial
-        errors, its softmax values and its acknowledgement."""
+        """Packets a core sends for each sample in training: activations,
+        partial errors, its softmax values and its acknowledgement."""
         node = self.node
         forward = sum(piece.n_rows for piece in
                       traffic.segments(node.sent, core)) * node.sent.row_size
         partials = sum(block.n_pre for block in
                        traffic.backward_blocks(node, core))
-        return (forward + partials + 2 * int(node.is_softmax)
+        return (forward + partials + _softmax_rounds(node)
                 + int(bool(node.upstream_inputs)))
 
     def log_capacity(self, core: int) -> int:

@@ -137,7 +137,7 @@ def n_keys(network, node, core: int, partition: str) -> int:
         edge, pre_core = _backward_edge(network, partition)
         return fields << index_bits(edge.pre.core_size(pre_core))
     if kind == SOFTMAX:
-        return fields << 1
+        return fields << 2      # maximum, exp-sum, a hidden one's share
     if kind == ACK:
         return 1
     return 2 << index_bits(node.layer.n_weights(core))
@@ -190,7 +190,7 @@ def key_table(network, node, core: int, keys) -> bytes:
                 index=senders)
             senders += edge.post.n_cores
     if node.is_softmax:
-        add(node, None, SOFTMAX, KeyKind.SOFTMAX, 1)
+        add(node, None, SOFTMAX, KeyKind.SOFTMAX, 2)
     if traffic.shares_gradients(node):
         shift = index_bits(node.layer.n_weights(core))
         last = node.n_cores - 1

@@ -101,7 +101,8 @@ class KeyKind(enum.IntEnum):
 
     FORWARD = 0     #: an activation of a pre neuron
     BACKWARD = 1    #: a post core's partial error sum for one of our neurons
-    SOFTMAX = 2     #: a softmax core's local max (index 0) or exp-sum (1)
+    SOFTMAX = 2     #: a softmax core's local max (index 0), exp-sum (1) or,
+    #:                 hidden, share of sum_j a_j e_j (2)
     ACK = 3         #: a downstream core finished a sample (payload: step)
     REDUCE = 4      #: the previous core's running sum of shared gradients
     TOTAL = 5       #: the last core's sum of all shared gradients
@@ -137,7 +138,8 @@ class Stage(enum.IntEnum):
 
     NONE = 0
     FORWARD = 1     #: activations from pre neurons
-    SOFTMAX = 2     #: max and exp-sum from the other softmax cores
+    SOFTMAX = 2     #: max and exp-sum (hidden, training: and the error
+    #:                 sums' shares) from the other softmax cores
     BACKWARD = 3    #: partial error sums from post cores
     ACKS = 4        #: input: completions from downstream cores
     REDUCE = 5      #: shared gradients from the population's other cores

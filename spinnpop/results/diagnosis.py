@@ -17,7 +17,8 @@ _LINKS = ("east", "north-east", "north", "west", "south-west", "south")
 
 _MISSING = {
     Stage.FORWARD: "activations from the populations that feed it",
-    Stage.SOFTMAX: "softmax maxima and sums from its population's cores",
+    Stage.SOFTMAX: "softmax maxima and sums (a hidden one's error sums) "
+                   "from its population's cores",
     Stage.BACKWARD: "partial errors from the populations it feeds",
     Stage.ACKS: "acknowledgements from the cores downstream",
     Stage.REDUCE: "summed gradients of its shared weights from its "
