@@ -32,11 +32,21 @@ def read_records(raw, cores: list, n_steps: int) -> list:
     return [METRICS_RECORD.unpack(raw(core), n_steps) for core in cores]
 
 
+def in_top_k(outputs: np.ndarray, classes: np.ndarray, k: int) -> np.ndarray:
+    """Whether each step's class is among its ``k`` largest outputs
+    (outputs (steps, classes), classes (steps,)); classes tied at the
+    k-th place are all in, as Keras' in_top_k has it."""
+    target = outputs[np.arange(len(classes)), classes]
+    return (outputs > target[:, None]).sum(axis=1) < k
+
+
 def summarise(loss_by_output: dict, predicted: dict, classes: dict,
-              steps: slice) -> dict:
+              steps: slice, outputs: dict | None = None,
+              top_k: dict | None = None) -> dict:
     """Keras-style logs over ``steps``: "loss" (summed over outputs) and
     "accuracy", or per-output "<label>_loss" and "<label>_accuracy" too
-    when there are several outputs."""
+    when there are several outputs; and each of ``top_k`` ({name: k}),
+    from ``outputs`` ({label: (steps, size)}), for classification."""
     logs = {"loss": float(sum(loss[steps].mean()
                               for loss in loss_by_output.values()))}
     several = len(loss_by_output) > 1
@@ -47,4 +57,8 @@ def summarise(loss_by_output: dict, predicted: dict, classes: dict,
             correct = predicted[label][steps] == classes[label][steps]
             name = f"{label}_accuracy" if several else "accuracy"
             logs[name] = float(correct.mean())
+            for metric, k in (top_k or {}).items():
+                name = f"{label}_{metric}" if several else metric
+                logs[name] = float(in_top_k(outputs[label][steps],
+                                            classes[label][steps], k).mean())
     return logs

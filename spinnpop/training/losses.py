@@ -120,16 +120,27 @@ def default_loss(population) -> Loss:
 METRICS = ("loss", "accuracy", "acc", "categorical_accuracy",
            "sparse_categorical_accuracy")
 
+#: Keras' top-k accuracies (k = 5, as Keras' default), by name: whether
+#: the target class is among the k largest outputs. They need every
+#: output, which the output cores then record.
+TOP_K_METRICS = {"top_k_categorical_accuracy": 5,
+                 "sparse_top_k_categorical_accuracy": 5,
+                 "top_k_accuracy": 5}
 
-def check_metrics(names) -> None:
-    """A ConfigurationError for metrics spinnpop does not compute."""
+
+def check_metrics(names) -> dict:
+    """The top-k accuracies asked for ({log name: k}); a
+    ConfigurationError for metrics spinnpop does not compute."""
     if names is None:
-        return
+        return {}
     if isinstance(names, str) or not isinstance(names, (list, tuple)):
         raise ConfigurationError(
             f"expected a list of metric names, e.g. metrics=['accuracy']; "
             f"received: metrics={names!r}")
     for name in names:
-        if name not in METRICS:
+        if name not in METRICS and name not in TOP_K_METRICS:
             raise ConfigurationError(
-                f"unknown metric {name!r}; spinnpop computes {list(METRICS)}")
+                f"unknown metric {name!r}; spinnpop computes "
+                f"{list(METRICS) + list(TOP_K_METRICS)}")
+    return {name: TOP_K_METRICS[name] for name in names
+            if name in TOP_K_METRICS}

@@ -67,7 +67,9 @@ def train(x, y, epochs: int = 1, batch_size: int = 32, loss=None,
     :param verbose: 0 is silent, 1 shows a progress bar per epoch, 2
         prints a line per epoch.
     :param metrics: Keras' metric names; "accuracy" is reported for
-        classification whether asked for or not.
+        classification whether asked for or not; a top-k accuracy
+        ("top_k_categorical_accuracy", k = 5) has the output cores record
+        every output, which the host ranks.
     :param validation_data: (x, y) evaluated on the machine after every
         epoch: ``val_loss`` (and ``val_accuracy``) in the logs.
     :param validation_split: or this fraction of x and y, their last
@@ -91,7 +93,7 @@ def train(x, y, epochs: int = 1, batch_size: int = 32, loss=None,
     optimizer = get_optimizer(optimizer)
     verbose = check_verbose(verbose)
     callbacks = check_callbacks(callbacks)
-    check_metrics(metrics)
+    top_k = check_metrics(metrics)
     network = _network(state)
     inputs, outputs = _endpoints(network)
     losses = _losses(loss, outputs)
@@ -114,10 +116,10 @@ def train(x, y, epochs: int = 1, batch_size: int = 32, loss=None,
     # a run holds as many epochs as the cores can record, shown live.
     stepwise = bool(callbacks) or validation is not None
     per_run = 1 if stepwise else max(
-        1, steps_per_run(_bytes_per_step(network, False)) // n)
+        1, steps_per_run(_bytes_per_step(network, bool(top_k))) // n)
     progress = Progress(verbose, n, epochs)
     reporter = _EpochReporter(network, n, epochs, losses, ys, progress,
-                              live=not stepwise)
+                              live=not stepwise, top_k=top_k)
     model = TrainingModel(optimizer)
     for callback in callbacks:
         callback.set_model(model)
@@ -133,7 +135,7 @@ def train(x, y, epochs: int = 1, batch_size: int = 32, loss=None,
             _check_optimizer(state.numeric, optimizer)   # a schedule's rate
             run_order = orders.next(count)
             shape = layout.RunShape(
-                n, len(run_order), False,
+                n, len(run_order), bool(top_k),
                 squares="squares" in optimizer.buffers())
             network.prepare(losses, n)
             raw, mapped = _execute(
@@ -153,7 +155,7 @@ def train(x, y, epochs: int = 1, batch_size: int = 32, loss=None,
                 if validation is not None:
                     logs.update({f"val_{name}": value for name, value in
                                  _evaluate(state, network, losses,
-                                           *validation).items()})
+                                           *validation, top_k).items()})
                     state.last_run = counters    # the training's, not this
                 for callback in callbacks:
                     callback.on_epoch_end(done, logs)
@@ -247,7 +249,8 @@ def predict(x, batch_size: int = 32, verbose: int = 0):
                                        record_outputs=True):
         for population in outputs:
             predicted[population].append(_outputs(
-                raw, mapped, population, n_steps, network.numeric.values))
+                _region_words(raw, Region.OUTPUTS), mapped, population,
+                n_steps, network.numeric.values))
     arrays = {p: np.concatenate(parts).reshape((n,) + p.shape)
               for p, parts in predicted.items()}
     return arrays[outputs[0]] if len(outputs) == 1 else arrays
@@ -274,22 +277,30 @@ def evaluate(x, y, batch_size: int = 32, loss=None, verbose: int = 0) -> dict:
 
 
 def _evaluate(state, network: Network, losses: dict, xs: dict, ys: dict,
-              n: int) -> dict:
-    """Keras' logs of checked data, computed on the machine."""
+              n: int, top_k: dict | None = None) -> dict:
+    """Keras' logs of checked data, computed on the machine (and the top-k
+    accuracies ``top_k``, {name: k}, from the outputs it records)."""
     outputs = [node.population for node in network.outputs]
     step_loss = {p.label: [] for p in outputs}
     predicted = {p.label: [] for p in outputs}
+    recorded = {p.label: [] for p in outputs}
     for raw, mapped, n_steps in _infer(state, network, losses, xs, ys, n,
-                                       record_outputs=False):
+                                       record_outputs=bool(top_k)):
         for node in network.outputs:
             loss_steps, classes = _step_metrics(raw, mapped, node, n_steps)
             step_loss[node.label].append(loss_steps)
             predicted[node.label].append(classes)
+            if top_k:
+                recorded[node.label].append(_outputs(
+                    _region_words(raw, Region.OUTPUTS), mapped,
+                    node.population, n_steps, network.numeric.values))
     classes = {p.label: losses[p].classes(ys[p]) for p in outputs}
     return metrics.summarise(
         {label: np.concatenate(parts) for label, parts in step_loss.items()},
         {label: np.concatenate(parts) for label, parts in predicted.items()},
-        classes, slice(None))
+        classes, slice(None),
+        {label: np.concatenate(parts) for label, parts in recorded.items()
+         if parts}, top_k)
 
 
 def _infer(state, network: Network, losses: dict, xs: dict, ys: dict,
@@ -449,9 +460,9 @@ class _EpochReporter:
     LOSS_EVERY = 0.5
 
     def __init__(self, network, n_samples, epochs, losses, targets,
-                 progress, live):
+                 progress, live, top_k):
         self.n, self.epochs = n_samples, epochs
-        self.progress, self.live = progress, live
+        self.progress, self.live, self.top_k = progress, live, top_k
         self.outputs = network.outputs
         self.values = network.numeric.values
         self.classes = {}
@@ -493,7 +504,9 @@ class _EpochReporter:
             classes = {label: None if c is None
                        else c[local * self.n:(local + 1) * self.n]
                        for label, c in run_classes.items()}
-            logs = metrics.summarise(loss, predicted, classes, slice(None))
+            outputs = self._outputs(read, mapped, local * self.n, self.n)
+            logs = metrics.summarise(loss, predicted, classes, slice(None),
+                                     outputs, self.top_k)
             self.finished.append((self.next_epoch, logs))
             if self.live:
                 self.progress.epoch_end(self.next_epoch, logs)
@@ -507,6 +520,21 @@ class _EpochReporter:
                 losses, _ = self._records(read, cores, done - into, into)
                 running = float(sum(v.mean() for v in losses.values()))
             self.progress.samples_done(self.next_epoch, into, running)
+
+    def _outputs(self, read, mapped, first: int, count: int) -> dict:
+        """{output: (count, size) outputs} of the run's steps first to
+        first + count, if a top-k accuracy needs them."""
+        if not self.top_k:
+            return {}
+
+        def words(index):
+            width = mapped.cores[index].stop - mapped.cores[index].start
+            return np.frombuffer(read(index, Region.OUTPUTS,
+                                      first * width * _WORD,
+                                      count * width * _WORD), np.uint32)
+        return {node.label: _outputs(words, mapped, node.population, count,
+                                     self.values)
+                for node in self.outputs}
 
     def _records(self, read, cores: dict, first: int, count: int) -> tuple:
         """({output: loss per step}, {output: class per step}) of the
@@ -530,13 +558,21 @@ def _step_metrics(raw, mapped, node, n_steps: int) -> tuple:
     return metrics.step_metrics(records, node.network.numeric.values)
 
 
-def _outputs(raw, mapped, population, n_steps: int,
+def _region_words(raw, region):
+    """``words(core index)``: a region of a finished run, as uint32."""
+    return lambda index: raw.region(index, region, np.uint32)
+
+
+def _outputs(words, mapped, population, n_steps: int,
              values: Format) -> np.ndarray:
+    """(n_steps, size) float32 outputs of ``population`` from the words
+    its cores recorded (``words(core index)``, steps x the core's
+    neurons)."""
     out = np.zeros((n_steps, population.size), np.float32)
     for index in mapped.core_indices(population.index):
         core = mapped.cores[index]
-        out[:, core.start:core.stop] = values.decode(raw.region(
-            index, Region.OUTPUTS, np.uint32)).reshape(n_steps, -1)
+        out[:, core.start:core.stop] = values.decode(
+            words(index)).reshape(n_steps, -1)
     return out
 
 
