@@ -106,7 +106,8 @@ def test_table_predicts_the_arm_build(numeric, tmp_path):
             sp.Projection(inp, hid, sp.AllToAllConnector())
             sp.Projection(hid, out, sp.AllToAllConnector())
             return "categorical_crossentropy", 3, (10,)
-        cores = [c for c in calibrate.trace_network(build, numeric)
+        cores = [c for c in calibrate.trace_network(
+                     build, numeric, lambda: sp.SGD(0.05, momentum=0.5))
                  if c[0] == binary]
         calls = calibrate.replay(*cores[0])
     finally:

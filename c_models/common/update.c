@@ -144,6 +144,9 @@ static void step_weights(void) {
     steps_taken++;
 #if NUMERIC_ADAPTIVE
     adaptive_t constants = adaptive_constants();
+    if (core.run.optimizer != OPTIMIZER_SGD) {
+        cost_count(COST_ADAPTIVE, layer.params.n_weights);
+    }
 #endif
     // One division per batch, not per weight: the ARM968 divides in
     // software (hundreds of cycles), but multiplies in a few.

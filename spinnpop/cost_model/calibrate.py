@@ -130,9 +130,11 @@ def replay(binary: str, user0: int, image: np.ndarray,
     return calls
 
 
-def _networks():
-    """(name, build) of the calibration networks: every model binary of
-    the numeric type appears in at least one, with two slice sizes."""
+def _networks(numeric: str):
+    """(build, optimizer) of the calibration networks: every model binary
+    of the numeric type appears in at least one, with two slice sizes; in
+    float32, each also with Adam (its further work told apart from SGD's
+    update by the runs with SGD)."""
     import spinnpop as sp
 
     def dense(hidden, output, loss, per_core):
@@ -164,21 +166,31 @@ def _networks():
     # Each dense network twice, split two ways, so that the cost of a
     # call that sends partial errors (one per core fed) is told apart from
     # the once-per-sample calls.
+    builds = []
     for per_core in ((5, 4), (3, 2)):
-        yield dense((sp.ReLU, sp.Tanh), sp.Softmax,
-                    "categorical_crossentropy", per_core)
+        builds.append(dense((sp.ReLU, sp.Tanh), sp.Softmax,
+                            "categorical_crossentropy", per_core))
+        builds.append(dense((sp.Softmax, sp.Tanh), sp.Softmax,
+                            "categorical_crossentropy", per_core))
         for hidden, output in (((sp.Sigmoid, sp.Linear), sp.Linear),
                                ((sp.Linear, sp.ReLU), sp.ReLU),
                                ((sp.Tanh, sp.Sigmoid), sp.Sigmoid),
                                ((sp.ReLU, sp.Tanh), sp.Tanh)):
-            yield dense(hidden, output, "mse", per_core)
+            builds.append(dense(hidden, output, "mse", per_core))
     for activation in (sp.ReLU, sp.Sigmoid, sp.Tanh, sp.Linear):
-        yield lenet(activation, sp.Softmax, "categorical_crossentropy")
+        builds.append(lenet(activation, sp.Softmax,
+                            "categorical_crossentropy"))
+    optimizers = [lambda: sp.SGD(0.05, momentum=0.5)]
+    if numeric == "float32":
+        optimizers.append(lambda: sp.Adam(0.01))
+    for build in builds:
+        for optimizer in optimizers:
+            yield build, optimizer
 
 
-def trace_network(build, numeric: str, samples: int = 6) -> list:
-    """Trains a network on the emulator; [(binary, user0, image,
-    packets)] of each of its cores."""
+def trace_network(build, numeric: str, optimizer, samples: int = 6) -> list:
+    """Trains a network on the emulator with ``optimizer()``; [(binary,
+    user0, image, packets)] of each of its cores."""
     import spinnpop as sp
     from spinnpop.control import current_state
     sp.setup(numeric=numeric)
@@ -206,7 +218,7 @@ def trace_network(build, numeric: str, samples: int = 6) -> list:
         y = np.eye(n_out, dtype=np.float32)[rng.integers(0, n_out,
                                                          samples)]
         sp.train(x, y, epochs=1, batch_size=3, loss=loss,
-                 optimizer=sp.SGD(0.05, momentum=0.5), shuffle=False)
+                 optimizer=optimizer(), shuffle=False)
         return [(binary, user0, image, engine.traced(index))
                 for binary, user0, image, index, engine in cores]
     finally:
@@ -243,9 +255,9 @@ def calibrate(numerics=("float32", "fixed")) -> dict:
     calls_by_binary = collections.defaultdict(list)
     totals = collections.defaultdict(list)
     for numeric in numerics:
-        for build in _networks():
-            for binary, user0, image, packets in trace_network(build,
-                                                               numeric):
+        for build, optimizer in _networks(numeric):
+            for binary, user0, image, packets in trace_network(
+                    build, numeric, optimizer):
                 calls = replay(binary, user0, image, packets)
                 calls_by_binary[binary].extend(calls)
                 totals[binary].append(calls)

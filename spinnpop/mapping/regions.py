@@ -155,6 +155,8 @@ class CostSite(enum.IntEnum):
     PARTIALS = 4    #: partial errors sent back; units: MACs (or values)
     GRADIENTS = 5   #: weight gradients added; units: MACs
     UPDATE = 6      #: weights updated or gradients summed; units: weights
+    ADAPTIVE = 7    #: Adam's or RMSprop's further work (moments, a square
+    #:                 root and divisions) on weights updated; units: weights
 
 
 class ProjectionType(enum.IntEnum):
