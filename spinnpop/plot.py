@@ -22,6 +22,9 @@ _COLUMNS, _ROWS = 6, 3
 #: tall); what is left under a box holds its router's counts.
 _PITCH = 1.6
 _FREE, _MONITOR = "white", "0.6"
+#: A chip's six links (0-5), as steps to the neighbour they lead to.
+_LINKS = (("E", (1, 0)), ("NE", (1, 1)), ("N", (0, 1)), ("W", (-1, 0)),
+          ("SW", (-1, -1)), ("S", (0, -1)))
 
 
 def history(history, metrics=None):
@@ -103,14 +106,16 @@ def machine():
       them.
 
     Under each chip box are its position and its router's counts: packets
-    routed, dropped (when any) and sent on to neighbour chips. The
-    counters total what left a chip over all six links, not link by link,
-    so links are not drawn one by one.
+    routed, dropped (when any) and sent on to neighbour chips. On the
+    traffic panel, an arrow leaves a chip by each link packets left by,
+    as thick as their share of the busiest link and labelled with their
+    count (where the machine counts them link by link: the emulator).
 
     The returned :class:`matplotlib.figure.Figure` has an attribute
     ``spinnpop``, a dict of what it shows: ``"chips"`` (chips drawn),
-    ``"cores"`` (cores of the network) and ``"populations"`` (their
-    labels, in the network's order).
+    ``"cores"`` (cores of the network), ``"populations"`` (their
+    labels, in the network's order) and ``"links"`` ({(chip, link name):
+    packets} of the links drawn).
 
     :raises NotSetUpError: before setup, or when nothing has run yet in
         the session (call train, predict or evaluate first).
@@ -165,8 +170,35 @@ def machine():
                         shrink=0.8)
 
     figure.spinnpop = {"chips": len(chips), "cores": len(run.cores),
-                       "populations": labels}
+                       "populations": labels,
+                       "links": _draw_links(traffic, run.chips)}
     return figure
+
+
+def _draw_links(axes, routers) -> dict:
+    """An arrow out of each chip by each link packets left by; returns
+    {(chip, link name): packets}."""
+    links = {(router.chip, name): count for router in routers
+             if router.links_sent is not None
+             for (name, _), count in zip(_LINKS, router.links_sent)
+             if count}
+    busiest = max(links.values(), default=1)
+    steps = dict(_LINKS)
+    for ((x, y), name), count in links.items():
+        dx, dy = steps[name]
+        # Off the centre line, to its right: the way back runs beside it,
+        # and the chip's counts sit on the centre.
+        side = 0.38 / (dx * dx + dy * dy) ** 0.5
+        x0, y0 = x * _PITCH + 0.5 + dy * side, y * _PITCH + 0.5 - dx * side
+        start = (x0 + 0.5 * dx, y0 + 0.5 * dy)
+        end = (x0 + (_PITCH - 0.5) * dx, y0 + (_PITCH - 0.5) * dy)
+        axes.annotate("", xy=end, xytext=start, arrowprops=dict(
+            arrowstyle="-|>", color="tab:red",
+            linewidth=0.5 + 3 * count / busiest))
+        axes.text((start[0] + end[0]) / 2 + 0.6 * dy * side,
+                  (start[1] + end[1]) / 2 - 0.6 * dx * side, f"{count:,}",
+                  ha="center", va="center", fontsize=6, color="tab:red")
+    return links
 
 
 def _cell(chip, processor):

@@ -67,8 +67,14 @@ def test_machine_shows_placement_and_traffic(drawn):
     assert png(figure).startswith(b"\x89PNG")
     chips = {core.chip for core in counters.cores}
     assert len(chips) == 2
+    links = figure.spinnpop.pop("links")
     assert figure.spinnpop == {"chips": 2, "cores": len(counters.cores),
                                "populations": ["pixels", "hidden", "out"]}
+    # The two chips send to each other, link by link as counted.
+    assert {chip for chip, _ in links} == chips
+    for chip in counters.chips:
+        assert sum(count for (at, _), count in links.items()
+                   if at == chip.chip) == chip.link_sent > 0
     assert len(counters.of("pixels")) == 1
     assert len(counters.of("hidden")) == 16
     placement, traffic = figure.axes[:2]

@@ -64,7 +64,8 @@ typedef struct {
 typedef struct {
     uint64_t routed;          //!< packets looked up in this router
     uint64_t dropped;         //!< packets with nowhere to go
-    uint64_t link_sent;       //!< packets sent on to a neighbour chip
+    uint64_t link_sent[6];    //!< packets sent on to a neighbour chip,
+                              //!< by link (E, NE, N, W, SW, S)
     uint64_t link_dropped[6]; //!< of `dropped`: by the (down) link they
                               //!< were to take, E, NE, N, W, SW, S
 } emu_chip_counters_t;

@@ -558,7 +558,8 @@ void router_send(emu_t *emu, core_t *source, outgoing_t packet) {
     for (uint32_t l = 0; l < route->n_links; l++) {
         uint32_t node = route->link_nodes[l];
         if (alive == NULL || alive[node]) {
-            emu->chips[route->chips[node]].counters.link_sent++;
+            emu->chips[route->chips[node]].counters
+                    .link_sent[route->link_dirs[l]]++;
             if (emu->link_fault.armed) {
                 link_fault_hop(emu, route->chips[node], route->link_dirs[l]);
             }

@@ -48,6 +48,8 @@ class RouterCounts(NamedTuple):
     link_sent: int | None = None
     #: Of ``dropped``, by the link (0-5: E, NE, N, W, SW, S) that was down.
     link_dropped: tuple | None = None
+    #: ``link_sent`` by link (0-5).
+    links_sent: tuple | None = None
 
 
 class Backend:

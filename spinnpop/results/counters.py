@@ -63,6 +63,8 @@ class ChipCounters:
     routed: int = 0
     dropped: int = 0
     link_sent: int = 0
+    #: ``link_sent`` by link (0-5: E, NE, N, W, SW, S), where counted.
+    links_sent: tuple | None = (0,) * 6
 
 
 #: What only an emulator counts for every core.
@@ -148,3 +150,8 @@ class RunCounters:
             by_chip[xy].link_sent = (
                 None if counts.link_sent is None or by_chip[xy].link_sent
                 is None else by_chip[xy].link_sent + counts.link_sent)
+            by_chip[xy].links_sent = (
+                None if counts.links_sent is None
+                or by_chip[xy].links_sent is None
+                else tuple(a + b for a, b in zip(by_chip[xy].links_sent,
+                                                 counts.links_sent)))

@@ -181,8 +181,9 @@ enable_reinjection = False
         for xy in chips:
             chip = transceiver.engine.chip_counters(*xy)
             counts[xy] = RouterCounts(chip.routed, chip.dropped,
-                                      chip.link_sent,
-                                      tuple(chip.link_dropped))
+                                      sum(chip.link_sent),
+                                      tuple(chip.link_dropped),
+                                      tuple(chip.link_sent))
         return counts
 
     def error(self, exception: Exception, captured: str) -> Exception:

@@ -49,7 +49,7 @@ class CoreCounters(ctypes.Structure):
 
 class ChipCounters(ctypes.Structure):
     _fields_ = [("routed", ctypes.c_uint64), ("dropped", ctypes.c_uint64),
-                ("link_sent", ctypes.c_uint64),
+                ("link_sent", ctypes.c_uint64 * 6),
                 ("link_dropped", ctypes.c_uint64 * 6)]
 
 
