@@ -20,7 +20,12 @@ import numpy as np
 F32 = np.float32
 
 
-def _activate(name: str, z: np.ndarray) -> np.ndarray:
+def _activate(name: str, z: np.ndarray, group: int | None = None
+              ) -> np.ndarray:
+    """f(z) of a batch (B, n); a softmax over each ``group`` neurons (the
+    channels of a position), or over all of them."""
+    if name == "softmax" and group:
+        return _activate(name, z.reshape(-1, group)).reshape(z.shape)
     if name == "linear":
         return z
     if name == "relu":
@@ -162,10 +167,15 @@ class NumpyNetwork:
         layer comes after those feeding it; activation None for an input.
     :param connections: [Connection].
     :param biases: {name: b} for every layer that has a bias.
+    :param softmax_groups: {name: channels} of each softmax taken at every
+        position of a shaped layer (Keras' axis=-1): its cross-entropy is
+        the mean over positions; any other softmax takes the whole layer.
     """
 
-    def __init__(self, layers: dict, connections: list, biases: dict):
+    def __init__(self, layers: dict, connections: list, biases: dict,
+                 softmax_groups: dict | None = None):
         self.layers = dict(layers)
+        self.softmax_groups = dict(softmax_groups or {})
         self.connections = list(connections)
         self.biases = {k: np.array(v, F32) for k, v in biases.items()}
         self.bias_velocity = {k: np.zeros_like(v)
@@ -211,7 +221,9 @@ class NumpyNetwork:
         for population in populations:
             if population._bias_shape() is not None:
                 biases[population.label] = population.get("bias")
-        return cls(layers, connections, biases)
+        groups = {p.label: p.grid[2] for p in populations
+                  if p.celltype.activation == "softmax" and len(p.shape) > 1}
+        return cls(layers, connections, biases, groups)
 
     def _bias(self, name: str, batch: int) -> np.ndarray:
         """The bias of a layer spread over its neurons (B, n)."""
@@ -243,8 +255,14 @@ class NumpyNetwork:
                                                shape)
                     total = term + total
             z[name] = total
-            a[name] = _activate(activation, total)
+            a[name] = _activate(activation, total,
+                                self.softmax_groups.get(name))
         return z, a, saved
+
+    def _positions(self, name: str) -> int:
+        """Positions a softmax of layer ``name`` is taken at."""
+        size = int(np.prod(self.layers[name][1]))
+        return size // self.softmax_groups.get(name, size)
 
     def losses(self, outputs: dict, targets: dict, kinds: dict) -> np.ndarray:
         """Per-sample loss summed over outputs; ``kinds`` {name:
@@ -253,7 +271,8 @@ class NumpyNetwork:
         for name, kind in kinds.items():
             p, y = outputs[name], np.asarray(targets[name], F32)
             if kind == "cross_entropy":
-                total = total - (y * np.log(p)).sum(axis=1)
+                total = total - (y * np.log(p)).sum(axis=1) / F32(
+                    self._positions(name))
             else:
                 total = total + ((p - y) ** 2).mean(axis=1)
         return total
@@ -280,13 +299,16 @@ class NumpyNetwork:
             if name in kinds:
                 y = np.asarray(targets[name], F32)
                 if kinds[name] == "cross_entropy":
-                    delta = a[name] - y
+                    delta = (a[name] - y) / F32(self._positions(name))
                 else:
                     delta = (F32(2) * (a[name] - y) / F32(y.shape[1])
                              * _derivative(activation, z[name], a[name]))
             elif activation == "softmax":   # its full Jacobian
-                e, p = errors[name], a[name]
-                delta = p * (e - (p * e).sum(axis=1, keepdims=True))
+                group = self.softmax_groups.get(name, a[name].shape[1])
+                e = errors[name].reshape(-1, group)
+                p = a[name].reshape(-1, group)
+                delta = (p * (e - (p * e).sum(axis=1, keepdims=True))
+                         ).reshape(a[name].shape)
             else:
                 delta = errors[name] * _derivative(activation, z[name],
                                                    a[name])

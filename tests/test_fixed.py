@@ -163,6 +163,36 @@ def test_a_hidden_softmax_bit_identical_whatever_the_split():
               hidden=hidden)])
 
 
+def _shaped_softmax(setup, rows_per_core):
+    """Weights and losses of a network with a softmax at each position of
+    a shaped population, trained in fixed point."""
+    sp.setup(seed=3, numeric="fixed", **setup)
+    try:
+        inp = sp.Population(6, sp.Input())
+        maps = sp.Population((4, 2, 3), sp.Softmax(),
+                             neurons_per_core=rows_per_core and 6)
+        out = sp.Population((4, 1, 3), sp.Softmax(),
+                            neurons_per_core=rows_per_core and 3)
+        projections = [sp.Projection(inp, maps, sp.AllToAllConnector()),
+                       sp.Projection(maps, out, sp.AllToAllConnector())]
+        rng = np.random.default_rng(5)
+        x = rng.normal(0, 1, (12, 6)).astype(np.float32)
+        y = np.eye(3, dtype=np.float32)[rng.integers(0, 3, (12, 4))]
+        history = sp.train(x, y.reshape(12, -1), epochs=2, batch_size=4,
+                           optimizer=sp.SGD(0.3, 0.9), verbose=0,
+                           loss="categorical_crossentropy")
+        return ([p.get("weight") for p in projections]
+                + [maps.get("bias"), out.get("bias")],
+                history.history["loss"])
+    finally:
+        sp.end()
+
+
+def test_a_shaped_softmax_bit_identical_whatever_the_split():
+    assert_identical([_shaped_softmax({}, None), _shaped_softmax({}, 1),
+                      _shaped_softmax({"reorder_seed": 3}, 1)])
+
+
 def test_convolutions_bit_identical_whatever_the_order_split_and_losses():
     assert_identical([
         _conv({}, 2), _conv({"reorder_seed": 4}, 2), _conv({}, 4),

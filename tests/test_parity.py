@@ -87,6 +87,32 @@ def test_a_hidden_softmax(session, neurons_per_core, output, loss):
     assert_matches(populations, projections, ref)
 
 
+@pytest.mark.parametrize("rows_per_core", [None, 1])
+@pytest.mark.parametrize("output", ["flat", "shaped"])
+def test_a_shaped_softmax(session, rows_per_core, output):
+    """On a (rows, width, channels) population a softmax normalises the
+    channels at each position (Keras' axis=-1), on the core holding the
+    row; at an output, cross-entropy is the mean over positions."""
+    rng = np.random.default_rng(4)
+    inp = sp.Population(6, sp.Input(), label="in")
+    maps = sp.Population((3, 2, 4), sp.Softmax(), label="maps",
+                         neurons_per_core=rows_per_core and 8)
+    out = sp.Population(5 if output == "flat" else (3, 1, 5), sp.Softmax(),
+                        label="out", neurons_per_core=rows_per_core and (
+                            3 if output == "flat" else 5))
+    projections = [sp.Projection(inp, maps, sp.AllToAllConnector()),
+                   sp.Projection(maps, out, sp.AllToAllConnector())]
+    for population in (maps, out):
+        population.set(bias=rng.normal(0, 0.1, population.size))
+    x, _ = data(N, 6, 5)
+    y = np.eye(5, dtype=np.float32)[
+        rng.integers(0, 5, (N, out.size // 5))].reshape(N, -1)
+    ref = train_both([inp, maps, out], projections, x, y,
+                     "categorical_crossentropy", "cross_entropy",
+                     learning_rate=0.5, momentum=0.5)
+    assert_matches([inp, maps, out], projections, ref)
+
+
 def test_categorical_crossentropy_with_soft_targets(session):
     populations, projections = mlp([6, 8, 5], ["relu", "softmax"])
     x, _ = data(N, 6, 5)

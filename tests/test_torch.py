@@ -86,6 +86,45 @@ def test_a_hidden_softmax_matches_pytorch(session):
                      rtol=1e-4)
 
 
+def test_a_shaped_hidden_softmax_matches_pytorch(session):
+    """Softmax over the channels at each position (dim=-1 of (B, H, W, C),
+    Keras' axis=-1), split over cores by rows."""
+    inp = sp.Population(6, sp.Input(), label="in")
+    maps = sp.Population((3, 2, 4), sp.Softmax(), label="maps",
+                         neurons_per_core=8)
+    out = sp.Population(5, sp.Softmax(), label="out")
+    projections = [sp.Projection(inp, maps, sp.AllToAllConnector()),
+                   sp.Projection(maps, out, sp.AllToAllConnector())]
+    layers = [torch.nn.Linear(6, 24), torch.nn.Linear(24, 5)]
+    with torch.no_grad():
+        for layer, projection, population in zip(layers, projections,
+                                                 (maps, out)):
+            layer.weight.copy_(torch.from_numpy(projection.get("weight").T))
+            population.set(bias=layer.bias.detach().numpy())
+    x, labels = data(37, 6, 5)
+    parameters = [p for layer in layers for p in layer.parameters()]
+    optimizer = torch.optim.SGD(parameters, lr=0.5, momentum=0.9)
+    xs, ys = torch.from_numpy(x), torch.from_numpy(labels)
+    for _ in range(3):
+        for first in range(0, len(x), 8):
+            hidden = torch.softmax(layers[0](xs[first:first + 8]).reshape(
+                -1, 3, 2, 4), dim=-1).reshape(-1, 24)
+            loss = torch.nn.functional.cross_entropy(
+                layers[1](hidden), ys[first:first + 8])
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+    sp.train(x, labels, epochs=3, batch_size=8,
+             loss="sparse_categorical_crossentropy",
+             optimizer=sp.SGD(0.5, 0.9), shuffle=False, verbose=0)
+    for layer, projection, population in zip(layers, projections,
+                                             (maps, out)):
+        assert_close(projection.get("weight"),
+                     layer.weight.detach().numpy().T, rtol=1e-4)
+        assert_close(population.get("bias"), layer.bias.detach().numpy(),
+                     rtol=1e-4)
+
+
 @pytest.mark.parametrize("ours, theirs", [
     (sp.Adam(0.01), dict(optimizer="Adam")),
     (sp.Adam(0.02, 0.8, 0.99, 1e-6, 0.01),

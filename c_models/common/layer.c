@@ -128,6 +128,24 @@ static void backpropagate(uint32_t slot) {
     step_finished(slot);
 }
 
+//! sum_j a_j e_j over `n` neurons.
+static value_t group_sum(const value_t *a, const value_t *error,
+        uint32_t n) {
+    value_t sum = VALUE_ZERO;
+    for (uint32_t j = 0; j < n; j++) {
+        sum = value_add(sum, value_mul(a[j], error[j]));
+    }
+    return sum;
+}
+
+//! A softmax's deltas a_i (e_i - sum), in place of the errors e.
+static void softmax_deltas(const value_t *a, value_t *error, uint32_t n,
+        value_t sum) {
+    for (uint32_t j = 0; j < n; j++) {
+        error[j] = value_mul(a[j], value_sub(error[j], sum));
+    }
+}
+
 //! The softmax partition's key of a slot's value `index` (0: maximum,
 //! 1: exp-sum, 2: a hidden softmax's share of sum_j a_j e_j).
 static uint32_t softmax_key(uint32_t slot, uint32_t index) {
@@ -139,12 +157,19 @@ static void backward_finished(uint32_t slot) {
     const value_t *z = slot_z(slot), *a = slot_a(slot);
     kind_own_errors(slot, error);
     cost_count(COST_DELTAS, core.params.n_neurons);
-    if (ACTIVATION_IS_SOFTMAX) {
-        value_t share = VALUE_ZERO;
-        for (uint32_t j = 0; j < core.params.n_neurons; j++) {
-            share = value_add(share, value_mul(a[j], error[j]));
+    if (ACTIVATION_IS_SOFTMAX && layer.params.softmax_group) {
+        uint32_t group = layer.params.softmax_group;
+        for (uint32_t first = 0; first < core.params.n_neurons;
+                first += group) {
+            softmax_deltas(a + first, error + first, group,
+                    group_sum(a + first, error + first, group));
         }
-        layer_send(slot, softmax_key(slot, 2), value_to_payload(share));
+        backpropagate(slot);
+        return;
+    }
+    if (ACTIVATION_IS_SOFTMAX) {
+        layer_send(slot, softmax_key(slot, 2), value_to_payload(group_sum(
+                a, error, core.params.n_neurons)));
         return;
     }
     for (uint32_t j = 0; j < core.params.n_neurons; j++) {
@@ -160,21 +185,21 @@ static void softmax_backward(uint32_t slot) {
     for (uint32_t c = 0; c < layer.params.softmax_cores; c++) {
         sum = value_add(sum, shares[c]);
     }
-    value_t *error = slot_error(slot);
-    const value_t *a = slot_a(slot);
-    for (uint32_t j = 0; j < core.params.n_neurons; j++) {
-        error[j] = value_mul(a[j], value_sub(error[j], sum));
-    }
+    softmax_deltas(slot_a(slot), slot_error(slot), core.params.n_neurons,
+            sum);
     backpropagate(slot);
 }
 
-static void forward_finished(uint32_t slot, value_t log_norm) {
+//! The activations are in `a` (for a softmax, `log_norms` are its log
+//! normalisers, one for each `group` neurons).
+static void forward_finished(uint32_t slot, const value_t *log_norms,
+        uint32_t group) {
     layer_slot_t *state = &layer.slots[slot];
     state->forward_done = 1;
     core_send_forward(state->field, kind_sent(slot, slot_a(slot)),
             slot_log(slot), state->step);
     if (LOSS_AT_OUTPUT) {
-        output_loss(slot, log_norm);
+        output_loss(slot, log_norms, group);
         if (core.run.mode == MODE_TRAIN) {
             backpropagate(slot);
         } else {
@@ -187,6 +212,27 @@ static void forward_finished(uint32_t slot, value_t log_norm) {
     }
 }
 
+//! A shaped softmax: each position's channels normalised on this core.
+static void softmax_positions(uint32_t slot) {
+    uint32_t group = layer.params.softmax_group;
+    const value_t *z = slot_z(slot);
+    value_t *a = slot_a(slot);
+    cost_count(COST_NEURONS, core.params.n_neurons);
+    for (uint32_t first = 0; first < core.params.n_neurons; first += group) {
+        value_t max = largest(z + first, group);
+        value_t sum = VALUE_ZERO;
+        for (uint32_t j = first; j < first + group; j++) {
+            a[j] = activation(value_sub(z[j], max));
+            sum = value_add(sum, a[j]);
+        }
+        for (uint32_t j = first; j < first + group; j++) {
+            a[j] = value_div(a[j], sum);
+        }
+        layer.log_norms[first / group] = value_add(max, value_log(sum));
+    }
+    forward_finished(slot, layer.log_norms, group);
+}
+
 //! Every input of a slot is in: the activations, or this core's part of
 //! the softmax normaliser.
 static void sums_finished(uint32_t slot) {
@@ -195,10 +241,15 @@ static void sums_finished(uint32_t slot) {
     kind_finish_sums(slot, z);
     cost_count(COST_NEURONS, n);
     if (!ACTIVATION_IS_SOFTMAX) {
+        const value_t none = VALUE_ZERO;
         for (uint32_t j = 0; j < n; j++) {
             a[j] = activation(z[j]);
         }
-        forward_finished(slot, VALUE_ZERO);
+        forward_finished(slot, &none, n);
+        return;
+    }
+    if (layer.params.softmax_group) {
+        softmax_positions(slot);
         return;
     }
     layer_send(slot, softmax_key(slot, 0), value_to_payload(largest(z, n)));
@@ -233,7 +284,8 @@ static void softmax_finished(uint32_t slot) {
     for (uint32_t j = 0; j < core.params.n_neurons; j++) {
         a[j] = value_div(a[j], sum);
     }
-    forward_finished(slot, value_add(max, value_log(sum)));
+    const value_t log_norm = value_add(max, value_log(sum));
+    forward_finished(slot, &log_norm, core.params.n_neurons);
 }
 
 // FIQ: where each kind of packet is stored. Partial errors are added into
@@ -463,7 +515,7 @@ slot_status_t role_slot_status(uint32_t slot) {
         status.received = state->softmax_received;
         status.expected = 2 * layer.params.softmax_cores;
     } else if (state->backward_received < layer.params.backward_expected
-            || !ACTIVATION_IS_SOFTMAX) {
+            || layer.params.softmax_cores == 0) {
         status.stage = STAGE_BACKWARD;
         status.received = state->backward_received;
         status.expected = layer.params.backward_expected;
@@ -510,7 +562,8 @@ static void read_regions(data_specification_metadata_t *ds,
 void role_initialise(data_specification_metadata_t *ds, const void *params) {
     read_regions(ds, params);
     if (layer.params.is_output != LOSS_AT_OUTPUT
-            || (layer.params.softmax_cores > 0) != ACTIVATION_IS_SOFTMAX) {
+            || (layer.params.softmax_cores > 0
+                || layer.params.softmax_group > 0) != ACTIVATION_IS_SOFTMAX) {
         log_error("binary does not fit the population: output %u, softmax "
                 "cores %u", layer.params.is_output,
                 layer.params.softmax_cores);
@@ -524,6 +577,10 @@ void role_initialise(data_specification_metadata_t *ds, const void *params) {
             + 3 * layer.params.softmax_cores;
     layer.values = dtcm_allocate(
             n_slots * layer.values_per_slot * sizeof(value_t));
+    if (layer.params.softmax_group) {
+        layer.log_norms = dtcm_allocate(core.params.n_neurons
+                / layer.params.softmax_group * sizeof(value_t));
+    }
     layer.forward_words = bitmap_words(layer.params.input_space);
     layer.softmax_words = bitmap_words(3 * layer.params.softmax_cores);
     layer.backward_bits = layer.params.backward_senders

@@ -60,6 +60,9 @@ typedef struct {
     layer_slot_t *slots;
     uint16_t *arrivals;          //!< DTCM: input places by arrival, per slot
     value_t *values;             //!< DTCM: values_per_slot for each slot
+    value_t *log_norms;          //!< DTCM: a shaped softmax's log
+                                 //!< normaliser of each position, in use
+                                 //!< while its sample's loss is taken
     uint32_t values_per_slot;
     uint32_t *sent;              //!< SDRAM: each slot's sent_log_t
     uint32_t *seen;              //!< DTCM: each slot's received bitmaps
@@ -151,7 +154,9 @@ static inline const incoming_t *incoming_of(uint32_t input) {
 }
 
 // output.c
-void output_loss(uint32_t slot, value_t log_norm);
+//! The loss of a slot's sample at an output; a softmax's log normalisers
+//! are `log_norms`, one for each `group` neurons.
+void output_loss(uint32_t slot, const value_t *log_norms, uint32_t group);
 
 // update.c
 void update_initialise(void);

@@ -4,7 +4,7 @@
 // where that is (the host adds shares and picks the winner over cores).
 #include "layer.h"
 
-void output_loss(uint32_t slot, value_t log_norm) {
+void output_loss(uint32_t slot, const value_t *log_norms, uint32_t group) {
     uint32_t step = layer.slots[slot].step;
     uint32_t n = core.params.n_neurons;
     uint32_t size = core.params.population_size;
@@ -15,10 +15,19 @@ void output_loss(uint32_t slot, value_t log_norm) {
     uint32_t best = 0;
     cost_count(COST_LOSS, n);
     for (uint32_t j = 0; j < n; j++) {
-        loss = value_add(loss, loss_term(z[j], a[j], y[j], log_norm, size));
+        loss = value_add(loss, loss_term(z[j], a[j], y[j],
+                log_norms[j / group], size));
         delta[j] = loss_delta(z[j], a[j], y[j], size);
         if (a[j] > a[best]) {
             best = j;
+        }
+    }
+    if (ACTIVATION_IS_SOFTMAX && layer.params.softmax_group) {
+        // Keras: a softmax at each position, the mean of their losses.
+        value_t positions = value_from_uint(size / group);
+        loss = value_div(loss, positions);
+        for (uint32_t j = 0; j < n; j++) {
+            delta[j] = value_div(delta[j], positions);
         }
     }
     layer.metrics[step] = (metrics_record_t) {

@@ -189,6 +189,7 @@ typedef struct {
     uint32_t backward_senders;  //!< cores of the populations sending partial errors, numbered through the key table
     uint32_t log_capacity;  //!< packets a slot's sent log holds
     uint32_t softmax_cores;  //!< cores sharing the softmax (0: none)
+    uint32_t softmax_group;  //!< a shaped softmax: the neurons of a position (its channels), normalised together on the core (0: none)
     uint32_t softmax_key;  //!< base key of the softmax partition
     uint32_t sends_acks;  //!< 1 if an input population is upstream
     uint32_t ack_key;  //!< key of the acknowledgement partition
@@ -199,7 +200,7 @@ typedef struct {
     uint32_t total_key;  //!< base key of the total (last core)
     uint32_t weights_in_dtcm;  //!< 1 if the weights and their gradients are copied to DTCM (no gradient region)
 } layer_params_t;
-_Static_assert(sizeof(layer_params_t) == 84, "layer_params_t layout");
+_Static_assert(sizeof(layer_params_t) == 88, "layer_params_t layout");
 
 //! An incoming projection of a core. Its activations are stored at input_offset + (row - halo_row0) * row_stride + column * col_stride + channel; its weights start at weight_offset.
 typedef struct {

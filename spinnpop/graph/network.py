@@ -2,7 +2,7 @@
 anything is mapped.
 
 Here a network is known to be trainable (inputs feed everything, no
-cycles, a hidden softmax flat, projections that a layer kind can take,
+cycles, projections that a layer kind can take,
 losses that fit), each population gets its layer kind (spinnpop.layers),
 and :meth:`Network.prepare` splits every population into core-sized
 slices of whole rows.
@@ -68,6 +68,14 @@ class Node:
     is_softmax = property(lambda self: isinstance(self.population.celltype,
                                                   Softmax))
     is_output = property(lambda self: not self.is_input and not self.outgoing)
+    #: A flat softmax normalises over the whole population, whose cores
+    #: agree on it by packets; a shaped one over the channels at each
+    #: position (Keras' axis=-1), each core its own rows.
+    shares_softmax = property(lambda self: self.is_softmax
+                              and len(self.population.shape) == 1)
+    softmax_group = property(lambda self: self.population.grid[2]
+                             if self.is_softmax and not self.shares_softmax
+                             else 0)
     n_cores = property(lambda self: len(self.slices))
 
     def rows(self, core: int) -> tuple:
@@ -212,14 +220,6 @@ class Network:
                 raise NetworkError(
                     f"population {node.label!r} has no incoming projection; "
                     "every population but an Input needs one")
-            if node.is_softmax and node.outgoing \
-                    and len(node.population.shape) > 1:
-                raise NetworkError(
-                    f"Softmax population {node.label!r} of shape "
-                    f"{node.population.shape} projects to "
-                    f"{node.outgoing[0].post.label!r}; a hidden Softmax "
-                    "must be flat for now (it normalises over the whole "
-                    "population, not over channels at each position)")
 
     def _topological_order(self) -> list:
         remaining = {n: len(n.incoming) for n in self.nodes}

@@ -214,7 +214,7 @@ def n_key_entries(network, node, core: int) -> int:
                     else len(forward_sources(edge, core)))
     entries += sum(1 for edge in node.sent.outgoing
                    if edge.trained and backward_senders(edge, core))
-    entries += int(node.is_softmax)
+    entries += int(node.shares_softmax)
     if shares_gradients(node):
         entries += int(core > 0) + int(core < node.n_cores - 1)
     return entries

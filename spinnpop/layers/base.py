@@ -141,9 +141,9 @@ class Layer:
 
 def _softmax_rounds(node) -> int:
     """Values each core of ``node`` sends to its population's cores per
-    sample: a softmax's maximum and exp-sum, and a hidden one's share of
-    the errors' sum in training."""
-    if not node.is_softmax:
+    sample: a flat softmax's maximum and exp-sum, and a hidden one's share
+    of the errors' sum in training."""
+    if not node.shares_softmax:
         return 0
     return 2 if node.is_output else 3
 
@@ -302,7 +302,7 @@ class TrainedLayer(Layer):
         """DTCM bytes a core allocates without its weights."""
         node, slots = self.node, network.n_slots
         n = node.core_size(core)
-        softmax = node.n_cores if node.is_softmax else 0
+        softmax = node.n_cores if node.shares_softmax else 0
         return (self.core_dtcm(network, core)
                 + dtcm_block(len(node.incoming) * INCOMING.size)
                 + dtcm_block(len(traffic.backward_blocks(node, core))
@@ -310,6 +310,8 @@ class TrainedLayer(Layer):
                 + dtcm_block(slots * _LAYER_SLOT)
                 + dtcm_block(slots * self.n_inputs(core) * _ARRIVAL)
                 + dtcm_block(slots * (3 * n + 3 * softmax) * _WORD)
+                + (dtcm_block(n // node.softmax_group * _WORD)
+                   if node.softmax_group else 0)
                 + dtcm_block(slots * self._bitmap_words(core) * _WORD)
                 + (dtcm_block(_words(self.n_weights(core)) * _WORD)
                    if traffic.shares_gradients(node) else 0)
@@ -318,7 +320,7 @@ class TrainedLayer(Layer):
     def _bitmap_words(self, core: int) -> int:
         """Words of a slot's received bitmaps (layer.h)."""
         node = self.node
-        softmax = node.n_cores if node.is_softmax else 0
+        softmax = node.n_cores if node.shares_softmax else 0
         return (_words(self.input_space(core)) + _words(3 * softmax)
                 + _words(traffic.backward_senders_total(node.sent, core)
                          * node.sent.core_size(core)))
@@ -473,7 +475,8 @@ class TrainedLayer(Layer):
             backward_senders=traffic.backward_senders_total(node.sent,
                                                             core),
             log_capacity=self.log_capacity(core),
-            softmax_cores=node.n_cores if node.is_softmax else 0,
+            softmax_cores=node.n_cores if node.shares_softmax else 0,
+            softmax_group=node.softmax_group,
             softmax_key=own.get("softmax", 0),
             sends_acks=int("ack" in own), ack_key=own.get("ack", 0),
             n_weights=self.n_weights(core),
@@ -490,7 +493,7 @@ class TrainedLayer(Layer):
         node, sent = self.node, {}
         if node.host is not None:
             return sent
-        if node.is_softmax:
+        if node.shares_softmax:
             sent["softmax"] = [node]
         if node.upstream_inputs:
             sent["ack"] = list(node.upstream_inputs)

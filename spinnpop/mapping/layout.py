@@ -189,7 +189,7 @@ def key_table(network, node, core: int, keys) -> bytes:
                 KeyKind.BACKWARD, index_bits(node.sent.core_size(core)),
                 index=senders)
             senders += edge.post.n_cores
-    if node.is_softmax:
+    if node.shares_softmax:
         add(node, None, SOFTMAX, KeyKind.SOFTMAX, 2)
     if traffic.shares_gradients(node):
         shift = index_bits(node.layer.n_weights(core))

@@ -288,6 +288,9 @@ LAYER_PARAMS = Struct("layer_params_t", "A trained population's role; "
                                      "the key table"),
     ("log_capacity", "uint32_t", "packets a slot's sent log holds"),
     ("softmax_cores", "uint32_t", "cores sharing the softmax (0: none)"),
+    ("softmax_group", "uint32_t", "a shaped softmax: the neurons of a "
+                                  "position (its channels), normalised "
+                                  "together on the core (0: none)"),
     ("softmax_key", "uint32_t", "base key of the softmax partition"),
     ("sends_acks", "uint32_t", "1 if an input population is upstream"),
     ("ack_key", "uint32_t", "key of the acknowledgement partition"),

@@ -80,10 +80,15 @@ class Loss:
                             "one-hot labels")
         return array
 
-    def classes(self, targets: np.ndarray) -> np.ndarray | None:
+    def classes(self, targets: np.ndarray,
+                population) -> np.ndarray | None:
         """Class index of each sample, for accuracy (the target's argmax,
-        Keras' categorical accuracy); None for mse, a regression loss."""
-        if self.c_name != "cross_entropy":
+        Keras' categorical accuracy); None for mse, a regression loss, and
+        for a softmax at each of several positions (whose accuracy would
+        be per position, which the cores do not record)."""
+        positions = population.size // population.grid[2]
+        if self.c_name != "cross_entropy" or (
+                len(population.shape) > 1 and positions > 1):
             return None
         return np.argmax(targets, axis=1)
 

@@ -294,7 +294,7 @@ def _evaluate(state, network: Network, losses: dict, xs: dict, ys: dict,
                 recorded[node.label].append(_outputs(
                     _region_words(raw, Region.OUTPUTS), mapped,
                     node.population, n_steps, network.numeric.values))
-    classes = {p.label: losses[p].classes(ys[p]) for p in outputs}
+    classes = {p.label: losses[p].classes(ys[p], p) for p in outputs}
     return metrics.summarise(
         {label: np.concatenate(parts) for label, parts in step_loss.items()},
         {label: np.concatenate(parts) for label, parts in predicted.items()},
@@ -467,7 +467,8 @@ class _EpochReporter:
         self.values = network.numeric.values
         self.classes = {}
         for node in network.outputs:
-            classes = losses[node.population].classes(targets[node.population])
+            classes = losses[node.population].classes(
+                targets[node.population], node.population)
             self.classes[node.label] = classes
         self.next_epoch = 0
         self.finished = []

@@ -66,6 +66,17 @@ for fault, options, error in (
     else:
         assert error is None, f"{fault} went unnoticed"
 
+# A hidden softmax split over cores (its cores exchange their shares of
+# the errors' sum) and one at each position of a shaped population.
+sp.setup(seed=1)
+populations, _ = mlp([6, 8, 4], ["softmax", "softmax"], neurons_per_core=3)
+maps = sp.Population((2, 2, 3), sp.Softmax(), neurons_per_core=6)
+sp.Projection(populations[0], maps, sp.AllToAllConnector())
+sp.Projection(maps, populations[-1], sp.AllToAllConnector())
+history = sp.train(x, rng.integers(0, 4, 20), epochs=2, batch_size=4,
+                   loss="sparse_categorical_crossentropy", verbose=0)
+assert np.isfinite(history.history["loss"]).all()
+
 # Every kind, split over cores, with each pooling both on a convolution's
 # cores and on its own; the second time with packet interrupts inside
 # callbacks and bounded send queues, the third in fixed point; Adam and
