@@ -46,6 +46,17 @@ def torch_train(populations, projections, x, labels, epochs, batch_size,
     return layers
 
 
+def assert_same_as_torch(layers, projections, populations, rtol=1e-5):
+    """Each torch.nn.Linear's weights and bias are the projection's and
+    the population's after it."""
+    for layer, projection, population in zip(layers, projections,
+                                             populations, strict=True):
+        assert_close(projection.get("weight"),
+                     layer.weight.detach().numpy().T, rtol)
+        assert_close(population.get("bias"), layer.bias.detach().numpy(),
+                     rtol)
+
+
 @pytest.mark.parametrize("momentum, sgd", [
     (0.0, {}), (0.9, {}), (0.9, dict(nesterov=True)),
     (0.9, dict(nesterov=True, weight_decay=0.01)),
@@ -61,11 +72,7 @@ def test_matches_pytorch(session, momentum, sgd):
              loss="sparse_categorical_crossentropy",
              optimizer=sp.SGD(0.2, momentum, **sgd), shuffle=False,
              verbose=0)
-    for layer, projection, population in zip(layers, projections,
-                                             populations[1:]):
-        assert_close(projection.get("weight"),
-                     layer.weight.detach().numpy().T)
-        assert_close(population.get("bias"), layer.bias.detach().numpy())
+    assert_same_as_torch(layers, projections, populations[1:])
 
 
 def test_a_hidden_softmax_matches_pytorch(session):
@@ -78,12 +85,7 @@ def test_a_hidden_softmax_matches_pytorch(session):
     sp.train(x, labels, epochs=3, batch_size=8,
              loss="sparse_categorical_crossentropy",
              optimizer=sp.SGD(0.5, 0.9), shuffle=False, verbose=0)
-    for layer, projection, population in zip(layers, projections,
-                                             populations[1:]):
-        assert_close(projection.get("weight"),
-                     layer.weight.detach().numpy().T, rtol=1e-4)
-        assert_close(population.get("bias"), layer.bias.detach().numpy(),
-                     rtol=1e-4)
+    assert_same_as_torch(layers, projections, populations[1:], rtol=1e-4)
 
 
 def test_a_shaped_hidden_softmax_matches_pytorch(session):
@@ -117,12 +119,7 @@ def test_a_shaped_hidden_softmax_matches_pytorch(session):
     sp.train(x, labels, epochs=3, batch_size=8,
              loss="sparse_categorical_crossentropy",
              optimizer=sp.SGD(0.5, 0.9), shuffle=False, verbose=0)
-    for layer, projection, population in zip(layers, projections,
-                                             (maps, out)):
-        assert_close(projection.get("weight"),
-                     layer.weight.detach().numpy().T, rtol=1e-4)
-        assert_close(population.get("bias"), layer.bias.detach().numpy(),
-                     rtol=1e-4)
+    assert_same_as_torch(layers, projections, (maps, out), rtol=1e-4)
 
 
 @pytest.mark.parametrize("ours, theirs", [
@@ -146,12 +143,7 @@ def test_adaptive_optimizers_match_pytorch(session, ours, theirs):
     sp.train(x, labels, epochs=3, batch_size=8,
              loss="sparse_categorical_crossentropy", optimizer=ours,
              shuffle=False, verbose=0)
-    for layer, projection, population in zip(layers, projections,
-                                             populations[1:]):
-        assert_close(projection.get("weight"),
-                     layer.weight.detach().numpy().T, rtol=1e-4)
-        assert_close(population.get("bias"), layer.bias.detach().numpy(),
-                     rtol=1e-4)
+    assert_same_as_torch(layers, projections, populations[1:], rtol=1e-4)
 
 
 class ChannelsLast(torch.nn.Module):
