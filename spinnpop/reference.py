@@ -266,13 +266,18 @@ class NumpyNetwork:
 
     def losses(self, outputs: dict, targets: dict, kinds: dict) -> np.ndarray:
         """Per-sample loss summed over outputs; ``kinds`` {name:
-        "cross_entropy" | "mse"}."""
+        "cross_entropy" | "binary_cross_entropy" | "mse" | "mae"}."""
         total = 0
         for name, kind in kinds.items():
             p, y = outputs[name], np.asarray(targets[name], F32)
             if kind == "cross_entropy":
                 total = total - (y * np.log(p)).sum(axis=1) / F32(
                     self._positions(name))
+            elif kind == "binary_cross_entropy":
+                total = total - (y * np.log(p) + (F32(1) - y)
+                                 * np.log(F32(1) - p)).mean(axis=1)
+            elif kind == "mae":
+                total = total + np.abs(p - y).mean(axis=1)
             else:
                 total = total + ((p - y) ** 2).mean(axis=1)
         return total
@@ -298,10 +303,16 @@ class NumpyNetwork:
                 continue
             if name in kinds:
                 y = np.asarray(targets[name], F32)
+                n = F32(y.shape[1])
                 if kinds[name] == "cross_entropy":
                     delta = (a[name] - y) / F32(self._positions(name))
+                elif kinds[name] == "binary_cross_entropy":
+                    delta = (a[name] - y) / n
+                elif kinds[name] == "mae":
+                    delta = (np.sign(a[name] - y) / n
+                             * _derivative(activation, z[name], a[name]))
                 else:
-                    delta = (F32(2) * (a[name] - y) / F32(y.shape[1])
+                    delta = (F32(2) * (a[name] - y) / n
                              * _derivative(activation, z[name], a[name]))
             elif activation == "softmax":   # its full Jacobian
                 group = self.softmax_groups.get(name, a[name].shape[1])

@@ -4,6 +4,8 @@
 // An implementation defines:
 //   ACTIVATION_IS_SOFTMAX   1 if the population normalises over all its
 //                           neurons (softmax), which cores do together
+//   ACTIVATION_IS_SIGMOID   1 for the sigmoid (the others need not define
+//                           it), which binary cross-entropy needs
 //   activation(z)           a = f(z)
 //   activation_derivative(z, a)   f'(z), given a = f(z)
 #ifndef ACTIVATION_H

@@ -3,6 +3,7 @@
 #define ACTIVATION_IMPL_H
 
 #define ACTIVATION_IS_SOFTMAX 0
+#define ACTIVATION_IS_SIGMOID 1     // binary cross-entropy needs it
 
 static inline value_t activation(value_t z) {
     return value_sigmoid(z);

@@ -46,17 +46,24 @@ def summarise(loss_by_output: dict, predicted: dict, classes: dict,
     """Keras-style logs over ``steps``: "loss" (summed over outputs) and
     "accuracy", or per-output "<label>_loss" and "<label>_accuracy" too
     when there are several outputs; and each of ``top_k`` ({name: k}),
-    from ``outputs`` ({label: (steps, size)}), for classification."""
+    from ``outputs`` ({label: (steps, size)}), for classification. An
+    output whose ``classes`` are labels (steps, size) has Keras' binary
+    accuracy: the labels its outputs give at a threshold of 0.5."""
     logs = {"loss": float(sum(loss[steps].mean()
                               for loss in loss_by_output.values()))}
     several = len(loss_by_output) > 1
     for label, loss in loss_by_output.items():
         if several:
             logs[f"{label}_loss"] = float(loss[steps].mean())
-        if classes.get(label) is not None:
-            correct = predicted[label][steps] == classes[label][steps]
+        labels = classes.get(label)
+        if labels is not None and labels.ndim == 2:
+            correct = (outputs[label][steps] > 0.5) == labels[steps]
+        elif labels is not None:
+            correct = predicted[label][steps] == labels[steps]
+        if labels is not None:
             name = f"{label}_accuracy" if several else "accuracy"
             logs[name] = float(correct.mean())
+        if labels is not None and labels.ndim == 1:
             for metric, k in (top_k or {}).items():
                 name = f"{label}_{metric}" if several else metric
                 logs[name] = float(in_top_k(outputs[label][steps],

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from spinnpop.cells import Softmax
+from spinnpop.cells import Sigmoid, Softmax
 from spinnpop.errors import ConfigurationError, DataError, NetworkError, \
     ShapeError
 from spinnpop.validation import check_finite, numeric_array, to_float32
@@ -31,12 +31,19 @@ class Loss:
                 f"{population.label!r} is "
                 f"{type(population.celltype).__name__}. Make it Softmax, "
                 "or use loss='mse'")
-        if self.c_name == "mse" and softmax:
+        if self.c_name == "binary_cross_entropy" and not isinstance(
+                population.celltype, Sigmoid):
             raise NetworkError(
-                f"loss 'mse' is not supported after a Softmax (population "
-                f"{population.label!r}); use 'categorical_crossentropy' or "
+                f"loss {self.name!r} needs a Sigmoid output population (one "
+                f"probability per label); {population.label!r} is "
+                f"{type(population.celltype).__name__}")
+        if self.c_name in ("mse", "mae") and softmax:
+            raise NetworkError(
+                f"loss {self.name!r} is not supported after a Softmax "
+                f"(population {population.label!r}); use "
+                "'categorical_crossentropy' or "
                 "'sparse_categorical_crossentropy', or a Linear or Sigmoid "
-                "output for 'mse'")
+                f"output for {self.name!r}")
 
     def targets(self, y, population, n_samples: int) -> np.ndarray:
         """``y`` as float32 targets of shape (n_samples, size)."""
@@ -74,18 +81,30 @@ class Loss:
                              f"({n_samples}, {size}); received shape "
                              f"{array.shape}{hint}")
         array = to_float32(array, what)
-        if (self.c_name == "cross_entropy"
+        if (self.c_name in ("cross_entropy", "binary_cross_entropy")
                 and ((array < 0) | (array > 1)).any()):
+            like = ("one-hot labels" if self.c_name == "cross_entropy"
+                    else "labels")
             raise DataError(f"{what} ({self.name}) must lie in [0, 1], like "
-                            "one-hot labels")
+                            f"{like}")
         return array
+
+    @property
+    def needs_outputs(self) -> bool:
+        """Whether its accuracy is taken from every output (which the
+        output cores then record): binary cross-entropy's."""
+        return self.c_name == "binary_cross_entropy"
 
     def classes(self, targets: np.ndarray,
                 population) -> np.ndarray | None:
         """Class index of each sample, for accuracy (the target's argmax,
-        Keras' categorical accuracy); None for mse, a regression loss, and
-        for a softmax at each of several positions (whose accuracy would
-        be per position, which the cores do not record)."""
+        Keras' categorical accuracy), or for binary cross-entropy the
+        labels themselves (n_samples, size), for Keras' binary accuracy;
+        None for regression losses, and for a softmax at each of several
+        positions (whose accuracy would be per position, which the cores
+        do not record)."""
+        if self.needs_outputs:
+            return targets
         positions = population.size // population.grid[2]
         if self.c_name != "cross_entropy" or (
                 len(population.shape) > 1 and positions > 1):
@@ -100,6 +119,10 @@ LOSSES = {
         "sparse_categorical_crossentropy", "cross_entropy", sparse=True),
     "mse": Loss("mse", "mse"),
     "mean_squared_error": Loss("mean_squared_error", "mse"),
+    "binary_crossentropy": Loss("binary_crossentropy",
+                                "binary_cross_entropy"),
+    "mae": Loss("mae", "mae"),
+    "mean_absolute_error": Loss("mean_absolute_error", "mae"),
 }
 
 

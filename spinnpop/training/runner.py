@@ -57,8 +57,8 @@ def train(x, y, epochs: int = 1, batch_size: int = 32, loss=None,
     :param batch_size: samples per weight update (all of them, if
         fewer).
     :param loss: "categorical_crossentropy",
-        "sparse_categorical_crossentropy" or "mse"; or a dict of them by
-        output population.
+        "sparse_categorical_crossentropy", "binary_crossentropy", "mse" or
+        "mae"; or a dict of them by output population.
     :param optimizer: an SGD, Adam or RMSprop, or its name ("sgd",
         "adam", "rmsprop"; default: SGD(0.01));
         passing the same object again continues with its state.
@@ -115,11 +115,13 @@ def train(x, y, epochs: int = 1, batch_size: int = 32, loss=None,
     # Callbacks and validation see each epoch between runs; without them
     # a run holds as many epochs as the cores can record, shown live.
     stepwise = bool(callbacks) or validation is not None
+    record = _records_outputs(losses, top_k)
     per_run = 1 if stepwise else max(
-        1, steps_per_run(_bytes_per_step(network, bool(top_k))) // n)
+        1, steps_per_run(_bytes_per_step(network, record)) // n)
     progress = Progress(verbose, n, epochs)
     reporter = _EpochReporter(network, n, epochs, losses, ys, progress,
-                              live=not stepwise, top_k=top_k)
+                              live=not stepwise, top_k=top_k,
+                              record=record)
     model = TrainingModel(optimizer)
     for callback in callbacks:
         callback.set_model(model)
@@ -135,7 +137,7 @@ def train(x, y, epochs: int = 1, batch_size: int = 32, loss=None,
             _check_optimizer(state.numeric, optimizer)   # a schedule's rate
             run_order = orders.next(count)
             shape = layout.RunShape(
-                n, len(run_order), bool(top_k),
+                n, len(run_order), record,
                 squares="squares" in optimizer.buffers())
             network.prepare(losses, n)
             raw, mapped = _execute(
@@ -284,13 +286,14 @@ def _evaluate(state, network: Network, losses: dict, xs: dict, ys: dict,
     step_loss = {p.label: [] for p in outputs}
     predicted = {p.label: [] for p in outputs}
     recorded = {p.label: [] for p in outputs}
+    record = _records_outputs(losses, top_k)
     for raw, mapped, n_steps in _infer(state, network, losses, xs, ys, n,
-                                       record_outputs=bool(top_k)):
+                                       record_outputs=record):
         for node in network.outputs:
             loss_steps, classes = _step_metrics(raw, mapped, node, n_steps)
             step_loss[node.label].append(loss_steps)
             predicted[node.label].append(classes)
-            if top_k:
+            if record:
                 recorded[node.label].append(_outputs(
                     _region_words(raw, Region.OUTPUTS), mapped,
                     node.population, n_steps, network.numeric.values))
@@ -460,9 +463,10 @@ class _EpochReporter:
     LOSS_EVERY = 0.5
 
     def __init__(self, network, n_samples, epochs, losses, targets,
-                 progress, live, top_k):
+                 progress, live, top_k, record):
         self.n, self.epochs = n_samples, epochs
         self.progress, self.live, self.top_k = progress, live, top_k
+        self.record = record
         self.outputs = network.outputs
         self.values = network.numeric.values
         self.classes = {}
@@ -524,8 +528,8 @@ class _EpochReporter:
 
     def _outputs(self, read, mapped, first: int, count: int) -> dict:
         """{output: (count, size) outputs} of the run's steps first to
-        first + count, if a top-k accuracy needs them."""
-        if not self.top_k:
+        first + count, if a metric needs them."""
+        if not self.record:
             return {}
 
         def words(index):
@@ -575,6 +579,13 @@ def _outputs(words, mapped, population, n_steps: int,
         out[:, core.start:core.stop] = values.decode(
             words(index)).reshape(n_steps, -1)
     return out
+
+
+def _records_outputs(losses: dict, top_k: dict) -> bool:
+    """Whether the output cores record every output, for a metric that
+    needs them (a top-k or a binary accuracy)."""
+    return bool(top_k) or any(loss.needs_outputs
+                              for loss in losses.values())
 
 
 def _bytes_per_step(network: Network, record_outputs: bool) -> int:
