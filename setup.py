@@ -51,6 +51,7 @@ setup(
     extras_require={
         "hdf5": ["h5py"],
         "torch": ["torch"],
+        "keras": ["keras"],
         "test": ["pytest", "nbclient", "nbformat", "ipykernel", "unicorn",
                  "capstone", "pyelftools", "scipy", "h5py"],
     },

@@ -16,6 +16,7 @@ from spinnpop.errors import (BuildError, ConfigurationError, DataError,
                              NotSetUpError, ResourceError, RunError,
                              SaturationWarning, ShapeError, SpinnpopError,
                              StallError)
+from spinnpop.interop.keras import from_keras, to_keras
 from spinnpop.interop.torch import from_torch, to_torch
 from spinnpop.populations import Population
 from spinnpop.projections import Projection
@@ -59,5 +60,5 @@ __all__ = [
     "ResourceError", "MappingError", "MachineError", "BuildError",
     "RunError", "StallError", "SaturationWarning", "callbacks", "save",
     "load", "save_weights", "load_weights", "plot", "from_torch",
-    "to_torch",
+    "to_torch", "from_keras", "to_keras",
 ]

@@ -1,2 +1,3 @@
 """Exchange of networks with other frameworks: ``torch`` converts a
-``torch.nn.Sequential`` to populations and projections and back."""
+``torch.nn.Sequential`` to populations and projections and back, ``keras``
+a ``keras.Sequential``; ``common`` is what they share."""

@@ -23,6 +23,7 @@ from spinnpop.connectors import (AllToAllConnector, Connector,
                                  ConvolutionConnector, PoolingConnector)
 from spinnpop.control import current_state
 from spinnpop.errors import ConfigurationError
+from spinnpop.interop.common import chain, check_labels
 from spinnpop.populations import Population
 from spinnpop.projections import Projection
 
@@ -59,7 +60,7 @@ def from_torch(module, input_shape, label_prefix: str | None = None) -> list:
     steps = _plan(torch.nn, module, shape)
     prefix = "torch" if label_prefix is None else label_prefix
     labels = [f"{prefix}.input"] + [f"{prefix}.{s.name}" for s in steps]
-    _check_labels(labels, state)
+    check_labels(labels, state, "from_torch")
     return _build(steps, labels, shape)
 
 
@@ -74,7 +75,7 @@ def to_torch():
     """
     torch = _import_torch()
     layers = []
-    for projection in _chain(current_state()):
+    for projection in chain(current_state(), "to_torch"):
         layers += _export(torch, projection)
     return torch.nn.Sequential(*layers)
 
@@ -287,17 +288,6 @@ def _window(connector, shape: tuple, channels: int, where: str) -> tuple:
     return connector.output_size(shape) + (channels,)
 
 
-def _check_labels(labels: list, state) -> None:
-    taken = {p.label for p in state.populations}
-    clashes = sorted({label for label in labels
-                      if label in taken or labels.count(label) > 1})
-    if clashes:
-        raise ConfigurationError(
-            f"the labels {clashes} are taken (populations of this session, "
-            "or torch module names that repeat the input's); pass another "
-            "label_prefix to from_torch")
-
-
 def _build(steps: list, labels: list, shape: tuple) -> list:
     """Makes the input and the populations and projections of ``steps``;
     returns the populations."""
@@ -342,42 +332,6 @@ def _rows_channels_last(weight: np.ndarray, pre_shape: tuple) -> np.ndarray:
 
 
 # -- to torch ----------------------------------------------------------
-
-
-def _chain(state) -> list:
-    """The session's projections from its input to its output, or a
-    ConfigurationError if the network is not a chain."""
-    incoming = {p: [] for p in state.populations}
-    outgoing = {p: [] for p in state.populations}
-    for projection in state.projections:
-        incoming[projection.post].append(projection)
-        outgoing[projection.pre].append(projection)
-    inputs = [p for p in state.populations if isinstance(p.celltype, Input)]
-    if len(inputs) != 1:
-        _not_chain(f"it has {len(inputs)} Input populations")
-    for population in state.populations:
-        fed = len(incoming[population])
-        if population is not inputs[0] and fed != 1:
-            _not_chain(f"population {population.label!r} is fed by {fed} "
-                       "projections")
-    for population in state.populations:
-        if len(outgoing[population]) > 1:
-            _not_chain(f"population {population.label!r} feeds "
-                       f"{len(outgoing[population])} projections")
-    chain, population = [], inputs[0]
-    while outgoing[population]:
-        chain.append(outgoing[population][0])
-        population = chain[-1].post
-    if len(chain) + 1 != len(state.populations):
-        _not_chain("some populations are not reached from the input")
-    return chain
-
-
-def _not_chain(reason: str) -> None:
-    raise ConfigurationError(
-        "to_torch exports only chains: one Input population, and each "
-        "other population fed by exactly one projection and feeding at "
-        f"most one (no shortcuts or branches); {reason}")
 
 
 def _export(torch, projection) -> list:
