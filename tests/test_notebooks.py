@@ -1,6 +1,7 @@
 """The notebooks run from top to bottom."""
 
 import glob
+import importlib.util
 import os
 
 import pytest
@@ -13,7 +14,9 @@ NOTEBOOKS = sorted(glob.glob(os.path.join(
 
 
 #: Notebooks that read Fashion-MNIST (Debian's dataset-fashion-mnist).
-FASHION_MNIST = {"lenet5.ipynb"}
+FASHION_MNIST = {"lenet5.ipynb", "lenet5_from_torch.ipynb"}
+#: Notebooks that bring a model over from PyTorch (an optional extra).
+TORCH = {"lenet5_from_torch.ipynb"}
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=os.path.basename)
@@ -23,6 +26,9 @@ def test_notebook_runs(path):
             FASHION_MNIST_DIR):
         pytest.skip(f"no Fashion-MNIST in {FASHION_MNIST_DIR}: install "
                     "Debian's dataset-fashion-mnist")
+    if os.path.basename(path) in TORCH and importlib.util.find_spec(
+            "torch") is None:
+        pytest.skip("no PyTorch: pip install spinnpop[torch]")
     notebook = nbformat.read(path, as_version=4)
     client = nbclient.NotebookClient(
         notebook, timeout=600, kernel_name="python3",
