@@ -172,11 +172,14 @@ def _networks(numeric: str):
                             "categorical_crossentropy", per_core))
         builds.append(dense((sp.Softmax, sp.Tanh), sp.Softmax,
                             "categorical_crossentropy", per_core))
+        builds.append(dense((sp.Tanh, sp.ReLU), sp.Sigmoid,
+                            "binary_crossentropy", per_core))
         for hidden, output in (((sp.Sigmoid, sp.Linear), sp.Linear),
                                ((sp.Linear, sp.ReLU), sp.ReLU),
                                ((sp.Tanh, sp.Sigmoid), sp.Sigmoid),
                                ((sp.ReLU, sp.Tanh), sp.Tanh)):
-            builds.append(dense(hidden, output, "mse", per_core))
+            for loss in ("mse", "mae"):
+                builds.append(dense(hidden, output, loss, per_core))
     for activation in (sp.ReLU, sp.Sigmoid, sp.Tanh, sp.Linear):
         builds.append(lenet(activation, sp.Softmax,
                             "categorical_crossentropy"))
@@ -218,7 +221,7 @@ def trace_network(build, numeric: str, optimizer, samples: int = 6) -> list:
         y = np.eye(n_out, dtype=np.float32)[rng.integers(0, n_out,
                                                          samples)]
         sp.train(x, y, epochs=1, batch_size=3, loss=loss,
-                 optimizer=optimizer(), shuffle=False)
+                 optimizer=optimizer(), shuffle=False, verbose=0)
         return [(binary, user0, image, engine.traced(index))
                 for binary, user0, image, index, engine in cores]
     finally:
