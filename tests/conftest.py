@@ -87,3 +87,27 @@ def assert_matches(populations, projections, ref, rtol=1e-5):
         if population._bias_shape() is not None:
             assert_close(population.get("bias"),
                          ref.biases[population.label], rtol)
+
+
+def torch_linears(projections) -> list:
+    """A torch.nn.Linear per dense projection, with its weights and the
+    bias of the population it feeds (PyTorch imported here: optional)."""
+    import torch
+    layers = []
+    for projection in projections:
+        layer = torch.nn.Linear(projection.pre.size, projection.post.size)
+        with torch.no_grad():
+            layer.weight.copy_(torch.from_numpy(projection.get("weight").T))
+            layer.bias.copy_(torch.from_numpy(projection.post.get("bias")))
+        layers.append(layer)
+    return layers
+
+
+def assert_same_as_torch(layers, projections, rtol=1e-5):
+    """Each torch.nn.Linear's weights and bias are its projection's and
+    the bias of the population that projection feeds."""
+    for layer, projection in zip(layers, projections, strict=True):
+        assert_close(projection.get("weight"),
+                     layer.weight.detach().numpy().T, rtol)
+        assert_close(projection.post.get("bias"),
+                     layer.bias.detach().numpy(), rtol)

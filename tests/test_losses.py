@@ -8,7 +8,8 @@ import pytest
 import spinnpop as sp
 from spinnpop.training.schedule import epoch_orders
 
-from conftest import assert_close, assert_matches, data, mlp, reference
+from conftest import (assert_close, assert_matches, assert_same_as_torch,
+                      data, mlp, reference, torch_linears)
 
 N, BATCH = 29, 8
 
@@ -115,13 +116,7 @@ def test_xor_through_a_hidden_softmax_matches_pytorch(session):
                                    neurons_per_core=16)
     x = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], np.float32)
     y = np.array([[0], [1], [1], [0]], np.float32)
-    layers = []
-    for projection, population in zip(projections, populations[1:]):
-        layer = torch.nn.Linear(projection.pre.size, population.size)
-        with torch.no_grad():
-            layer.weight.copy_(torch.from_numpy(projection.get("weight").T))
-            layer.bias.copy_(torch.from_numpy(population.get("bias")))
-        layers.append(layer)
+    layers = torch_linears(projections)
     model = torch.nn.Sequential(
         layers[0], torch.nn.ReLU(), layers[1], torch.nn.Tanh(), layers[2],
         torch.nn.Softmax(dim=1), layers[3])
@@ -134,12 +129,7 @@ def test_xor_through_a_hidden_softmax_matches_pytorch(session):
         optimizer.step()
     sp.train(x, y, epochs=20, batch_size=4, loss="binary_crossentropy",
              optimizer=sp.Adam(0.01), shuffle=False, verbose=0)
-    for layer, projection, population in zip(layers, projections,
-                                             populations[1:]):
-        assert_close(projection.get("weight"),
-                     layer.weight.detach().numpy().T, 1e-4)
-        assert_close(population.get("bias"), layer.bias.detach().numpy(),
-                     1e-4)
+    assert_same_as_torch(layers, projections, rtol=1e-4)
 
 
 @pytest.mark.parametrize("loss", ["binary_crossentropy", "mae"])
@@ -153,13 +143,7 @@ def test_losses_match_pytorch(session, loss):
                                    neurons_per_core=3)
     x, _ = data(N, 6, 4)
     y = labels(N, 4)
-    layers = []
-    for projection, population in zip(projections, populations[1:]):
-        layer = torch.nn.Linear(projection.pre.size, population.size)
-        with torch.no_grad():
-            layer.weight.copy_(torch.from_numpy(projection.get("weight").T))
-            layer.bias.copy_(torch.from_numpy(population.get("bias")))
-        layers.append(layer)
+    layers = torch_linears(projections)
     model = torch.nn.Sequential(layers[0], torch.nn.ReLU(), layers[1])
     optimizer = torch.optim.SGD(model.parameters(), lr=0.5, momentum=0.5)
     xs, ys = torch.from_numpy(x), torch.from_numpy(y)
@@ -174,12 +158,7 @@ def test_losses_match_pytorch(session, loss):
             optimizer.step()
     sp.train(x, y, epochs=3, batch_size=BATCH, loss=loss,
              optimizer=sp.SGD(0.5, 0.5), shuffle=False, verbose=0)
-    for layer, projection, population in zip(layers, projections,
-                                             populations[1:]):
-        assert_close(projection.get("weight"),
-                     layer.weight.detach().numpy().T, 1e-4)
-        assert_close(population.get("bias"), layer.bias.detach().numpy(),
-                     1e-4)
+    assert_same_as_torch(layers, projections, rtol=1e-4)
 
 
 @pytest.mark.parametrize("output, loss, y, error, message", [

@@ -1,11 +1,13 @@
 """What the importers and exporters of every framework share: the labels
-of the populations an import makes, and the chain of projections an
-export walks."""
+and shapes of the populations an import makes, making them, and the chain
+of projections an export walks."""
 
 from __future__ import annotations
 
-from spinnpop.cells import Input
+from spinnpop.cells import Input, Linear
 from spinnpop.errors import ConfigurationError
+from spinnpop.populations import Population
+from spinnpop.projections import Projection
 
 
 def check_labels(labels: list, state, importer: str) -> None:
@@ -56,3 +58,30 @@ def chain(state, exporter: str) -> list:
     if len(projections) + 1 != len(state.populations):
         not_chain("some populations are not reached from the input")
     return projections
+
+
+def window_shape(connector, shape: tuple, channels: int, where: str) -> tuple:
+    """The output shape of a convolution or pooling on ``shape`` (height,
+    width, channels), with ``channels`` out; a ConfigurationError naming
+    ``where`` if a "valid" window does not fit."""
+    if connector.padding == "valid" and any(
+            k > n for k, n in zip(connector.size, shape[:2])):
+        raise ConfigurationError(
+            f"{where}: its window {connector.size} is larger than its input "
+            f"{shape[:2]} (height, width)")
+    return connector.output_size(shape) + (channels,)
+
+
+def build(steps: list, labels: list, shape: tuple, load) -> list:
+    """Makes the input (of ``shape``) and a population and projection for
+    each of ``steps`` (with their ``shape``, ``cell``, ``connector`` and
+    ``layer``), ``load(layer, projection)`` copying a trained layer's
+    weights; returns the populations."""
+    populations = [Population(shape, Input(), label=labels[0])]
+    for step, label in zip(steps, labels[1:]):
+        post = Population(step.shape, step.cell or Linear(), label=label)
+        projection = Projection(populations[-1], post, step.connector)
+        if step.connector.trained:
+            load(step.layer, projection)
+        populations.append(post)
+    return populations

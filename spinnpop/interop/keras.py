@@ -17,15 +17,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from spinnpop.cells import (CellType, Input, Linear, ReLU, Sigmoid, Softmax,
-                            Tanh)
+from spinnpop.cells import CellType, Linear, ReLU, Sigmoid, Softmax, Tanh
 from spinnpop.connectors import (AllToAllConnector, Connector,
                                  ConvolutionConnector, PoolingConnector)
 from spinnpop.control import current_state
 from spinnpop.errors import ConfigurationError
-from spinnpop.interop.common import chain, check_labels
-from spinnpop.populations import Population
-from spinnpop.projections import Projection
+from spinnpop.interop.common import (build, chain, check_labels,
+                                     window_shape)
 
 _SUPPORTED = ("Dense, Conv2D, MaxPooling2D, AveragePooling2D, Flatten, "
               "Activation, ReLU and Softmax")
@@ -65,7 +63,7 @@ def from_keras(model, label_prefix: str | None = None) -> list:
     labels = [f"{prefix}.input"] + [f"{prefix}.{s.layer.name}"
                                     for s in steps]
     check_labels(labels, state, "from_keras")
-    return _build(steps, labels, shape)
+    return build(steps, labels, shape, _load)
 
 
 def to_keras():
@@ -252,8 +250,8 @@ def _conv2d(layers, layer, shape: tuple, where: str) -> tuple:
     connector = ConvolutionConnector(tuple(config["kernel_size"]),
                                      tuple(config["strides"]),
                                      config["padding"])
-    return connector, _window(connector, shape, int(config["filters"]),
-                              where)
+    return connector, window_shape(connector, shape,
+                                   int(config["filters"]), where)
 
 
 def _pooling(layers, layer, shape: tuple, where: str) -> tuple:
@@ -267,7 +265,7 @@ def _pooling(layers, layer, shape: tuple, where: str) -> tuple:
     strides = config["strides"] or config["pool_size"]
     connector = PoolingConnector(tuple(config["pool_size"]), tuple(strides),
                                  operation)
-    return connector, _window(connector, shape, shape[2], where)
+    return connector, window_shape(connector, shape, shape[2], where)
 
 
 def _need_image(shape: tuple, where: str) -> None:
@@ -277,30 +275,12 @@ def _need_image(shape: tuple, where: str) -> None:
             f"input has shape {shape}")
 
 
-def _window(connector, shape: tuple, channels: int, where: str) -> tuple:
-    """The output shape of a convolution or pooling on ``shape``."""
-    if getattr(connector, "padding", "valid") == "valid" and any(
-            k > n for k, n in zip(connector.size, shape[:2])):
-        raise ConfigurationError(
-            f"{where}: its window {connector.size} is larger than its input "
-            f"{shape[:2]} (height, width)")
-    return connector.output_size(shape) + (channels,)
-
-
-def _build(steps: list, labels: list, shape: tuple) -> list:
-    """Makes the input and the populations and projections of ``steps``;
-    returns the populations."""
-    populations = [Population(shape, Input(), label=labels[0])]
-    for step, label in zip(steps, labels[1:]):
-        post = Population(step.shape, step.cell or Linear(), label=label)
-        projection = Projection(populations[-1], post, step.connector)
-        if step.connector.trained:
-            kernel, *bias = [np.asarray(w, np.float32)
-                             for w in step.layer.get_weights()]
-            projection.set(weight=kernel)
-            post.set(bias=bias[0] if bias else 0.0)
-        populations.append(post)
-    return populations
+def _load(layer, projection) -> None:
+    """Copies a Dense or Conv2D layer's kernel and bias (zero without one)
+    into ``projection`` and its post population."""
+    kernel, *bias = [np.asarray(w, np.float32) for w in layer.get_weights()]
+    projection.set(weight=kernel)
+    projection.post.set(bias=bias[0] if bias else 0.0)
 
 
 # -- to Keras ----------------------------------------------------------

@@ -17,15 +17,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from spinnpop.cells import (CellType, Input, Linear, ReLU, Sigmoid, Softmax,
-                            Tanh)
+from spinnpop.cells import CellType, ReLU, Sigmoid, Softmax, Tanh
 from spinnpop.connectors import (AllToAllConnector, Connector,
                                  ConvolutionConnector, PoolingConnector)
 from spinnpop.control import current_state
 from spinnpop.errors import ConfigurationError
-from spinnpop.interop.common import chain, check_labels
-from spinnpop.populations import Population
-from spinnpop.projections import Projection
+from spinnpop.interop.common import (build, chain, check_labels,
+                                     window_shape)
 
 _SUPPORTED = ("Linear, Conv2d, MaxPool2d, AvgPool2d, Flatten, ReLU, "
               "Sigmoid, Tanh and Softmax")
@@ -61,7 +59,7 @@ def from_torch(module, input_shape, label_prefix: str | None = None) -> list:
     prefix = "torch" if label_prefix is None else label_prefix
     labels = [f"{prefix}.input"] + [f"{prefix}.{s.name}" for s in steps]
     check_labels(labels, state, "from_torch")
-    return _build(steps, labels, shape)
+    return build(steps, labels, shape, _load)
 
 
 def to_torch():
@@ -226,7 +224,7 @@ def _conv2d(layer, shape: tuple, flat: bool, where: str) -> tuple:
             f"has {shape[2]} channels (shape {shape})")
     connector = ConvolutionConnector(layer.kernel_size, layer.stride,
                                      _conv_padding(layer, where))
-    return connector, _window(connector, shape, layer.out_channels, where)
+    return connector, window_shape(connector, shape, layer.out_channels, where)
 
 
 def _conv_padding(layer, where: str) -> str:
@@ -269,36 +267,13 @@ def _pooling(layer, shape: tuple, flat: bool, where: str,
     _need_image(flat, where)
     connector = PoolingConnector(_pair(layer.kernel_size),
                                  _pair(layer.stride), operation)
-    return connector, _window(connector, shape, shape[2], where)
+    return connector, window_shape(connector, shape, shape[2], where)
 
 
 def _pair(value) -> tuple:
     """A torch argument given as an int or a pair, as a tuple."""
     return (tuple(value) if isinstance(value, (tuple, list))
             else (value, value))
-
-
-def _window(connector, shape: tuple, channels: int, where: str) -> tuple:
-    """The output shape of a convolution or pooling on ``shape``."""
-    if connector.padding == "valid" and any(
-            k > n for k, n in zip(connector.size, shape[:2])):
-        raise ConfigurationError(
-            f"{where}: its window {connector.size} is larger than its input "
-            f"{shape[:2]} (height, width)")
-    return connector.output_size(shape) + (channels,)
-
-
-def _build(steps: list, labels: list, shape: tuple) -> list:
-    """Makes the input and the populations and projections of ``steps``;
-    returns the populations."""
-    populations = [Population(shape, Input(), label=labels[0])]
-    for step, label in zip(steps, labels[1:]):
-        post = Population(step.shape, step.cell or Linear(), label=label)
-        projection = Projection(populations[-1], post, step.connector)
-        if step.connector.trained:
-            _load(step.layer, projection)
-        populations.append(post)
-    return populations
 
 
 def _load(layer, projection) -> None:
