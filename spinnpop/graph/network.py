@@ -150,6 +150,10 @@ class Network:
         self.max_cores = max_cores
         #: What was worked out from the current splits (graph.traffic).
         self.cache = {}
+        #: Every node's slices, by what a split depends on: a training of
+        #: several runs (an epoch each, with validation between) splits
+        #: once for each data set size.
+        self._splits = {}
         self.nodes = [Node(p, self) for p in populations]
         by_population = {n.population: n for n in self.nodes}
         self.edges = []
@@ -186,7 +190,13 @@ class Network:
         for node in self.outputs:
             node.loss = losses[node.population]
             node.loss.check_output(node.population)
-        self._split(n_samples)
+        key = (n_samples, tuple(node.loss for node in self.outputs))
+        if key in self._splits:
+            for node, slices in zip(self.nodes, self._splits[key]):
+                node.slices = slices
+        else:
+            self._split(n_samples)
+            self._splits[key] = [node.slices for node in self.nodes]
         return self
 
     def splits_changed(self) -> None:
