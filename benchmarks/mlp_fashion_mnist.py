@@ -97,6 +97,9 @@ def run(samples: int = 10_000) -> list:
              ("PyTorch CPU", pytorch), ("numpy reference", numpy_reference)]
     rows = []
     for name, peer in peers:
+        # Warm-up, untimed: the first call of a process imports the tool
+        # chain (or PyTorch's kernels), which no row should be charged.
+        peer(x[:64], y[:64], 32)
         for batch_size in (1, 32):
             seconds, loss = peer(x, y, batch_size)
             rows.append((name, batch_size, len(x) / seconds, loss))

@@ -68,16 +68,32 @@ void update_initialise(void) {
     }
 }
 
+//! A weight's gradient for the step: the batch's mean (its sum `g` times
+//! `mean`, 1 / batch size) plus the L2 penalty's, as PyTorch adds it.
+static inline weight_t batch_gradient(weight_t g, weight_t mean,
+        const run_params_t *run, weight_t w) {
+    weight_t gradient = weight_mul(g, mean);
+    if (run->weight_decay != WEIGHT_ZERO) {
+        gradient = weight_add(gradient, weight_mul(run->weight_decay, w));
+    }
+    return gradient;
+}
+
+// The steps read the run's settings from a copy on the stack: the weights
+// they write could alias core.run's weight_t fields, which would then be
+// read again for every weight.
+
 //! The step of one weight by SGD, given its gradient with decay.
-static inline weight_t sgd(weight_t g, weight_t *v) {
-    weight_t momentum = core.run.momentum;
+static inline weight_t sgd(const run_params_t *run, weight_t g,
+        weight_t *v) {
+    weight_t momentum = run->momentum;
     if (momentum == WEIGHT_ZERO) {
-        return weight_mul(core.run.learning_rate, g);
+        return weight_mul(run->learning_rate, g);
     }
     *v = weight_add(weight_mul(momentum, *v), g);
-    weight_t direction = core.run.nesterov
+    weight_t direction = run->nesterov
             ? weight_add(g, weight_mul(momentum, *v)) : *v;
-    return weight_mul(core.run.learning_rate, direction);
+    return weight_mul(run->learning_rate, direction);
 }
 
 #if NUMERIC_ADAPTIVE
@@ -101,8 +117,7 @@ typedef struct {
     weight_t keep2, take2;       //!< beta2, 1 - beta2
 } adaptive_t;
 
-static adaptive_t adaptive_constants(void) {
-    const run_params_t *run = &core.run;
+static adaptive_t adaptive_constants(const run_params_t *run) {
     adaptive_t c = {
         .step_size = run->learning_rate, .root_correction = WEIGHT_ONE,
         .keep1 = run->beta1, .take1 = weight_sub(WEIGHT_ONE, run->beta1),
@@ -118,59 +133,59 @@ static adaptive_t adaptive_constants(void) {
 
 //! The step of one weight by Adam or RMSprop, given its gradient with
 //! decay, its velocity (first moment) and its mean square.
-static inline weight_t adaptive(const adaptive_t *c, weight_t g,
-        weight_t *v, weight_t *s) {
+static inline weight_t adaptive(const run_params_t *run,
+        const adaptive_t *c, weight_t g, weight_t *v, weight_t *s) {
     *s = weight_add(weight_mul(c->keep2, *s),
             weight_mul(c->take2, weight_mul(g, g)));
     weight_t root = weight_sqrt(*s);
-    if (core.run.optimizer == OPTIMIZER_ADAM) {
+    if (run->optimizer == OPTIMIZER_ADAM) {
         *v = weight_add(weight_mul(c->keep1, *v), weight_mul(c->take1, g));
         weight_t denominator = weight_add(
-                weight_div(root, c->root_correction), core.run.epsilon);
+                weight_div(root, c->root_correction), run->epsilon);
         return weight_mul(c->step_size, weight_div(*v, denominator));
     }
-    weight_t direction = weight_div(g, weight_add(root, core.run.epsilon));
-    if (core.run.momentum == WEIGHT_ZERO) {
+    weight_t direction = weight_div(g, weight_add(root, run->epsilon));
+    if (run->momentum == WEIGHT_ZERO) {
         return weight_mul(c->step_size, direction);
     }
-    *v = weight_add(weight_mul(core.run.momentum, *v), direction);
+    *v = weight_add(weight_mul(run->momentum, *v), direction);
     return weight_mul(c->step_size, *v);
 }
 #endif
 
 static void step_weights(void) {
-    weight_t decay = core.run.weight_decay;
+    const run_params_t run = core.run;
+    uint32_t n = layer.params.n_weights;
     weight_t *w = layer.weights, *v = layer.velocity, *g = layer.gradient;
     steps_taken++;
-#if NUMERIC_ADAPTIVE
-    adaptive_t constants = adaptive_constants();
-    if (core.run.optimizer != OPTIMIZER_SGD) {
-        cost_count(COST_ADAPTIVE, layer.params.n_weights);
-    }
-#endif
     // One division per batch, not per weight: the ARM968 divides in
     // software (hundreds of cycles), but multiplies in a few.
     weight_t mean = weight_div_uint(WEIGHT_ONE, batch_size);
-    cost_count(COST_UPDATE, layer.params.n_weights);
-    for (uint32_t k = 0; k < layer.params.n_weights; k++) {
-        weight_t gradient = weight_mul(g[k], mean);
-        if (decay != WEIGHT_ZERO) {
-            gradient = weight_add(gradient, weight_mul(decay, w[k]));
+    cost_count(COST_UPDATE, n);
+    if (run.optimizer == OPTIMIZER_SGD) {
+        for (uint32_t k = 0; k < n; k++) {
+            weight_t gradient = batch_gradient(g[k], mean, &run, w[k]);
+            w[k] = weight_sub(w[k], sgd(&run, gradient, &v[k]));
+            g[k] = WEIGHT_ZERO;
         }
-#if NUMERIC_ADAPTIVE
-        weight_t step = core.run.optimizer == OPTIMIZER_SGD
-                ? sgd(gradient, &v[k])
-                : adaptive(&constants, gradient, &v[k], &layer.squares[k]);
-#else
-        weight_t step = sgd(gradient, &v[k]);
-#endif
-        w[k] = weight_sub(w[k], step);
-        g[k] = WEIGHT_ZERO;
     }
+#if NUMERIC_ADAPTIVE
+    else {
+        adaptive_t constants = adaptive_constants(&run);
+        weight_t *s = layer.squares;
+        cost_count(COST_ADAPTIVE, n);
+        for (uint32_t k = 0; k < n; k++) {
+            weight_t gradient = batch_gradient(g[k], mean, &run, w[k]);
+            w[k] = weight_sub(w[k], adaptive(&run, &constants, gradient,
+                    &v[k], &s[k]));
+            g[k] = WEIGHT_ZERO;
+        }
+    }
+#endif
     if (layer.params.weights_in_dtcm) {
         // The host reads them from SDRAM, after the run or at any batch end
         // it stops at; SDRAM writes are buffered, so this costs little.
-        for (uint32_t k = 0; k < layer.params.n_weights; k++) {
+        for (uint32_t k = 0; k < n; k++) {
             layer.weights_sdram[k] = w[k];
         }
     }
