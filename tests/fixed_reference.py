@@ -108,13 +108,16 @@ class FixedMLP:
     :param weights: float32 (n_pre, n_post) per projection.
     :param biases: float32 (n_post,) per population.
     :param activations: names per population; the last may be "softmax"
-        (with cross-entropy; else the loss is mean squared error).
+        (with cross-entropy; else the loss is ``loss``).
+    :param loss: the C name of the loss after any other output: "mse",
+        "mae" or "binary_cross_entropy" (after a sigmoid).
     """
 
-    def __init__(self, weights, biases, activations):
+    def __init__(self, weights, biases, activations, loss="mse"):
         self.w = [encode(w, W) for w in weights]
         self.b = [encode(b, W) for b in biases]
         self.activations = activations
+        self.loss = loss
 
     def _forward(self, x):
         a_s, z_s = [x], []
@@ -165,15 +168,23 @@ class FixedMLP:
         """Adds one sample's gradients; returns its loss."""
         a_s, z_s = self._forward(x)
         out = self.activations[-1]
+        z, a, n = z_s[-1], a_s[-1], np.int64(len(y) * ONE)
         if out == "softmax":
-            loss = mul(y, self.log_norm - z_s[-1]).sum()
-            delta = a_s[-1] - y
+            loss = mul(y, self.log_norm - z).sum()
+            delta = a - y
+        elif self.loss == "binary_cross_entropy":
+            # softplus(z) - y z, softplus(z) = max(z, 0) + log(1 + e^-|z|)
+            softplus = np.maximum(z, 0) + log(ONE + exp(-np.abs(z)))
+            loss = div(softplus - mul(y, z), n).sum()
+            delta = div(a - y, n)
+        elif self.loss == "mae":
+            loss = div(np.abs(a - y), n).sum()
+            delta = mul(div(np.sign(a - y) * ONE, n),
+                        ACTIVATIONS[out][1](z, a))
         else:
-            n = len(y)
-            loss = div(mul(a_s[-1] - y, a_s[-1] - y),
-                       np.int64(n * ONE)).sum()
-            grad = div(mul(2 * ONE, a_s[-1] - y), np.int64(n * ONE))
-            delta = mul(grad, ACTIVATIONS[out][1](z_s[-1], a_s[-1]))
+            loss = div(mul(a - y, a - y), n).sum()
+            delta = mul(div(mul(2 * ONE, a - y), n),
+                        ACTIVATIONS[out][1](z, a))
         for layer in range(len(self.w) - 1, -1, -1):
             g_w[layer] += shift(a_s[layer][:, None] * delta, 2 * V - W)
             g_b[layer] += delta * (1 << (W - V))

@@ -1,6 +1,8 @@
 """binary_crossentropy and mae, computed on the output cores: the numpy
-reference's losses and weights (and PyTorch's, where installed), Keras'
-binary accuracy, fixed point across splits, and the clear errors."""
+reference's losses and weights (and PyTorch's, where installed), XOR among
+several labels, Keras' binary accuracy, a saturated sigmoid's finite loss,
+fixed point bit for bit as fixed_reference.py and across splits, and the
+clear errors."""
 
 import numpy as np
 import pytest
@@ -10,6 +12,7 @@ from spinnpop.training.schedule import epoch_orders
 
 from conftest import (assert_close, assert_matches, assert_same_as_torch,
                       data, mlp, reference, torch_linears)
+from fixed_reference import FixedMLP
 
 N, BATCH = 29, 8
 
@@ -56,6 +59,73 @@ def test_mae(session, output):
     x, _ = data(N, 6, 3)
     y = np.random.default_rng(2).uniform(0, 1, (N, 3)).astype(np.float32)
     train_both(populations, projections, x, y, "mae", "mae")
+
+
+def test_xor_and_or_learnt_as_three_labels(session):
+    """Without PyTorch: a sigmoid per label (XOR, AND, OR of the inputs)
+    learns all three, as the numpy reference does step by step."""
+    populations, projections = mlp([2, 8, 3], ["tanh", "sigmoid"],
+                                   neurons_per_core=2)
+    x = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], np.float32)
+    y = np.stack([x[:, 0] != x[:, 1], x.min(axis=1), x.max(axis=1)],
+                 axis=1).astype(np.float32)
+    x, y = np.tile(x, (100, 1)), np.tile(y, (100, 1))
+    history = train_both(populations, projections, x, y,
+                         "binary_crossentropy", "binary_cross_entropy",
+                         epochs=4)
+    assert history.history["accuracy"][-1] == 1.0
+    assert history.history["loss"][-1] < 0.1
+
+
+@pytest.mark.parametrize("numeric", ["float32", "fixed"])
+def test_a_saturated_sigmoid_has_a_finite_loss(numeric):
+    """Taken from z, the loss of a sigmoid that rounds to 0 or 1 is still
+    softplus(z) - y z (log(0) would make it infinite)."""
+    sp.setup(numeric=numeric)
+    try:
+        inputs = sp.Population(2, sp.Input())
+        out = sp.Population(4, sp.Sigmoid())
+        sp.Projection(inputs, out, sp.AllToAllConnector()).set(weight=0.0)
+        z = np.array([40, -40, 3, -2], np.float32)
+        out.set(bias=z)
+        y = np.array([[0, 1, 0, 1]], np.float32)
+        expected = (np.logaddexp(0, z) - y * z).mean()
+        result = sp.evaluate(np.zeros((1, 2)), y,
+                             loss="binary_crossentropy")
+        np.testing.assert_allclose(result["loss"], expected, rtol=1e-5)
+    finally:
+        sp.end()
+
+
+@pytest.mark.parametrize("output, loss, c_name", [
+    ("sigmoid", "binary_crossentropy", "binary_cross_entropy"),
+    ("tanh", "mae", "mae"),
+])
+def test_fixed_point_bit_identical_to_the_numpy_fixed_point_reference(
+        output, loss, c_name):
+    sp.setup(seed=4, numeric="fixed")
+    try:
+        populations, projections = mlp([9, 14, 5], ["relu", output],
+                                       neurons_per_core=4)
+        x, _ = data(20, 9, 5)
+        y = labels(20, 5)
+        ref = FixedMLP([p.get("weight") for p in projections],
+                       [p.get("bias") for p in populations[1:]],
+                       ["relu", output], c_name)
+        history = sp.train(x, y, epochs=2, batch_size=6, loss=loss,
+                           optimizer=sp.SGD(0.3, 0.9), shuffle=False,
+                           verbose=0)
+        assert sp.counters().saturations == 0
+        weights, biases, losses = ref.train(x, y, 2, 6, 0.3, 0.9)
+        assert history.history["loss"] == losses
+        for projection, expected in zip(projections, weights):
+            np.testing.assert_array_equal(projection.get("weight"),
+                                          expected.astype(np.float32))
+        for population, expected in zip(populations[1:], biases):
+            np.testing.assert_array_equal(population.get("bias"),
+                                          expected.astype(np.float32))
+    finally:
+        sp.end()
 
 
 @pytest.mark.parametrize("shuffle", [False, True])
