@@ -38,6 +38,7 @@ def _train(x, y, sizes, drop_rate):
                     sent=sum(core.sent for core in cores),
                     dropped=sp.counters().dropped,
                     resends=sum(core.resends for core in cores),
+                    requests=sum(core.requests for core in cores),
                     weights=[p.get("weight") for p in projections])
     finally:
         sp.end()

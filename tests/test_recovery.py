@@ -17,9 +17,9 @@ from spinnpop.datasets import load_digits
 from conftest import data, every_kind, mlp
 
 
-def lose(population, traffic, skip, count=1):
+def lose(population, traffic, skip, count=1, core=0):
     current_state().backend.faults = [PacketLoss(
-        population.index, traffic, skip=skip, count=count)]
+        population.index, traffic, skip=skip, count=count, core=core)]
 
 
 def network():
@@ -62,8 +62,9 @@ def lossless():
 
 
 @pytest.mark.parametrize("sender, traffic, skip, waiting", [
-    # The 5 inputs of step 3 are packets 15 to 19 of the input's core.
-    (0, Traffic.FORWARD, 17, "in"),
+    # The 5 inputs of step 3 are packets 15 to 19 of the input's core:
+    # the hidden cores ask for the lost one.
+    (0, Traffic.FORWARD, 17, "layer1"),
     # The output sends core 0 of layer1 three partial errors per step.
     (2, Traffic.BACKWARD, 3 * 5 + 1, "layer1"),
     (2, Traffic.SOFTMAX, 2 * 13 + 1, "layer2"),
@@ -80,6 +81,23 @@ def test_a_lost_packet_of_each_kind_is_recovered(lossless, sender,
     assert_close(got, lossless[0])
     np.testing.assert_allclose(history.history["loss"],
                                lossless[1].history["loss"], rtol=1e-6)
+    # Only a lost input activation is asked for by itself, by each of
+    # the two hidden cores it did not reach.
+    requests = sum(c.requests for c in counters.cores)
+    assert requests == (2 if sender == 0 else 0)
+
+
+def test_a_lost_input_activation_costs_one_request_and_one_packet(
+        lossless):
+    """The hidden cores name what they miss; the input re-sends that
+    packet alone for each request, not the sample."""
+    got, _, counters = trained_mlp((0, Traffic.FORWARD, 17))
+    assert sum(c.resends for c in counters.of("in")) == 0
+    requests = sum(c.requests for c in counters.cores)
+    assert requests == 2
+    sent = sum(c.sent for c in counters.cores)
+    assert sent - sum(c.sent for c in lossless[2].cores) == 2 * requests
+    assert_close(got, lossless[0])
 
 
 def test_lost_shares_of_a_hidden_softmax_are_recovered():
@@ -187,4 +205,55 @@ def test_digits_train_through_random_drops(rate):
     want, _ = digits_weights(0.0)
     got, dropped = digits_weights(rate)
     assert dropped > 0
+    assert_close(got, want)
+
+
+def split_input_weights(shaped, loss=0, core=0):
+    """An input split over three cores feeding a dense layer (a flat
+    input: a neuron per row) or a convolution (a band of rows each, the
+    conv cores' halos crossing them); ``loss`` activations of the input's
+    core ``core`` lost."""
+    sp.setup(seed=3)
+    try:
+        rng = np.random.default_rng(5)
+        if shaped:
+            image = sp.Population((8, 8, 3), sp.Input(), label="image",
+                                  neurons_per_core=3 * 8 * 3)
+            hidden = sp.Population((8, 8, 4), sp.ReLU(),
+                                   neurons_per_core=2 * 8 * 4)
+            connector = sp.ConvolutionConnector(3, padding="same")
+            x = rng.uniform(0, 1, (8, 8, 8, 3))
+        else:
+            image = sp.Population(60, sp.Input(), label="image",
+                                  neurons_per_core=20)
+            hidden = sp.Population(12, sp.ReLU(), neurons_per_core=4)
+            connector = sp.AllToAllConnector()
+            x = rng.uniform(0, 1, (8, 60))
+        out = sp.Population(4, sp.Softmax(), label="out")
+        projections = [sp.Projection(image, hidden, connector),
+                       sp.Projection(hidden, out, sp.AllToAllConnector())]
+        if loss:
+            lose(image, Traffic.FORWARD, skip=27, count=loss, core=core)
+        sp.train(x.astype(np.float32), rng.integers(0, 4, 8), epochs=1,
+                 batch_size=4, optimizer=sp.SGD(0.1, 0.9), verbose=0,
+                 shuffle=False, loss="sparse_categorical_crossentropy")
+        return weights(projections), sp.counters()
+    finally:
+        sp.end()
+
+
+@pytest.mark.parametrize("shaped", [False, True], ids=["flat", "image"])
+@pytest.mark.parametrize("core", [0, 1, 2])
+def test_lost_input_activations_of_a_split_input_are_asked_for(
+        shaped, core):
+    """Each core that misses activations names their keys (the sending
+    core, its row, column and channel); the input core that sent them
+    re-sends those alone, the other input cores ignore the requests."""
+    want, _ = split_input_weights(shaped)
+    got, counters = split_input_weights(shaped, loss=5, core=core)
+    assert counters.dropped == 5
+    assert sum(c.requests for c in counters.cores) >= 5
+    assert sum(c.resends for c in counters.of("image")) == 0
+    assert sum(c.protocol_errors + c.unknown_keys
+               for c in counters.cores) == 0
     assert_close(got, want)

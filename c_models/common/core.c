@@ -147,7 +147,7 @@ void core_step_done(void) {
 static void timer_tick(uint ticks, uint unused) {
     (void) ticks;
     (void) unused;
-    uint32_t start = core.run.patience;
+    uint32_t start = role_patience_factor * core.run.patience;
     if (core.progress != core.progress_seen) {
         core.progress_seen = core.progress;
         core.quiet_ticks = 0;
@@ -224,6 +224,8 @@ static void packet_received(uint key, uint payload) {
     case PACKET_STALE:
         core.status->stale++;
         break;
+    case PACKET_REQUEST:
+        break;
     default:
         core.status->protocol_errors++;
     }
@@ -272,7 +274,7 @@ void c_main(void) {
     core.steps_done = 0;
     core.progress = core.heard = core.progress_seen = core.heard_seen = 0;
     core.quiet_ticks = core.idle_ticks = 0;
-    core.patience = core.run.patience;
+    core.patience = role_patience_factor * core.run.patience;
     *core.status = (status_t) {.state = STATE_RUNNING};
 
     role_initialise(ds, params + segment_bytes);

@@ -78,6 +78,9 @@ void role_answer(void);
 //! Whether the core stays to answer late requests once its steps are
 //! done (an input core is the last to know a sample is done: it need not).
 extern const bool role_lingers;
+//! The role's patience in units of the run's: an input waits longer than
+//! the cores it feeds, which ask for lost activations one by one first.
+extern const uint32_t role_patience_factor;
 //! With the FIQ held off: the next piece of the role's own work, if any.
 bool role_next_work(uint32_t *slot, uint32_t *item);
 void role_work(uint32_t slot, uint32_t item);

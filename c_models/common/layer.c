@@ -28,6 +28,7 @@
 
 layer_t layer;
 const bool role_lingers = true;
+const uint32_t role_patience_factor = 1;
 
 static value_t largest(const value_t *values, uint32_t n) {
     value_t max = values[0];
@@ -414,15 +415,87 @@ packet_verdict_t role_packet(const key_entry_t *entry, uint32_t key,
     }
 }
 
+//! The key that carries place (row of the whole grid, col, ch) of
+//! projection `p`'s pre population in slot field `field`; false if no
+//! entry of the key table covers the place.
+static bool place_key(uint32_t p, uint32_t row, uint32_t col, uint32_t ch,
+        uint32_t field, uint32_t *key) {
+    const key_entry_t *best = NULL;     // the block of rows holding it
+    for (uint32_t e = 0; e < core.params.n_key_entries; e++) {
+        const key_entry_t *entry = &core.keys[e];
+        if (entry->kind == KEY_FORWARD && entry->index == p
+                && entry->row0 <= row
+                && (best == NULL || entry->row0 > best->row0)) {
+            best = entry;
+        }
+    }
+    if (best == NULL) {
+        return false;
+    }
+    uint32_t local = row - best->row0, sender = 0;
+    if (best->core_rows > 0) {      // a whole population's cores
+        sender = local / best->core_rows;
+        local -= sender * best->core_rows;
+    }
+    *key = best->key | sender << best->core_shift | field << best->shift
+            | local << (best->col_bits + best->ch_bits)
+            | col << best->ch_bits | ch;
+    return true;
+}
+
+//! Asks the input populations again for a slot's activations that did
+//! not come though others of the sample did (so they were sent and lost),
+//! at most MOST_REQUESTS of them; a division or two per place, but only
+//! after the patience ran out. The number asked for.
+static uint32_t ask_for_lost(uint32_t slot) {
+    const layer_slot_t *state = &layer.slots[slot];
+    if (!layer.params.sends_acks || state->forward_arrived == 0
+            || state->forward_arrived >= layer.params.n_inputs) {
+        return 0;
+    }
+    const uint32_t *seen = forward_seen(slot);
+    uint32_t asked = 0;
+    for (uint32_t p = 0; p < layer.params.n_incoming; p++) {
+        const incoming_t *projection = &layer.incoming[p];
+        for (uint32_t place = 0; projection->from_input
+                && place < projection->input_space; place++) {
+            uint32_t bit = projection->input_offset + place;
+            if (seen[bit >> 5] & (1u << (bit & 31))) {
+                continue;
+            }
+            uint32_t row = place / projection->row_stride;
+            uint32_t col = place % projection->row_stride
+                    / projection->col_stride;
+            uint32_t ch = place % projection->col_stride;
+            uint32_t key;
+            if (col < projection->pre_width && ch < projection->pre_channels
+                    && place_key(p, projection->halo_row0 + row, col, ch,
+                            state->field, &key)) {
+                if (asked == MOST_REQUESTS) {
+                    return asked;
+                }
+                core_send(layer.params.ack_key | ACK_REQUEST, key);
+                asked++;
+            }
+        }
+    }
+    return asked;
+}
+
 bool role_resend(void) {
     bool waiting = false;
     for (uint32_t s = 0; s < core.params.n_slots; s++) {
         const sent_log_t *log = slot_log(s);
-        if (layer.slots[s].step < core.run.n_steps
-                && log->step == layer.slots[s].step) {
+        if (layer.slots[s].step >= core.run.n_steps) {
+            continue;
+        }
+        if (log->step == layer.slots[s].step) {
             log_resend(log);
             waiting = true;
         }
+        uint32_t asked = ask_for_lost(s);
+        core.status->requests += asked;
+        waiting = waiting || asked > 0;
     }
     return waiting;
 }

@@ -8,6 +8,15 @@
 //   - a packet of a sample it has already finished arrives (a peer re-sent
 //     its own log, so something of ours did not reach it): it answers with
 //     that sample's log at its next tick.
+// A lost activation from an input population is cheaper to ask for: a
+// core whose patience runs out with some of a sample's input activations
+// in and some not asks the input cores for each missing one (at most
+// MOST_REQUESTS a slot at a time) on its acknowledgement key's request
+// index, naming the key that should have carried it, and the input re-sends
+// just that packet. The input's own patience is twice theirs: then it
+// re-sends one activation of each segment of an unacknowledged sample
+// (cores that finished it answer, cores that got none of it ask for the
+// rest), and only the time after that the whole sample.
 // Receivers keep a bit per packet they expect of a sample, so duplicates
 // are ignored, and a key's slot field carries the step modulo twice the
 // slots, so a late packet of the sample a slot held before is never taken
@@ -28,6 +37,11 @@
 //! Patience doubles up to this many times its start after fruitless
 //! re-sends.
 #define MOST_BACKOFF 32
+//! Lost input activations one slot asks for at a time.
+#define MOST_REQUESTS 32
+//! The index of an acknowledgement key that asks for a lost activation
+//! (payload: its key) rather than acknowledging a step (payload: the step).
+#define ACK_REQUEST 1
 //! A core that has finished its steps answers late requests for this many
 //! times its longest patience before it exits.
 #define LINGER_FACTOR 4
@@ -37,7 +51,8 @@ typedef enum {
     PACKET_NEW,        //!< stored: progress
     PACKET_DUPLICATE,  //!< already had it
     PACKET_STALE,      //!< of a sample the core has finished
-    PACKET_INVALID     //!< fits no sample: a protocol error
+    PACKET_INVALID,    //!< fits no sample: a protocol error
+    PACKET_REQUEST     //!< asks for a lost packet: not progress
 } packet_verdict_t;
 
 //! What a slot's sample sent, in SDRAM: step, then count (key, payload)

@@ -140,10 +140,11 @@ typedef struct {
     uint32_t duplicates;  //!< packets received again (re-sent), ignored
     uint32_t stale;  //!< packets of a sample the core had finished
     uint32_t resends;  //!< times the core re-sent what it was waiting on
+    uint32_t requests;  //!< lost input activations it asked for again
     uint32_t saturations;  //!< fixed point: results beyond the range of their format, saturated
     uint32_t dtcm_bytes;  //!< DTCM heap the core took, as sark charges
 } status_t;
-_Static_assert(sizeof(status_t) == 56, "status_t layout");
+_Static_assert(sizeof(status_t) == 60, "status_t layout");
 
 //! What every core is: its slice of its population and how it sends what it sends. A population is a grid of rows x width x channels (a flat one has one neuron per row), split into whole rows; forward_segment_t[n_segments] follow, then the role's parameters.
 typedef struct {
@@ -221,8 +222,9 @@ typedef struct {
     uint32_t stride_cols;  //!< window step between output columns
     uint32_t pad_top;  //!< rows of zeros above the pre grid
     uint32_t pad_left;  //!< columns of zeros left of it
+    uint32_t from_input;  //!< 1 if the pre population is an input: its lost activations are asked for one by one
 } incoming_t;
-_Static_assert(sizeof(incoming_t) == 68, "incoming_t layout");
+_Static_assert(sizeof(incoming_t) == 72, "incoming_t layout");
 
 //! A convolution core's own parameters: the pooling it does on its band, if any (windows of pool_rows x pool_cols, moved by as much).
 typedef struct {

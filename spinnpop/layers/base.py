@@ -259,7 +259,8 @@ class TrainedLayer(Layer):
             rows, width, channels = edge.pre.grid
             record = dict(type=0, weight_offset=0, kernel_rows=1,
                           kernel_cols=1, stride_rows=1, stride_cols=1,
-                          pad_top=0, pad_left=0)
+                          pad_top=0, pad_left=0,
+                          from_input=int(edge.pre.is_input))
             layout = self.incoming_layout(edge, core)
             padded = layout.pop("padded", False)
             record.update(layout)

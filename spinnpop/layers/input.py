@@ -12,7 +12,7 @@ from spinnpop.mapping.regions import INPUT_PARAMS, Region
 #: sets spread over more cores (and chips).
 INPUT_DATA_PER_CORE = 32 * 1024 * 1024
 _WORD = 4
-_INPUT_SLOT = 12     # input_slot_t
+_INPUT_SLOT = 16     # input_slot_t
 
 
 class InputLayer(Layer):

@@ -139,7 +139,7 @@ def n_keys(network, node, core: int, partition: str) -> int:
     if kind == SOFTMAX:
         return fields << 2      # maximum, exp-sum, a hidden one's share
     if kind == ACK:
-        return 1
+        return 2        # an acknowledgement, a request for a lost packet
     return 2 << index_bits(node.layer.n_weights(core))
 
 
@@ -167,7 +167,7 @@ def key_table(network, node, core: int, keys) -> bytes:
     senders = 0      # the cores sending acks or partial errors, numbered
     if node.is_input:
         for other in traffic.acknowledging(network, node):
-            add(other, None, ACK, KeyKind.ACK, 0, index=senders)
+            add(other, None, ACK, KeyKind.ACK, 1, index=senders)
             senders += other.n_cores
     for p, edge in enumerate(node.incoming):
         pre = edge.pre

@@ -103,7 +103,9 @@ class KeyKind(enum.IntEnum):
     BACKWARD = 1    #: a post core's partial error sum for one of our neurons
     SOFTMAX = 2     #: a softmax core's local max (index 0), exp-sum (1) or,
     #:                 hidden, share of sum_j a_j e_j (2)
-    ACK = 3         #: a downstream core finished a sample (payload: step)
+    ACK = 3         #: a downstream core finished a sample (index 0,
+    #:                 payload: step) or asks for a lost activation (index 1,
+    #:                 payload: its key)
     REDUCE = 4      #: the previous core's running sum of shared gradients
     TOTAL = 5       #: the last core's sum of all shared gradients
 
@@ -230,6 +232,7 @@ STATUS = Struct("status_t", "Progress a core reports, read after a run.", (
     ("stale", "uint32_t", "packets of a sample the core had finished"),
     ("resends", "uint32_t", "times the core re-sent what it was waiting "
                             "on"),
+    ("requests", "uint32_t", "lost input activations it asked for again"),
     ("saturations", "uint32_t", "fixed point: results beyond the range of "
                                 "their format, saturated"),
     ("dtcm_bytes", "uint32_t", "DTCM heap the core took, as sark charges"),
@@ -326,6 +329,9 @@ INCOMING = Struct("incoming_t", "An incoming projection of a core. Its "
     ("stride_cols", "uint32_t", "window step between output columns"),
     ("pad_top", "uint32_t", "rows of zeros above the pre grid"),
     ("pad_left", "uint32_t", "columns of zeros left of it"),
+    ("from_input", "uint32_t", "1 if the pre population is an input: its "
+                               "lost activations are asked for one by "
+                               "one"),
 ))
 
 CONV_PARAMS = Struct("conv_params_t", "A convolution core's own "

@@ -30,11 +30,13 @@ class CoreCounters:
     unknown_keys: int = 0
     protocol_errors: int = 0
     #: Recovery: packets received again and ignored, packets of samples
-    #: the core had finished (answered with what it sent for them), and
-    #: the times it re-sent what it was waiting on.
+    #: the core had finished (answered with what it sent for them), the
+    #: times it re-sent what it was waiting on, and the lost activations
+    #: of input populations it asked for again one by one.
     duplicates: int = 0
     stale: int = 0
     resends: int = 0
+    requests: int = 0
     #: Fixed point: results beyond their format's range, saturated.
     saturations: int = 0
     callbacks: int = 0
@@ -121,7 +123,7 @@ class RunCounters:
             status = raw.statuses[index]
             target.overflows += int(status["ring_overflows"])
             for name in ("unknown_keys", "protocol_errors", "duplicates",
-                         "stale", "resends", "saturations"):
+                         "stale", "resends", "requests", "saturations"):
                 setattr(target, name, getattr(target, name)
                         + int(status[name]))
             target.dtcm_bytes = max(target.dtcm_bytes,

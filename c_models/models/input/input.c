@@ -10,10 +10,13 @@
 // or after it, and once the last one is acknowledged the core reports
 // itself stopped: every weight is then that of a batch end.
 //
-// Recovery (recovery.h): the acknowledgements are the input's only news.
-// Once its patience runs out with samples unacknowledged, it sends those
-// samples again; cores that have finished them answer with what they sent,
-// and so on down the network, until what was lost has been replaced.
+// Recovery (recovery.h): cores downstream ask for lost activations by
+// their keys, and the input re-sends each one asked for. Otherwise the
+// acknowledgements are the input's only news: once its patience (twice
+// theirs) runs out with samples unacknowledged, it sends some of those
+// samples again, then all of them (resend_sample); cores that have
+// finished them answer with what they sent, and so on down the network,
+// until what was lost has been replaced.
 #include <debug.h>
 
 #include "core.h"
@@ -25,9 +28,15 @@ typedef struct {
     uint32_t step;
     uint32_t acks;
     uint32_t busy;
+    uint32_t tries;     //!< times its acknowledgements were waited for
 } input_slot_t;
 
 const bool role_lingers = false;
+const uint32_t role_patience_factor = 2;
+
+//! Requests for lost activations held for processing; more are ignored
+//! (their senders ask again).
+#define REQUESTS 64
 
 static input_params_t params;
 static const value_t *data;
@@ -38,10 +47,75 @@ static uint32_t *acked;         // per slot, a bit per acknowledging core
 static uint32_t acked_words;
 static uint32_t next_step = 0;
 static uint32_t in_flight = 0;
+static uint32_t requests[REQUESTS];   // keys asked for, in order
+static uint32_t requests_head = 0;
+static uint32_t requests_count = 0;
 
 static void send_sample(const input_slot_t *state) {
     core_send_forward(slot_field(state->step, core.params.n_slots),
             data + order[state->step] * core.params.n_neurons, NULL, 0);
+}
+
+//! Sends one activation of a slot's sample again: the one at `position`
+//! of a segment's keys, `place` neurons into the segment.
+static void send_place(const input_slot_t *state,
+        const forward_segment_t *segment, uint32_t position, uint32_t place) {
+    uint32_t field = slot_field(state->step, core.params.n_slots);
+    const value_t *sample = data + order[state->step] * core.params.n_neurons;
+    core_send(segment->key | field << segment->slot_shift | position,
+            value_to_payload(sample[segment->first + place]));
+}
+
+//! The first time a sample's acknowledgements stop coming, the first
+//! activation of each segment goes out again: every core it feeds gets a
+//! packet of it, and one that finished the sample answers with what it
+//! sent (its acknowledgement among them), and one that got none of it
+//! asks for the rest. Only the second time does the whole sample go.
+static void resend_sample(input_slot_t *state) {
+    if (state->tries++ > 0) {
+        send_sample(state);
+        return;
+    }
+    for (uint32_t s = 0; s < core.params.n_segments; s++) {
+        send_place(state, &core.segments[s], 0, 0);
+    }
+}
+
+//! What a request for the activation with `key` asks for: the slot of
+//! its sample, the segment and the place in it (PACKET_NEW); a sample no
+//! longer in flight (PACKET_STALE); a key of ours that no activation has
+//! (PACKET_INVALID); or another input core's key (PACKET_REQUEST: every
+//! input core hears every request).
+static packet_verdict_t locate(uint32_t key, uint32_t *slot,
+        uint32_t *segment, uint32_t *place) {
+    const core_params_t *p = &core.params;
+    uint32_t row_shift = p->col_bits + p->ch_bits;
+    for (uint32_t s = 0; s < p->n_segments; s++) {
+        const forward_segment_t *block = &core.segments[s];
+        uint32_t offset = key - block->key;
+        uint32_t field = offset >> block->slot_shift;
+        if (key < block->key || field >= 2 * p->n_slots) {
+            continue;
+        }
+        uint32_t position = offset & ((1u << block->slot_shift) - 1);
+        uint32_t row = position >> row_shift;
+        uint32_t col = (position >> p->ch_bits) & ((1u << p->col_bits) - 1);
+        uint32_t ch = position & ((1u << p->ch_bits) - 1);
+        if (row >= block->n_rows || col >= p->width || ch >= p->channels) {
+            return PACKET_INVALID;
+        }
+        for (uint32_t i = 0; i < p->n_slots; i++) {
+            if (slots[i].busy
+                    && slot_field(slots[i].step, p->n_slots) == field) {
+                *slot = i;
+                *segment = s;
+                *place = (row * p->width + col) * p->channels + ch;
+                return PACKET_NEW;
+            }
+        }
+        return PACKET_STALE;
+    }
+    return PACKET_REQUEST;
 }
 
 static void send_samples(uint unused0, uint unused1) {
@@ -68,6 +142,7 @@ static void send_samples(uint unused0, uint unused1) {
         state->step = next_step;
         state->acks = 0;
         state->busy = 1;
+        state->tries = 0;
         bitmap_clear(acked + slot * acked_words, acked_words);
         in_flight++;
         send_sample(state);
@@ -78,9 +153,22 @@ static void send_samples(uint unused0, uint unused1) {
 
 packet_verdict_t role_packet(const key_entry_t *entry, uint32_t key,
         uint32_t payload) {
-    uint32_t sender = core_sender(entry, key_fields(entry, key));
+    key_fields_t fields = key_fields(entry, key);
+    uint32_t sender = core_sender(entry, fields);
     if (entry->kind != KEY_ACK || sender >= params.acks_expected) {
         return PACKET_INVALID;
+    }
+    if (fields.index == ACK_REQUEST) {
+        uint32_t at, segment, place;
+        packet_verdict_t verdict = locate(payload, &at, &segment, &place);
+        if (verdict != PACKET_NEW) {
+            return verdict;
+        }
+        if (requests_count < REQUESTS) {
+            requests[(requests_head + requests_count++) % REQUESTS] = payload;
+            core_start_processing();
+        }
+        return PACKET_REQUEST;   // not progress: nothing came in
     }
     // The slot holding the step, found without a division (none on the
     // ARM968, and this is the packet interrupt).
@@ -108,7 +196,7 @@ bool role_resend(void) {
     bool waiting = false;
     for (uint32_t s = 0; s < core.params.n_slots; s++) {
         if (slots[s].busy && slots[s].acks < params.acks_expected) {
-            send_sample(&slots[s]);
+            resend_sample(&slots[s]);
             waiting = true;
         }
     }
@@ -121,13 +209,24 @@ void role_answer(void) {
 
 bool role_next_work(uint32_t *slot, uint32_t *item) {
     (void) slot;
-    (void) item;
-    return false;
+    if (requests_count == 0) {
+        return false;
+    }
+    *item = requests[requests_head];
+    requests_head = (requests_head + 1) % REQUESTS;
+    requests_count--;
+    return true;
 }
 
-void role_work(uint32_t slot, uint32_t item) {
+//! Re-sends the activation a downstream core asked for by its key, if
+//! its sample is still in flight.
+void role_work(uint32_t slot, uint32_t key) {
     (void) slot;
-    (void) item;
+    uint32_t at, segment, place;
+    if (locate(key, &at, &segment, &place) == PACKET_NEW) {
+        send_place(&slots[at], &core.segments[segment],
+                key & ((1u << core.segments[segment].slot_shift) - 1), place);
+    }
 }
 
 void role_event(core_event_t event) {
@@ -154,7 +253,8 @@ void role_initialise(data_specification_metadata_t *ds, const void *role) {
     order = data_specification_get_region(REGION_ORDER, ds);
     slots = dtcm_allocate(core.params.n_slots * sizeof(input_slot_t));
     for (uint32_t s = 0; s < core.params.n_slots; s++) {
-        slots[s] = (input_slot_t) {.step = 0, .acks = 0, .busy = 0};
+        slots[s] = (input_slot_t) {.step = 0, .acks = 0, .busy = 0,
+            .tries = 0};
     }
     acked_words = bitmap_words(params.acks_expected);
     acked = dtcm_allocate(core.params.n_slots * acked_words

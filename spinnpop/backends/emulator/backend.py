@@ -26,12 +26,13 @@ from spinnpop.mapping.mapped import MappedNetwork, Traffic
 @dataclass
 class PacketLoss:
     """Packets to lose on purpose: ``count`` of the ``traffic`` sent by
-    population ``population`` (its first core), after ``skip``."""
+    core ``core`` of population ``population``, after ``skip``."""
 
     population: int
     traffic: Traffic
     skip: int = 0
     count: int = 1
+    core: int = 0
 
 
 @dataclass
@@ -155,8 +156,7 @@ enable_reinjection = False
                 continue
             index = next(i for i, c in enumerate(mapped.cores)
                          if c.population == fault.population
-                         and (isinstance(fault, PacketLoss)
-                              or c.core == fault.core))
+                         and c.core == fault.core)
             if isinstance(fault, CoreFault):
                 core = mapped.cores[index]
                 engine.kill_core(self._transceiver.core_index(
