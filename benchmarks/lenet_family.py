@@ -49,11 +49,12 @@ NETWORKS = {
 }
 
 
-def build(layers: list, seed: int, numeric: str = "float32") -> list:
-    """The network in a fresh session computing in ``numeric``;
-    [(population, projection into it)] after the input, ending with the
-    10-way softmax."""
-    sp.setup(seed=seed, numeric=numeric)
+def build(layers: list, seed: int, numeric: str = "float32",
+          **options) -> list:
+    """The network in a fresh session computing in ``numeric`` (other
+    ``setup`` options in ``options``); [(population, projection into it)]
+    after the input, ending with the 10-way softmax."""
+    sp.setup(seed=seed, numeric=numeric, **options)
     previous = sp.Population((28, 28, 1), sp.Input(), label="image")
     built = []
     for i, layer in enumerate(layers + [("out", 10)]):
