@@ -97,4 +97,17 @@ for pooling, options, optimizer in (
     assert sp.predict(x).shape == (10, 4)
     assert not sp.counters().of("s3") and sp.counters().of("s4")
     sp.end()
+
+# Lost activations of an input split over cores, asked for one by one by
+# their keys (worked out from the sending core's rows).
+sp.setup(seed=3, drop_rate=0.02)
+image = sp.Population((6, 6, 2), sp.Input(), neurons_per_core=2 * 6 * 2)
+conv = sp.Population((6, 6, 3), sp.ReLU(), neurons_per_core=3 * 6 * 3)
+out = sp.Population(4, sp.Softmax())
+sp.Projection(image, conv, sp.ConvolutionConnector(3, padding="same"))
+sp.Projection(conv, out, sp.AllToAllConnector())
+sp.train(x, y, epochs=2, batch_size=4, verbose=0,
+         loss="sparse_categorical_crossentropy")
+assert sum(c.requests for c in sp.counters().cores) > 0
+sp.end()
 print("ok")
