@@ -18,6 +18,35 @@ def session():
     sp.end()
 
 
+def images(n, shape, seed=1):
+    """``n`` normal random samples of ``shape``, float32."""
+    return np.random.default_rng(seed).normal(
+        size=(n,) + shape).astype(np.float32)
+
+
+def trained_for_export(optimizer):
+    """A strided 'same' convolution, max and average pooling and a softmax,
+    trained one epoch with ``optimizer``: what the exporters must copy.
+    Returns the convolution population and the samples it saw."""
+    image = sp.Population((9, 9, 2), sp.Input())
+    conv = sp.Population((5, 5, 3), sp.ReLU())
+    pooled = sp.Population((4, 4, 3), sp.Linear())
+    averaged = sp.Population((2, 2, 3), sp.Tanh())
+    out = sp.Population(4, sp.Softmax())
+    for pre, post, connector in (
+            (image, conv, sp.ConvolutionConnector(4, 2, "same")),
+            (conv, pooled, sp.PoolingConnector(2, 1)),
+            (pooled, averaged, sp.PoolingConnector(2, operation="average")),
+            (averaged, out, sp.AllToAllConnector())):
+        sp.Projection(pre, post, connector)
+    x = images(12, (9, 9, 2))
+    labels = np.random.default_rng(2).integers(0, 4, 12)
+    sp.train(x, labels, epochs=1, batch_size=4,
+             loss="sparse_categorical_crossentropy",
+             optimizer=optimizer, shuffle=False, verbose=0)
+    return conv, x
+
+
 def mlp(sizes, activations, neurons_per_core=None, seed=0):
     """An MLP: sizes[0] inputs, then one population per activation.
     Biases start random (not zero) so that they are tested too."""
@@ -111,3 +140,36 @@ def assert_same_as_torch(layers, projections, rtol=1e-5):
                      layer.weight.detach().numpy().T, rtol)
         assert_close(projection.post.get("bias"),
                      layer.bias.detach().numpy(), rtol)
+
+
+def assert_same_as_fixed_reference(sizes, activations, x, y, loss,
+                                   c_loss="mse", targets=None):
+    """Trains an MLP of ``sizes`` in fixed point (a fresh session) and
+    asserts that its losses, weights and biases are the bits of the numpy
+    fixed-point reference (tests/fixed_reference.py) on the same initial
+    weights and order. ``y`` is what ``train`` takes; ``targets`` what the
+    reference takes, if different (one-hot rows for class labels);
+    ``c_loss`` the reference's name of the loss after a non-softmax."""
+    from fixed_reference import FixedMLP
+    sp.setup(seed=4, numeric="fixed")
+    try:
+        populations, projections = mlp(sizes, activations,
+                                       neurons_per_core=4)
+        reference = FixedMLP([p.get("weight") for p in projections],
+                             [p.get("bias") for p in populations[1:]],
+                             activations, c_loss)
+        history = sp.train(x, y, epochs=2, batch_size=6, loss=loss,
+                           optimizer=sp.SGD(0.3, 0.9), shuffle=False,
+                           verbose=0)
+        assert sp.counters().saturations == 0
+        weights, biases, losses = reference.train(
+            x, y if targets is None else targets, 2, 6, 0.3, 0.9)
+        assert history.history["loss"] == losses
+        for projection, expected in zip(projections, weights):
+            np.testing.assert_array_equal(projection.get("weight"),
+                                          expected.astype(np.float32))
+        for population, expected in zip(populations[1:], biases):
+            np.testing.assert_array_equal(population.get("bias"),
+                                          expected.astype(np.float32))
+    finally:
+        sp.end()

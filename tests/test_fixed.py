@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 import spinnpop as sp
-from conftest import data, mlp
+from conftest import assert_same_as_fixed_reference, data, mlp
 from spinnpop.datasets import load_digits
 from spinnpop.numeric import FIXED, FLOAT32
 from test_maths import COMMON, COMPILER, QEMU, ROOT
@@ -284,29 +284,9 @@ def test_unknown_numeric_type():
 ])
 def test_bit_identical_to_the_numpy_fixed_point_reference(activations,
                                                           loss):
-    from fixed_reference import FixedMLP
-    sp.setup(seed=4, numeric="fixed")
-    try:
-        sizes = [9, 14, 11, 5][:len(activations) + 1]
-        populations, projections = mlp(sizes, activations,
-                                       neurons_per_core=4)
-        x, labels = data(20, 9, sizes[-1])
-        y = np.eye(sizes[-1], dtype=np.float32)[labels]
-        reference = FixedMLP([p.get("weight") for p in projections],
-                             [p.get("bias") for p in populations[1:]],
-                             activations)
-        history = sp.train(x, labels if loss != "mse" else y, epochs=2,
-                           batch_size=6, loss=loss,
-                           optimizer=sp.SGD(0.3, 0.9), shuffle=False,
-                           verbose=0)
-        assert sp.counters().saturations == 0
-        weights, biases, losses = reference.train(x, y, 2, 6, 0.3, 0.9)
-        assert history.history["loss"] == losses
-        for projection, expected in zip(projections, weights):
-            assert np.array_equal(projection.get("weight"),
-                                  expected.astype(np.float32))
-        for population, expected in zip(populations[1:], biases):
-            assert np.array_equal(population.get("bias"),
-                                  expected.astype(np.float32))
-    finally:
-        sp.end()
+    sizes = [9, 14, 11, 5][:len(activations) + 1]
+    x, labels = data(20, 9, sizes[-1])
+    y = np.eye(sizes[-1], dtype=np.float32)[labels]
+    assert_same_as_fixed_reference(sizes, activations, x,
+                                   labels if loss != "mse" else y, loss,
+                                   targets=y)

@@ -13,17 +13,12 @@ import spinnpop as sp
 from spinnpop.control import current_state
 from spinnpop.interop.keras import from_keras, to_keras
 
-from conftest import assert_close, data
+from conftest import assert_close, data, images, trained_for_export
 
 # Keras reads its backend once, when first imported: torch, if installed.
 os.environ.setdefault("KERAS_BACKEND", "torch")
 keras = pytest.importorskip("keras")
 layers = keras.layers
-
-
-def images(n, shape, seed=1):
-    return np.random.default_rng(seed).normal(
-        size=(n,) + shape).astype(np.float32)
 
 
 def keras_outputs(model, x):
@@ -67,22 +62,7 @@ def test_lenet_from_keras(session):
 
 
 def test_trained_network_to_keras(session):
-    image = sp.Population((9, 9, 2), sp.Input())
-    conv = sp.Population((5, 5, 3), sp.ReLU())
-    pooled = sp.Population((4, 4, 3), sp.Linear())
-    averaged = sp.Population((2, 2, 3), sp.Tanh())
-    out = sp.Population(4, sp.Softmax())
-    for pre, post, connector in (
-            (image, conv, sp.ConvolutionConnector(4, 2, "same")),
-            (conv, pooled, sp.PoolingConnector(2, 1)),
-            (pooled, averaged, sp.PoolingConnector(2, operation="average")),
-            (averaged, out, sp.AllToAllConnector())):
-        sp.Projection(pre, post, connector)
-    x = images(12, (9, 9, 2))
-    labels = np.random.default_rng(2).integers(0, 4, 12)
-    sp.train(x, labels, epochs=1, batch_size=4,
-             loss="sparse_categorical_crossentropy",
-             optimizer=sp.Adam(0.01), shuffle=False, verbose=0)
+    conv, x = trained_for_export(sp.Adam(0.01))
     model = to_keras()
     assert [type(layer).__name__ for layer in model.layers] == [
         "Conv2D", "MaxPooling2D", "AveragePooling2D", "Activation",

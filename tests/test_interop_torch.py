@@ -5,14 +5,13 @@ does, trained or not."""
 import re
 import sys
 
-import numpy as np
 import pytest
 
 import spinnpop as sp
 from spinnpop.control import current_state
 from spinnpop.interop.torch import from_torch, to_torch
 
-from conftest import assert_close, data
+from conftest import assert_close, data, images, trained_for_export
 
 torch = pytest.importorskip("torch")
 nn = torch.nn
@@ -26,11 +25,6 @@ def torch_outputs(module, x):
         xs = xs.permute(0, 3, 1, 2)
     with torch.no_grad():
         return module(xs).numpy()
-
-
-def images(n, shape, seed=1):
-    return np.random.default_rng(seed).normal(
-        size=(n,) + shape).astype(np.float32)
 
 
 def test_mlp_from_torch(session):
@@ -80,22 +74,7 @@ def test_even_kernel_same_and_strides(session):
 def test_trained_network_to_torch(session):
     """After training, the exported module computes what predict does,
     Keras' asymmetric 'same' padding of a strided convolution included."""
-    image = sp.Population((9, 9, 2), sp.Input())
-    conv = sp.Population((5, 5, 3), sp.ReLU())
-    pooled = sp.Population((4, 4, 3), sp.Linear())
-    averaged = sp.Population((2, 2, 3), sp.Tanh())
-    out = sp.Population(4, sp.Softmax())
-    for pre, post, connector in (
-            (image, conv, sp.ConvolutionConnector(4, 2, "same")),
-            (conv, pooled, sp.PoolingConnector(2, 1)),
-            (pooled, averaged, sp.PoolingConnector(2, operation="average")),
-            (averaged, out, sp.AllToAllConnector())):
-        sp.Projection(pre, post, connector)
-    x = images(12, (9, 9, 2))
-    labels = np.random.default_rng(2).integers(0, 4, 12)
-    sp.train(x, labels, epochs=1, batch_size=4,
-             loss="sparse_categorical_crossentropy",
-             optimizer=sp.SGD(0.1, 0.9), shuffle=False, verbose=0)
+    conv, x = trained_for_export(sp.SGD(0.1, 0.9))
     module = to_torch()
     assert isinstance(module[0], nn.ZeroPad2d)
     assert module[0].padding == (1, 2, 1, 2)

@@ -10,9 +10,9 @@ import pytest
 import spinnpop as sp
 from spinnpop.training.schedule import epoch_orders
 
-from conftest import (assert_close, assert_matches, assert_same_as_torch,
+from conftest import (assert_close, assert_matches,
+                      assert_same_as_fixed_reference, assert_same_as_torch,
                       data, mlp, reference, torch_linears)
-from fixed_reference import FixedMLP
 
 N, BATCH = 29, 8
 
@@ -103,29 +103,9 @@ def test_a_saturated_sigmoid_has_a_finite_loss(numeric):
 ])
 def test_fixed_point_bit_identical_to_the_numpy_fixed_point_reference(
         output, loss, c_name):
-    sp.setup(seed=4, numeric="fixed")
-    try:
-        populations, projections = mlp([9, 14, 5], ["relu", output],
-                                       neurons_per_core=4)
-        x, _ = data(20, 9, 5)
-        y = labels(20, 5)
-        ref = FixedMLP([p.get("weight") for p in projections],
-                       [p.get("bias") for p in populations[1:]],
-                       ["relu", output], c_name)
-        history = sp.train(x, y, epochs=2, batch_size=6, loss=loss,
-                           optimizer=sp.SGD(0.3, 0.9), shuffle=False,
-                           verbose=0)
-        assert sp.counters().saturations == 0
-        weights, biases, losses = ref.train(x, y, 2, 6, 0.3, 0.9)
-        assert history.history["loss"] == losses
-        for projection, expected in zip(projections, weights):
-            np.testing.assert_array_equal(projection.get("weight"),
-                                          expected.astype(np.float32))
-        for population, expected in zip(populations[1:], biases):
-            np.testing.assert_array_equal(population.get("bias"),
-                                          expected.astype(np.float32))
-    finally:
-        sp.end()
+    x, _ = data(20, 9, 5)
+    assert_same_as_fixed_reference([9, 14, 5], ["relu", output], x,
+                                   labels(20, 5), loss, c_name)
 
 
 @pytest.mark.parametrize("shuffle", [False, True])
