@@ -67,7 +67,7 @@ _COMMON = {"n_boards": 1, "samples_in_flight": 2, "numeric": "float32",
 #: Each backend's options and their defaults.
 _OPTIONS = {
     "emulator": dict(_COMMON, reorder_seed=None, preemption_seed=None,
-                     drop_rate=0.0),
+                     drop_rate=0.0, router_timeout=False),
     "spinnaker": dict(_COMMON, machine=None, spalloc_server=None,
                       binaries=None),
 }
@@ -112,7 +112,15 @@ def setup(backend: str = "emulator", seed: int = 0, **options) -> None:
         that reaches it, whatever the packet, reproducibly from ``seed``
         (fault injection: the cores re-send what went missing, and the
         training ends with the weights it has without drops, up to float32
-        rounding; bit-identical in fixed point).
+        rounding; bit-identical in fixed point);
+        ``router_timeout`` (False): if True, as on a chip, a router drops
+        a packet for a core that it has held for longer than SpiNNaker's
+        router wait time (SC&MP's 240 router cycles, 1.8 us) because the
+        core's packet interrupt was still busy with earlier packets or
+        masked (on the cost model's clocks; the models then recover what
+        was lost); without it such packets arrive late and are counted
+        (``counters()``'s ``overdue``). Not with ``reorder_seed`` or
+        ``preemption_seed``, whose delivery order the clocks do not follow.
         For SpiNNaker:
         ``machine``: a board's IP address or host name; or
         ``spalloc_server``: a spalloc server's URL (user, group and
@@ -154,12 +162,31 @@ def setup(backend: str = "emulator", seed: int = 0, **options) -> None:
                 f"received: drop_rate={rate!r}")
         settings["drop_rate"] = float(rate)
         settings["seed"] = int(seed)
+    if "router_timeout" in settings:
+        settings["router_timeout"] = _router_timeout(settings)
     samples_in_flight = settings.pop("samples_in_flight")
     numeric = numeric_named(settings.pop("numeric"))
     from spinnpop.backends import make_backend
     machine = make_backend(backend, settings)
     end()
     _state = State(int(seed), samples_in_flight, machine, numeric)
+
+
+def _router_timeout(settings: dict) -> bool:
+    """The emulator's ``router_timeout`` option, checked."""
+    value = settings["router_timeout"]
+    if not isinstance(value, (bool, np.bool_)):
+        raise ConfigurationError(
+            "expected True or False for `router_timeout`; received: "
+            f"router_timeout={value!r}")
+    shuffled = [name for name in ("reorder_seed", "preemption_seed")
+                if settings[name] is not None]
+    if value and shuffled:
+        raise ConfigurationError(
+            f"`router_timeout` cannot be combined with `{shuffled[0]}`: "
+            "routers time packets out on the cost model's clocks, which "
+            "a random delivery order does not follow; leave one out")
+    return bool(value)
 
 
 def _down(name: str, value) -> tuple:

@@ -8,7 +8,7 @@ import subprocess
 import numpy as np
 import pytest
 
-from spinnpop.backends.emulator.engine import Engine, RunState
+from spinnpop.backends.emulator.engine import COST_FEATURES, Engine, RunState
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 FIQ, QUEUED = 0, 3      # packet callback priority -1 and 2, plus one
@@ -254,4 +254,108 @@ def test_packet_interrupts_cut_in_unless_masked(probe, masked):
         assert counts[4] == 0
     else:
         assert engine.core_counters(core).preemptions > 0
+    engine.close()
+
+
+def priced(engine, core, **cycles):
+    """Prices the core's work: cycles per packet interrupt, task, ..."""
+    coefficients = np.zeros(len(COST_FEATURES))
+    for name, value in cycles.items():
+        coefficients[COST_FEATURES.index(name)] = value
+    engine.set_cost(core, coefficients)
+
+
+def router_reference(arrivals, fiq, unmasked=0.0, drop=True):
+    """The router's wait, as the emulator's model states it (router.c's
+    overdue()), written out independently: (packets overdue, packets
+    taken) of a core whose FIQ takes ``fiq`` cycles, for packets arriving
+    at ``arrivals`` while it had its FIQ masked until ``unmasked``."""
+    head_free = rx_free = fiq_free = 0.0
+    overdue = taken_count = 0
+    for t in arrivals:
+        head = max(t, head_free)
+        taken = max(head, rx_free)
+        if taken - head > ROUTER_WAIT:
+            overdue += 1
+            if drop:
+                head_free = head + ROUTER_WAIT
+                continue
+        head_free = taken
+        start = max(taken, fiq_free, unmasked if t < unmasked else 0.0)
+        rx_free, fiq_free = start, start + fiq
+        taken_count += 1
+    return overdue, taken_count
+
+
+#: SC&MP's router wait (240 cycles of its 133 MHz clock) in ARM cycles.
+ROUTER_WAIT = 240 * 200 / 133
+
+
+@pytest.mark.parametrize("drop", [False, True])
+def test_routers_time_out_packets_a_busy_core_cannot_take(probe, drop):
+    """Ten packets reach a core at once and its FIQ takes 400 cycles: the
+    comms controller holds one while the FIQ handles another, so each
+    later one waits two FIQs' time, 400 cycles, at the router, past its
+    361. Counted as overdue; with router_timeout the router drops it
+    (counted at the chip), and the one behind it, whose wait started
+    only then, gets in: 6 taken, every other one from the third
+    dropped."""
+    engine = machine({(0, 0): [(0x100, 0xFFFFFF00, [2], [])]}, width=1)
+    sender = add_probe(engine, probe, (0, 0, 1), n_send=10, key=0x100)
+    target = add_probe(engine, probe, (0, 0, 2), exit_after=6 if drop else 10)
+    priced(engine, target, packet=400)
+    priced(engine, sender)
+    if drop:
+        engine.router_timeout()
+    engine.start()
+    assert engine.run(10_000) == RunState.DONE
+    counts = engine.core_counters(target)
+    assert received(engine, target)[0] == counts.received == (6 if drop
+                                                              else 10)
+    assert counts.overdue == (4 if drop else 8)
+    assert engine.chip_counters(0, 0).dropped == (4 if drop else 0)
+    assert router_reference([20.0] * 10, 400, drop=drop) == (
+        counts.overdue, counts.received)
+    engine.close()
+
+
+@pytest.mark.parametrize("fiq, sent", [(350, 0), (400, 500)])
+def test_a_core_that_keeps_up_loses_nothing(probe, fiq, sent):
+    """A packet interrupt shorter than the router's wait keeps any queue
+    moving; a sender slower than the receiver's interrupt makes none."""
+    engine = machine({(0, 0): [(0x100, 0xFFFFFF00, [2], [])]}, width=1)
+    sender = add_probe(engine, probe, (0, 0, 1), n_send=50, key=0x100)
+    target = add_probe(engine, probe, (0, 0, 2), exit_after=50)
+    priced(engine, target, packet=fiq)
+    priced(engine, sender, sent=sent)
+    engine.router_timeout()
+    engine.start()
+    assert engine.run(10_000) == RunState.DONE
+    assert engine.core_counters(target).overdue == 0
+    assert received(engine, target)[0] == 50
+    engine.close()
+
+
+@pytest.mark.parametrize("drop", [False, True])
+def test_packets_held_while_the_fiq_is_masked_wait_at_the_router(
+        probe, drop):
+    """A core sends itself 10 packets (one per 100 cycles) with its FIQ
+    masked, for 1,000 cycles: the first waits in its comms controller,
+    the rest at the router, from their arrival, until the first's FIQ
+    starts at the unmasking."""
+    engine = machine({(0, 0): [(0x100, 0xFFFFFF00, [1], [])]}, width=1)
+    core = add_probe(engine, probe, (0, 0, 1), n_send=10, key=0x100,
+                     masked=True)
+    priced(engine, core, packet=400, sent=100)
+    if drop:
+        engine.router_timeout()
+    engine.start()
+    engine.run(10_000)
+    arrivals = [100.0 * (i + 1) + 20 for i in range(10)]
+    overdue, taken = router_reference(arrivals, 400, unmasked=1000.0,
+                                      drop=drop)
+    counts = engine.core_counters(core)
+    assert (counts.overdue, counts.received) == (overdue, taken)
+    assert received(engine, core)[0] == taken
+    assert overdue > 0 and (taken < 10) == drop
     engine.close()

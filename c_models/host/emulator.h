@@ -49,6 +49,8 @@ typedef struct {
     uint64_t callbacks;       //!< callbacks run (packet, user, scheduled)
     uint64_t send_failures;   //!< sends refused: the outgoing queue was full
     uint64_t preemptions;     //!< packet interrupts inside a callback
+    uint64_t overdue;         //!< packets for it that a router held past
+                              //!< its wait time (router.c's overdue())
     uint64_t sent_by_class[EMU_TRAFFIC_CLASSES];
     uint64_t cost[EMU_COST_FEATURES];  //!< enum emu_cost_feature
     double clock_cycles;      //!< when it finished its last callback, in
@@ -117,6 +119,13 @@ void emu_reorder(emu_t *emu, uint64_t seed);
 //! (a send fails when they are full) and a core's packet interrupt may cut
 //! into its callbacks wherever they call into the SpiNNaker API.
 void emu_preempt(emu_t *emu);
+
+//! Routers drop a packet for a core once they have held it longer than
+//! SpiNNaker's router wait time (ROUTER_WAIT_CYCLES, on the cost model's
+//! clocks), counted at the core's chip, as a chip's router does; without
+//! this the packets still arrive and are only counted (`overdue`). In
+//! packet order only: not with emu_reorder().
+void emu_router_timeout(emu_t *emu);
 
 //! Drops `count` packets matching key/mask after letting `skip` through.
 void emu_drop_packets(emu_t *emu, uint32_t key, uint32_t mask,

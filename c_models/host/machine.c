@@ -294,6 +294,10 @@ void emu_preempt(emu_t *emu) {
     emu->preempt = true;
 }
 
+void emu_router_timeout(emu_t *emu) {
+    emu->router_timeout = true;
+}
+
 void emu_drop_packets(emu_t *emu, uint32_t key, uint32_t mask,
         uint32_t skip, uint32_t count) {
     emu->drop_rule = (drop_rule_t) {key, mask, skip, count};

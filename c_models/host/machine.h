@@ -32,6 +32,14 @@
 // pipelined, a packet per cycle of its clock). It adds latency only (a
 // sample's packets cross 1 to 4 routers), not work.
 #define ROUTER_CYCLES 20.0
+// Cost model: how long a router holds a packet for a core that cannot
+// take it before dropping it, in ARM cycles at 200 MHz. SC&MP sets the
+// router control register's wait1 field to 0x40 (spinnaker_tools,
+// sark/sark_hw.c, rtr_init), which is 240 cycles of the router's clock
+// (as FEC's reinjection_status decodes it), and runs the router at
+// 133 MHz (scamp/scamp-3.c). Its wait2 (0) is the further wait of
+// emergency routing, which only packets bound for links take.
+#define ROUTER_WAIT_CYCLES (240.0 * 200.0 / 133.0)
 // What SDRAM holds before anything is written to it (see sdram.c).
 #define SDRAM_FILL 0xFF
 
@@ -51,6 +59,7 @@ typedef struct {
     int core;
     uint32_t key, payload;
     bool has_payload;
+    bool held;                   // it waited for the core to unmask its FIQ
     double time;
 } delivery_t;
 
@@ -109,6 +118,12 @@ typedef struct core {
     size_t log_length, log_capacity;
     double cost[EMU_COST_FEATURES];  // cycles of each (emu_set_cost)
     double now;                  // cost model: the core's clock, in cycles
+    // Cost model: its receive path as the router sees it (router.c's
+    // overdue()): when the FIQ of the last packet it took started (its
+    // comms controller's receive register emptied then) and ended, when
+    // the router last moved on from a packet for it, and when it last
+    // unmasked its FIQ.
+    double rx_free, fiq_free, head_free, unmasked_at;
     uint32_t *trace;             // emu_trace_packets
     uint32_t trace_capacity, trace_count;
     uint32_t timer_period_us;    // 0: no timer
@@ -206,6 +221,7 @@ struct emu {
     int n_classes;
     uint64_t reorder_state;      // xorshift state; 0: deliver in order
     bool preempt;                // FIQs inside callbacks, bounded sends
+    bool router_timeout;         // routers drop overdue packets
     delivery_t *in_flight;
     size_t n_in_flight, in_flight_capacity;
     uint64_t now_us;             // emulated time: passes only when quiet

@@ -347,13 +347,55 @@ static bool append_delivery(delivery_t **deliveries, size_t *capacity,
 
 //! The packet waits at the router until the core unmasks its FIQ.
 static bool hold_for(core_t *core, delivery_t delivery) {
+    delivery.held = true;
     return append_delivery(&core->held, &core->held_capacity, &core->n_held,
             delivery);
+}
+
+static double later(double a, double b) {
+    return a > b ? a : b;
+}
+
+//! Cost model: whether the router gives up on a packet for the core
+//! before the core's communications controller can take it; if not,
+//! `start` is when its FIQ starts. As on a chip, the controller holds one
+//! packet, until the FIQ handler takes it; the router holds the next one
+//! for the core at most ROUTER_WAIT_CYCLES, its wait starting once the
+//! packet ahead of it has gone (each core's output is taken as a queue of
+//! its own, though a chip's router has one pipeline for all, so that a
+//! blocked core there delays other cores' packets too); the FIQ cuts into
+//! callbacks, so only earlier FIQs, or the core's masking its FIQ, delay
+//! it. Packets are judged in the order the emulator delivers them.
+static bool overdue(emu_t *emu, core_t *core, delivery_t packet,
+        double *start) {
+    double head = later(packet.time, core->head_free);
+    double taken = later(head, core->rx_free);
+    if (taken - head > ROUTER_WAIT_CYCLES) {
+        core->counters.overdue++;
+        if (emu->router_timeout) {
+            core->head_free = head + ROUTER_WAIT_CYCLES;
+            core_chip(emu, core)->counters.dropped++;
+            return true;
+        }
+    }
+    core->head_free = taken;
+    *start = later(taken, core->fiq_free);
+    if (packet.held) {
+        *start = later(*start, core->unmasked_at);
+    }
+    return false;
 }
 
 //! The packet's FIQ runs now.
 static void run_fiq(emu_t *emu, core_t *core, handler_t handler,
         delivery_t packet) {
+    // In random order (emu_reorder) the clocks do not order deliveries.
+    bool timed = emu->reorder_state == 0;
+    double start = 0.0;
+    if (timed && overdue(emu, core, packet, &start)) {
+        return;
+    }
+    double begun = later(core->now, packet.time);
     core->counters.received++;
     if (core->trace_count < core->trace_capacity) {
         core->trace[2 * core->trace_count] = packet.key;
@@ -364,6 +406,10 @@ static void run_fiq(emu_t *emu, core_t *core, handler_t handler,
     core_invoke(emu, core, (task_t) {handler.cback, packet.key,
             packet.payload, false, EMU_COST_PACKET, packet.time});
     core->fiq_disabled = masked;
+    if (timed) {
+        core->rx_free = start;
+        core->fiq_free = start + (core->now - begun);
+    }
     if (!masked && core->n_held > 0) {
         router_release_held(emu, core);
     }
@@ -468,6 +514,7 @@ void router_deliver_now(emu_t *emu, core_t *core, delivery_t packet) {
 void router_release_held(emu_t *emu, core_t *core) {
     // In the order they came (the FIQ handler never masks itself, so
     // none are held meanwhile).
+    core->unmasked_at = core->now;
     size_t n = core->n_held;
     core->n_held = 0;
     for (size_t h = 0; h < n; h++) {
@@ -583,8 +630,9 @@ void router_send(emu_t *emu, core_t *source, outgoing_t packet) {
         if (alive != NULL && !alive[route->core_nodes[c]]) {
             continue;
         }
-        delivery_t delivery = {(int) route->cores[c], key, packet.payload,
-            packet.has_payload, packet.time + ROUTER_CYCLES
+        delivery_t delivery = {.core = (int) route->cores[c], .key = key,
+            .payload = packet.payload, .has_payload = packet.has_payload,
+            .time = packet.time + ROUTER_CYCLES
                     * route->routers[route->core_nodes[c]]};
         if (emu->reorder_state == 0) {
             router_deliver(emu, emu->cores[route->cores[c]], delivery);

@@ -38,7 +38,10 @@ class Cost:
     ``joules_board`` (whole SpiNN-5 boards); ``busiest`` is the population
     and core with the most work, ``core_seconds`` {(population, core):
     busy seconds per sample}. ``uncalibrated``: binaries the table lacks
-    (their work counted as free)."""
+    (their work counted as free). ``overdue``: the share of the packets
+    delivered that a router held past SpiNNaker's router wait time (a
+    chip drops those, so where it is not 0 the run as estimated would not
+    hold on a chip; see ``setup(router_timeout=...)``)."""
 
     samples: int
     seconds: float
@@ -50,14 +53,17 @@ class Cost:
     chips: int
     cores: int
     uncalibrated: tuple
+    overdue: float = 0.0
 
     def __str__(self) -> str:
+        late = (f"; {100 * self.overdue:.1f} % of packets overdue at "
+                "routers (a chip drops them)" if self.overdue else "")
         return (f"{self.seconds * 1e3:.3f} ms and "
                 f"{self.joules_chips * 1e3:.3f} mJ (chips; "
                 f"{self.joules_board * 1e3:.3f} mJ with the board) per "
                 f"sample, {self.samples_per_second:.0f} samples/s, on "
                 f"{self.cores} cores of {self.chips} chips; busiest "
-                f"{self.busiest[0]} core {self.busiest[1]}")
+                f"{self.busiest[0]} core {self.busiest[1]}{late}")
 
 
 def cost_of(counters) -> Cost:
@@ -77,6 +83,7 @@ def cost_of(counters) -> Cost:
     chips_j = version.WATTS_PER_IDLE_CHIP * len(chips) * run_s
     board_j = version.WATTS_FOR_48_CHIP_BOARD_IDLE_COST * boards * run_s
     n = counters.samples
+    received = sum(c.received for c in counters.cores)
     return Cost(
         samples=n, seconds=run_s / n, samples_per_second=n / run_s,
         joules_chips=(chips_j + active_j + packets_j) / n,
@@ -85,4 +92,5 @@ def cost_of(counters) -> Cost:
         core_seconds={k: v / n for k, v in busy.items()},
         chips=len(chips), cores=len(counters.cores),
         uncalibrated=tuple(sorted({c.binary for c in counters.cores
-                                   if not calibrated(c.binary)})))
+                                   if not calibrated(c.binary)})),
+        overdue=sum(c.overdue for c in counters.cores) / max(received, 1))

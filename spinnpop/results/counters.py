@@ -45,6 +45,12 @@ class CoreCounters:
     send_failures: int = 0
     #: Packet interrupts that cut into a callback.
     preemptions: int = 0
+    #: Cost model (emulator only): packets for the core that a router held
+    #: longer than SpiNNaker's router wait time (1.8 us) because the core
+    #: was still busy with earlier ones. A chip drops them; the emulator
+    #: does too with ``setup(router_timeout=True)`` (counted at the chip),
+    #: and otherwise delivers them late.
+    overdue: int = 0
     dtcm_bytes: int = 0
     #: The model binary it ran.
     binary: str = ""
@@ -71,7 +77,7 @@ class ChipCounters:
 
 #: What only an emulator counts for every core.
 _MACHINE_COUNTED = ("sent", "received", "dropped", "callbacks",
-                    "send_failures", "preemptions")
+                    "send_failures", "preemptions", "overdue")
 
 
 @dataclass

@@ -68,6 +68,9 @@ class EmulatorBackend(Backend):
         reproducibly from this seed.
     :param drop_rate: the probability that a router drops a packet that
         reaches it, each run's drops drawn from ``seed`` afresh.
+    :param router_timeout: if True, routers drop packets for a core that
+        they held past SpiNNaker's router wait time; else those arrive
+        late, counted as ``overdue``.
     :param down: ``down_cores``, ``down_chips``, ``down_links``, as for
         Backend.
     """
@@ -88,11 +91,12 @@ enable_reinjection = False
 
     def __init__(self, n_boards: int = 1, reorder_seed=None,
                  preemption_seed=None, drop_rate: float = 0.0, seed: int = 0,
-                 **down):
+                 router_timeout: bool = False, **down):
         super().__init__(n_boards, **down)
         self.reorder_seed = reorder_seed
         self.preemption_seed = preemption_seed
         self.drop_rate = drop_rate
+        self.router_timeout = router_timeout
         self._drop_seed = np.random.SeedSequence(seed)
         #: PacketLoss, CoreFault and LinkFault to apply to the next run
         #: (fault injection, for tests).
@@ -144,6 +148,8 @@ enable_reinjection = False
             if self.reorder_seed is None:
                 engine.reorder(self.preemption_seed + 1)
             engine.preempt()
+        if self.router_timeout:
+            engine.router_timeout()
         if self.drop_rate > 0:
             run_seed = self._drop_seed.spawn(1)[0]    # afresh each run
             engine.drop_at_random(

@@ -39,6 +39,7 @@ class CoreCounters(ctypes.Structure):
                 ("dropped", ctypes.c_uint64), ("callbacks", ctypes.c_uint64),
                 ("send_failures", ctypes.c_uint64),
                 ("preemptions", ctypes.c_uint64),
+                ("overdue", ctypes.c_uint64),
                 ("sent_by_class", ctypes.c_uint64 * TRAFFIC_CLASSES),
                 ("cost", ctypes.c_uint64 * len(COST_FEATURES)),
                 ("clock_cycles", ctypes.c_double),
@@ -93,6 +94,7 @@ def _load_library() -> ctypes.CDLL:
                 ("emu_kill_link", i, [p, u32, u32, u32, u64]),
                 ("emu_reorder", None, [p, u64]),
                 ("emu_preempt", None, [p]),
+                ("emu_router_timeout", None, [p]),
                 ("emu_start", i, [p]),
                 ("emu_run", i, [p, u64]),
                 ("emu_core_counters", None,
@@ -196,6 +198,12 @@ class Engine:
         """With reordering: bounded outgoing queues, and packet interrupts
         inside callbacks at pseudo-random calls into the SpiNNaker API."""
         self._lib.emu_preempt(self._emu)
+
+    def router_timeout(self) -> None:
+        """Routers drop packets for a core that they held past SpiNNaker's
+        router wait time (in packet order only, not with ``reorder``);
+        without this they are only counted, as ``overdue``."""
+        self._lib.emu_router_timeout(self._emu)
 
     def drop_packets(self, key: int, mask: int, skip: int,
                      count: int) -> None:
