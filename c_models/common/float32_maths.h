@@ -8,18 +8,20 @@
 #define FLOAT32_MATHS_H
 
 #include <stdint.h>
-#include <string.h>
+
+// Through a union (GNU C defines it): a memcpy would be a call in the ARM
+// build, which is freestanding, on every packet received and sent.
+typedef union {
+    float value;
+    uint32_t bits;
+} float32_word_t;
 
 static inline float float32_from_bits(uint32_t bits) {
-    float x;
-    memcpy(&x, &bits, sizeof(x));
-    return x;
+    return (float32_word_t) {.bits = bits}.value;
 }
 
 static inline uint32_t float32_bits(float x) {
-    uint32_t bits;
-    memcpy(&bits, &x, sizeof(bits));
-    return bits;
+    return (float32_word_t) {.value = x}.bits;
 }
 
 //! 2^n for n in [-126, 127].

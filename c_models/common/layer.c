@@ -369,8 +369,8 @@ static packet_verdict_t backward_arrived(const key_entry_t *entry,
     if (!bitmap_claim(backward_seen(fields.slot), bit)) {
         return PACKET_DUPLICATE;
     }
-    value_t *error = &slot_error(fields.slot)[fields.index];
-    *error = value_add(*error, partial);
+    slot_partials(fields.slot)[state->backward_received] =
+            (partial_t) {fields.index, partial};
     if (++state->backward_received == layer.params.backward_expected) {
         core_event(BACKWARD_DONE, fields.slot);
     } else {
@@ -518,19 +518,42 @@ void role_answer(void) {
 
 // Processing.
 
-bool role_next_work(uint32_t *slot, uint32_t *input) {
+//! A work item that adds in the slot's next partial error (an input
+//! place is below 2^16).
+#define PARTIAL_ITEM 0x80000000u
+
+bool role_next_work(uint32_t *slot, uint32_t *item) {
     for (uint32_t s = 0; s < core.params.n_slots; s++) {
         const layer_slot_t *state = &layer.slots[s];
         if (state->forward_received < state->forward_arrived) {
             *slot = s;
-            *input = slot_arrivals(s)[state->forward_received];
+            *item = slot_arrivals(s)[state->forward_received];
+            return true;
+        }
+        if (state->backward_added < state->backward_received) {
+            *slot = s;
+            *item = PARTIAL_ITEM;
             return true;
         }
     }
     return false;
 }
 
+//! Adds the slot's next partial error into its neuron's error, in the
+//! order they came (so float32 sums are as if added on arrival).
+static void add_partial(uint32_t slot) {
+    layer_slot_t *state = &layer.slots[slot];
+    partial_t partial = slot_partials(slot)[state->backward_added++];
+    cost_count(COST_ERRORS, 1);
+    value_t *error = &slot_error(slot)[partial.index];
+    *error = value_add(*error, partial.value);
+}
+
 void role_work(uint32_t slot, uint32_t input) {
+    if (input == PARTIAL_ITEM) {
+        add_partial(slot);
+        return;
+    }
     const incoming_t *projection = incoming_of(input);
     value_t x = slot_inputs(slot)[input];
     if (projection->type != PROJECTION_IDENTITY) {
@@ -626,6 +649,8 @@ static void read_regions(data_specification_metadata_t *ds,
     layer.reduced = data_specification_get_region(REGION_REDUCE, ds);
     layer.sent = data_specification_get_region(REGION_SENT, ds);
     layer.inputs = data_specification_get_region(REGION_INPUTS, ds);
+    layer.slot_store = layer.params.input_space
+            + 2 * layer.params.backward_expected;
     layer.targets = data_specification_get_region(REGION_TARGETS, ds);
     layer.order = data_specification_get_region(REGION_ORDER, ds);
     layer.metrics = data_specification_get_region(REGION_METRICS, ds);

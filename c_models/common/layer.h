@@ -30,7 +30,8 @@ typedef struct {
     uint32_t forward_received;   //!< activations multiplied in
     uint32_t maxima_received;    //!< softmax maxima received
     uint32_t softmax_received;   //!< softmax values received (all rounds)
-    uint32_t backward_received;  //!< partial errors received
+    uint32_t backward_received;  //!< partial errors stored by the FIQ
+    uint32_t backward_added;     //!< partial errors added into the errors
     uint32_t forward_done;       //!< 1 once the activations are out
     uint32_t asked;              //!< 1: a packet of its previous sample
                                  //!< asks for what was sent for it
@@ -52,7 +53,9 @@ typedef struct {
     weight_t *squares;           //!< SDRAM, same layout: Adam, RMSprop
     weight_t *gradient;          //!< same layout, beside the weights
     weight_t *reduced;           //!< SDRAM: shared gradients received
-    value_t *inputs;             //!< SDRAM: input_space for each slot
+    value_t *inputs;             //!< SDRAM: each slot's input_space
+                                 //!< values, then its partials
+    uint32_t slot_store;         //!< words of that per slot
     const value_t *targets;      //!< output: samples x n_neurons
     const uint32_t *order;       //!< output: data-set index of each step
     metrics_record_t *metrics;   //!< output: one record per step
@@ -80,7 +83,21 @@ enum { SOFTMAX_MAXIMA, SOFTMAX_DONE, BACKWARD_DONE, SOFTMAX_SHARES,
     REDUCE_DONE };
 
 static inline value_t *slot_inputs(uint32_t slot) {
-    return layer.inputs + slot * layer.params.input_space;
+    return layer.inputs + slot * layer.slot_store;
+}
+
+//! A partial error the FIQ handler stored, for processing to add in: the
+//! FIQ does no arithmetic, which is soft-float on the ARM968 and would
+//! make it too slow for the router (c_models/host/machine.h,
+//! ROUTER_WAIT_CYCLES).
+typedef struct {
+    uint32_t index;     //!< of the sent neuron
+    value_t value;
+} partial_t;
+
+//! The slot's partial errors in the order they came (backward_expected).
+static inline partial_t *slot_partials(uint32_t slot) {
+    return (partial_t *) (slot_inputs(slot) + layer.params.input_space);
 }
 
 static inline uint16_t *slot_arrivals(uint32_t slot) {

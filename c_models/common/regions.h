@@ -86,9 +86,10 @@ enum cost_site {
     COST_GRADIENTS = 5,
     COST_UPDATE = 6,
     COST_ADAPTIVE = 7,
+    COST_ERRORS = 8,
 };
 
-#define COST_N_SITES 8
+#define COST_N_SITES 9
 
 //! A block of keys a core listens to: one core's or every core's of a sending population. A key is base | core << core_shift | slot << shift | position, and a forward position is row << (col_bits + ch_bits) | column << ch_bits | channel.
 typedef struct {

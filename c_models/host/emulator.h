@@ -38,7 +38,7 @@ enum emu_cost_feature {
     EMU_COST_SENT = 3,        //!< packets sent
     EMU_COST_SITES = 4        //!< first of the sites' (calls, units)
 };
-#define EMU_COST_N_SITES 8
+#define EMU_COST_N_SITES 9
 #define EMU_COST_FEATURES (EMU_COST_SITES + 2 * EMU_COST_N_SITES)
 
 //! What one core did; counts are of multicast packets.

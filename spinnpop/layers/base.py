@@ -18,7 +18,7 @@ from spinnpop.mapping.regions import (BACKWARD_TARGET, CORE_PARAMS,
 _WORD = 4
 # Structs private to the C, as both the ARM and the host lay them out.
 _EVENT = 8           # event_t
-_LAYER_SLOT = 40     # layer_slot_t
+_LAYER_SLOT = 44     # layer_slot_t
 _ARRIVAL = 2         # an input place, noted as a uint16_t
 #: Places in a core's input store: arrivals are noted as 16-bit numbers.
 MAX_INPUT_SPACE = 1 << 16
@@ -232,7 +232,9 @@ class TrainedLayer(Layer):
                 "partials_calls": len(blocks), "partials_units": backward,
                 "gradients_calls": n_inputs, "gradients_units": forward,
                 "neurons_calls": 1, "neurons_units": n,
-                "deltas_calls": 1, "deltas_units": n}
+                "deltas_calls": 1, "deltas_units": n,
+                "errors_calls": backward_expected,
+                "errors_units": backward_expected}
         if node.is_output:
             work.update(loss_calls=1, loss_units=n)
         return work
@@ -431,7 +433,9 @@ class TrainedLayer(Layer):
                  else 0,
                  Region.REDUCE: words if traffic.shares_gradients(node)
                  else 0,
-                 Region.INPUTS: network.n_slots * self.input_space(core)
+                 Region.INPUTS: network.n_slots
+                 * (self.input_space(core)
+                    + 2 * traffic.backward_expected(node.sent, core))
                  * _WORD,
                  Region.SENT: network.n_slots
                  * (2 + 2 * self.log_capacity(core)) * _WORD}

@@ -89,7 +89,9 @@ class Region(enum.IntEnum):
     TARGETS = 9     #: output: samples x neurons of target values
     METRICS = 10    #: output: metrics_record_t per sequence step
     OUTPUTS = 11    #: output: sequence steps x neurons of output values
-    INPUTS = 12     #: layer: each slot's received inputs (slots x space)
+    INPUTS = 12     #: layer: each slot's received inputs (input_space
+    #:                 values) and partial errors (backward_expected of
+    #:                 partial_t), slot after slot
     REDUCE = 13     #: layer with shared weights: gradient shares received
     SENT = 14       #: layer: what each slot sent (sent_log_t), to re-send
     SQUARES = 15    #: layer: Adam's and RMSprop's running means of squared
@@ -159,6 +161,8 @@ class CostSite(enum.IntEnum):
     UPDATE = 6      #: weights updated or gradients summed; units: weights
     ADAPTIVE = 7    #: Adam's or RMSprop's further work (moments, a square
     #:                 root and divisions) on weights updated; units: weights
+    ERRORS = 8      #: partial errors received, added into the errors;
+    #:                 units: partial errors
 
 
 class ProjectionType(enum.IntEnum):
