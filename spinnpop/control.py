@@ -67,7 +67,7 @@ _COMMON = {"n_boards": 1, "samples_in_flight": 2, "numeric": "float32",
 #: Each backend's options and their defaults.
 _OPTIONS = {
     "emulator": dict(_COMMON, reorder_seed=None, preemption_seed=None,
-                     drop_rate=0.0, router_timeout=False),
+                     drop_rate=0.0, router_timeout=None),
     "spinnaker": dict(_COMMON, machine=None, spalloc_server=None,
                       binaries=None),
 }
@@ -113,14 +113,16 @@ def setup(backend: str = "emulator", seed: int = 0, **options) -> None:
         (fault injection: the cores re-send what went missing, and the
         training ends with the weights it has without drops, up to float32
         rounding; bit-identical in fixed point);
-        ``router_timeout`` (False): if True, as on a chip, a router drops
-        a packet for a core that it has held for longer than SpiNNaker's
+        ``router_timeout`` (True, unless ``reorder_seed`` or
+        ``preemption_seed`` is given): as on a chip, a router drops a
+        packet for a core that it has held for longer than SpiNNaker's
         router wait time (SC&MP's 240 router cycles, 1.8 us) because the
         core's packet interrupt was still busy with earlier packets or
-        masked (on the cost model's clocks; the models then recover what
-        was lost); without it such packets arrive late and are counted
-        (``counters()``'s ``overdue``). Not with ``reorder_seed`` or
-        ``preemption_seed``, whose delivery order the clocks do not follow.
+        masked, on the cost model's clocks (the models then recover what
+        was lost); with False such packets arrive late. Either way they
+        are counted (``counters()``'s ``overdue``). Not with
+        ``reorder_seed`` or ``preemption_seed``, whose delivery order the
+        clocks do not follow.
         For SpiNNaker:
         ``machine``: a board's IP address or host name; or
         ``spalloc_server``: a spalloc server's URL (user, group and
@@ -175,12 +177,14 @@ def setup(backend: str = "emulator", seed: int = 0, **options) -> None:
 def _router_timeout(settings: dict) -> bool:
     """The emulator's ``router_timeout`` option, checked."""
     value = settings["router_timeout"]
+    shuffled = [name for name in ("reorder_seed", "preemption_seed")
+                if settings[name] is not None]
+    if value is None:
+        return not shuffled
     if not isinstance(value, (bool, np.bool_)):
         raise ConfigurationError(
             "expected True or False for `router_timeout`; received: "
             f"router_timeout={value!r}")
-    shuffled = [name for name in ("reorder_seed", "preemption_seed")
-                if settings[name] is not None]
     if value and shuffled:
         raise ConfigurationError(
             f"`router_timeout` cannot be combined with `{shuffled[0]}`: "

@@ -40,8 +40,9 @@ class Cost:
     busy seconds per sample}. ``uncalibrated``: binaries the table lacks
     (their work counted as free). ``overdue``: the share of the packets
     delivered that a router held past SpiNNaker's router wait time (a
-    chip drops those, so where it is not 0 the run as estimated would not
-    hold on a chip; see ``setup(router_timeout=...)``)."""
+    chip drops those, and so does the emulator unless
+    ``setup(router_timeout=False)``; either way the models wait for what
+    they re-send)."""
 
     samples: int
     seconds: float
@@ -57,7 +58,7 @@ class Cost:
 
     def __str__(self) -> str:
         late = (f"; {100 * self.overdue:.1f} % of packets overdue at "
-                "routers (a chip drops them)" if self.overdue else "")
+                "routers (dropped on a chip)" if self.overdue else "")
         return (f"{self.seconds * 1e3:.3f} ms and "
                 f"{self.joules_chips * 1e3:.3f} mJ (chips; "
                 f"{self.joules_board * 1e3:.3f} mJ with the board) per "

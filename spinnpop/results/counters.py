@@ -47,9 +47,9 @@ class CoreCounters:
     preemptions: int = 0
     #: Cost model (emulator only): packets for the core that a router held
     #: longer than SpiNNaker's router wait time (1.8 us) because the core
-    #: was still busy with earlier ones. A chip drops them; the emulator
-    #: does too with ``setup(router_timeout=True)`` (counted at the chip),
-    #: and otherwise delivers them late.
+    #: was still busy with earlier ones. A chip drops them; so does the
+    #: emulator (counted at the chip) unless ``setup(router_timeout=False)``
+    #: has it deliver them late.
     overdue: int = 0
     dtcm_bytes: int = 0
     #: The model binary it ran.

@@ -1,6 +1,7 @@
 """A small training, prediction, a run that recovers a lost packet and
 one that stalls, runs with a dead core, a dead link and random drops,
-then convolutional trainings (float32 and fixed point): what the
+then convolutional trainings (float32, and fixed point with routers
+timing packets out): what the
 subprocess tests (tool-chain configuration, sanitizers) run."""
 
 import os
@@ -87,7 +88,8 @@ for pooling, options, optimizer in (
         (("average", "max"), {}, sp.Adam(0.01, weight_decay=0.01)),
         (("max", "average"), {"preemption_seed": 1},
          sp.RMSprop(0.01, momentum=0.5)),
-        (("average", "max"), {"numeric": "fixed"}, sp.SGD(0.1, 0.9))):
+        (("average", "max"), {"numeric": "fixed", "router_timeout": True},
+         sp.SGD(0.1, 0.9))):
     sp.setup(seed=2, **options)
     every_kind((6, 6, 2), pooling)
     history = sp.train(x, y, epochs=2, batch_size=4,

@@ -70,7 +70,7 @@ class EmulatorBackend(Backend):
         reaches it, each run's drops drawn from ``seed`` afresh.
     :param router_timeout: if True, routers drop packets for a core that
         they held past SpiNNaker's router wait time; else those arrive
-        late, counted as ``overdue``.
+        late; counted as ``overdue`` either way.
     :param down: ``down_cores``, ``down_chips``, ``down_links``, as for
         Backend.
     """
@@ -91,7 +91,7 @@ enable_reinjection = False
 
     def __init__(self, n_boards: int = 1, reorder_seed=None,
                  preemption_seed=None, drop_rate: float = 0.0, seed: int = 0,
-                 router_timeout: bool = False, **down):
+                 router_timeout: bool = True, **down):
         super().__init__(n_boards, **down)
         self.reorder_seed = reorder_seed
         self.preemption_seed = preemption_seed
