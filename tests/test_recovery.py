@@ -100,6 +100,45 @@ def test_a_lost_input_activation_costs_one_request_and_one_packet(
     assert_close(got, lossless[0])
 
 
+def test_a_finished_core_answers_a_lost_partial_error_with_just_that(
+        lossless):
+    """The core that missed a partial error re-sends its log; the output,
+    which finished the sample, answers that core alone: its three partial
+    errors and its acknowledgement, not everything it sent (six partial
+    errors, its softmax shares), and the other hidden core hears nothing."""
+    got, _, counters = trained_mlp((2, Traffic.BACKWARD, 3 * 5 + 1))
+    extra = {(c.population, c.core): c.sent - before.sent
+             for c, before in zip(counters.cores, lossless[2].cores)}
+    assert extra == {("in", 0): 0, ("layer1", 0): 3, ("layer1", 1): 0,
+                     ("layer2", 0): 3 + 1}
+    assert sum(c.stale for c in counters.of("layer1")) == 0
+    assert_close(got, lossless[0])
+
+
+def test_a_lost_acknowledgement_from_deep_down_is_asked_for_through_the_layers():
+    """An answer to a core upstream passes the question on with one
+    activation per segment, so a lost acknowledgement two layers below the
+    input's first answerer is sent again."""
+    results = []
+    for lost in (False, True):
+        sp.setup(seed=4)
+        try:
+            populations, projections = mlp([5, 6, 4, 3],
+                                           ["relu", "relu", "softmax"],
+                                           neurons_per_core=3)
+            if lost:
+                lose(populations[3], Traffic.ACK, 5)
+            run(populations)
+            results.append((weights(projections), sp.counters()))
+        finally:
+            sp.end()
+    (want, _), (got, counters) = results
+    assert counters.dropped == 1
+    assert sum(c.resends for c in counters.of("in")) >= 1
+    assert sum(c.duplicates for c in counters.of("in")) >= 1
+    assert_close(got, want)
+
+
 def test_lost_shares_of_a_hidden_softmax_are_recovered():
     """A hidden softmax's cores exchange a third value per sample in
     training, their share of sum_j a_j e_j: losing some of every round is

@@ -379,6 +379,31 @@ static packet_verdict_t backward_arrived(const key_entry_t *entry,
     return PACKET_NEW;
 }
 
+//! A late activation of a finished sample says its sender is missing
+//! something of it. In training, a sender this core returns partial errors
+//! to can be missing only those from here, or (if an input asked first)
+//! an acknowledgement from here or from downstream: every activation this
+//! core sent reached the cores downstream, or they could not have sent
+//! back the partial errors it needed to finish. Such a sender is answered
+//! from the log with just that (answer_targets); any other, with the
+//! whole log.
+static void note_asker(const key_entry_t *entry, key_fields_t fields,
+        layer_slot_t *state) {
+    if (core.run.mode == MODE_TRAIN) {
+        grid_position_t at = key_position(entry, fields);
+        for (uint32_t t = 0; t < layer.params.n_backward_targets
+                && t < 32; t++) {
+            const backward_target_t *target = &layer.backward[t];
+            if (target->projection == entry->index && target->row0 <= at.row
+                    && at.row - target->row0 < target->n_rows) {
+                state->asked_targets |= 1u << t;
+                return;
+            }
+        }
+    }
+    state->asked = 1;
+}
+
 packet_verdict_t role_packet(const key_entry_t *entry, uint32_t key,
         uint32_t payload) {
     key_fields_t fields = key_fields(entry, key);
@@ -393,8 +418,10 @@ packet_verdict_t role_packet(const key_entry_t *entry, uint32_t key,
     layer_slot_t *state = &layer.slots[field_slot(fields.slot, n_slots)];
     if (fields.slot != state->field) {
         // Of the sample the slot held before, finished here.
-        if (entry->kind == KEY_FORWARD || (entry->kind == KEY_SOFTMAX
-                && fields.core != layer.params.core_index)) {
+        if (entry->kind == KEY_FORWARD) {
+            note_asker(entry, fields, state);
+        } else if (entry->kind == KEY_SOFTMAX
+                && fields.core != layer.params.core_index) {
             state->asked = 1;
         }
         return PACKET_STALE;
@@ -500,17 +527,59 @@ bool role_resend(void) {
     return waiting;
 }
 
+//! Whether `key` is of the block at `base` whose slot field sits at
+//! `shift` (the field is below twice the slots).
+static inline bool in_block(uint32_t key, uint32_t base, uint32_t shift) {
+    return key - base < (2 * core.params.n_slots) << shift;
+}
+
+//! Answers the backward targets in `targets` (bit t: target t) from the
+//! log of a finished sample: their partial errors, the acknowledgement,
+//! and the first activation of each segment, which passes the question on
+//! downstream (a core there that finished answers in turn, acknowledgement
+//! included; one that lost an acknowledgement cannot tell otherwise).
+static void answer_targets(const sent_log_t *log, uint32_t targets) {
+    uint32_t segment = 0;
+    for (uint32_t i = 0; i < log->count; i++) {
+        uint32_t key = log->packets[2 * i];
+        bool send = layer.params.sends_acks && key == layer.params.ack_key;
+        if (segment < core.params.n_segments && in_block(key,
+                core.segments[segment].key,
+                core.segments[segment].slot_shift)) {
+            // Segments go out in order: this is the segment's first.
+            segment++;
+            send = true;
+        }
+        for (uint32_t t = 0; !send && t < layer.params.n_backward_targets
+                && t < 32; t++) {
+            const backward_target_t *target = &layer.backward[t];
+            send = (targets >> t & 1)
+                    && in_block(key, target->key, target->slot_shift);
+        }
+        if (send) {
+            core_send(key, log->packets[2 * i + 1]);
+        }
+    }
+}
+
 void role_answer(void) {
     for (uint32_t s = 0; s < core.params.n_slots; s++) {
         layer_slot_t *state = &layer.slots[s];
         bool asked = request_take(&state->asked);
+        uint32_t targets = request_take_all(&state->asked_targets);
         const sent_log_t *log = slot_log(s);
         // The log holds the finished sample until the slot sends for its
         // next one, and then nobody needs it: that one has started.
-        if (asked && log->step != state->step
-                && state->answers < MOST_ANSWERS) {
+        if (log->step == state->step) {
+            continue;
+        }
+        if (asked && state->answers < MOST_ANSWERS) {
             state->answers++;
             log_resend(log);
+        } else if (targets != 0) {
+            // These answers run only downstream: they end at the outputs
+            // and need no count.
+            answer_targets(log, targets);
         }
     }
     update_answer();

@@ -35,6 +35,8 @@ typedef struct {
     uint32_t forward_done;       //!< 1 once the activations are out
     uint32_t asked;              //!< 1: a packet of its previous sample
                                  //!< asks for what was sent for it
+    uint32_t asked_targets;      //!< bit t: backward target t asks for
+                                 //!< its partial errors of that sample
     uint32_t answers;            //!< answers given for that sample
 } layer_slot_t;
 

@@ -6,8 +6,11 @@
 //     without progress, doubling after each fruitless re-send): what it
 //     sent for a sample it has not finished is what its peers would answer;
 //   - a packet of a sample it has already finished arrives (a peer re-sent
-//     its own log, so something of ours did not reach it): it answers with
-//     that sample's log at its next tick.
+//     its own log, so something of ours did not reach it): it answers at
+//     its next tick. In training, a core upstream that it sends partial
+//     errors to gets just those, its acknowledgement and the first
+//     activation of each segment (which passes the question on down, for
+//     acknowledgements lost below); any other peer gets that sample's log.
 // A lost activation from an input population is cheaper to ask for: a
 // core whose patience runs out with some of a sample's input activations
 // in and some not asks the input cores for each missing one (at most
@@ -93,13 +96,18 @@ static inline void bitmap_clear(uint32_t *map, uint32_t words) {
     }
 }
 
-//! Takes a request the FIQ handler noted in `flag` (clearing it).
-static inline bool request_take(volatile uint32_t *flag) {
+//! Takes the requests the FIQ handler noted in `flags` (clearing them).
+static inline uint32_t request_take_all(volatile uint32_t *flags) {
     uint cpsr = spin1_fiq_disable();
-    bool asked = *flag != 0;
-    *flag = 0;
+    uint32_t asked = *flags;
+    *flags = 0;
     spin1_mode_restore(cpsr);
     return asked;
+}
+
+//! Takes a request the FIQ handler noted in `flag` (clearing it).
+static inline bool request_take(volatile uint32_t *flag) {
+    return request_take_all(flag) != 0;
 }
 
 //! Sends a packet of `step`'s sample and logs it (the log of another step
