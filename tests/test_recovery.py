@@ -161,11 +161,14 @@ def test_lost_shares_of_a_hidden_softmax_are_recovered():
 
 def test_lost_shared_gradients_are_recovered():
     """Convolution cores sum their kernel gradients at batch ends: a lost
-    running sum or total is re-sent, and the sums are not taken twice."""
+    running sum or total is re-sent, and the sums are not taken twice.
+    Only the sums are: the core re-sends its share (3 x 3 x 2 x 3 kernel
+    weights and 3 biases) once, and no other population sends or hears
+    anything more than without the loss."""
     rng = np.random.default_rng(0)
     x = rng.normal(size=(8, 9, 8, 2)).astype(np.float32)
     y = rng.integers(0, 4, 8)
-    results = []
+    results, sent = [], []
     for count in (0, 1, 3):
         sp.setup(seed=2)
         populations = every_kind()
@@ -179,9 +182,16 @@ def test_lost_shared_gradients_are_recovered():
         # The routers lose what was asked; duplicate acknowledgements that
         # reach the input once it has finished are lost there too.
         assert sum(c.dropped for c in sp.counters().chips) == count
+        sent.append({p.label: sum(c.sent for c in sp.counters().of(p.label))
+                     for p in populations})
+        heard_again = [c for c in sp.counters().cores if c.population != "c1"
+                       and c.duplicates + c.stale > 0]
+        assert heard_again == []
         sp.end()
     assert_close(results[1], results[0])
     assert_close(results[2], results[0])
+    for lossy in sent[1:]:
+        assert lossy == dict(sent[0], c1=sent[0]["c1"] + 3 * 3 * 2 * 3 + 3)
 
 
 def test_lost_packets_that_cannot_be_replaced_stall_and_say_so(session):

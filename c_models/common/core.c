@@ -43,8 +43,8 @@ void log_send(sent_log_t *log, uint32_t capacity, uint32_t step,
     core_send(key, payload);
 }
 
-void log_resend(const sent_log_t *log) {
-    for (uint32_t i = 0; i < log->count; i++) {
+void log_resend(const sent_log_t *log, uint32_t first) {
+    for (uint32_t i = first; i < log->count; i++) {
         core_send(log->packets[2 * i], log->packets[2 * i + 1]);
     }
 }

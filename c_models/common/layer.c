@@ -380,15 +380,20 @@ static packet_verdict_t backward_arrived(const key_entry_t *entry,
 }
 
 //! A late activation of a finished sample says its sender is missing
-//! something of it. In training, a sender this core returns partial errors
-//! to can be missing only those from here, or (if an input asked first)
-//! an acknowledgement from here or from downstream: every activation this
-//! core sent reached the cores downstream, or they could not have sent
-//! back the partial errors it needed to finish. Such a sender is answered
-//! from the log with just that (answer_targets); any other, with the
-//! whole log.
+//! something of it. In training, an input can be missing only
+//! acknowledgements, from here or from downstream, and a sender this core
+//! returns partial errors to only those from here (or acknowledgements, if
+//! an input asked it first): every activation this core sent reached the
+//! cores downstream, or they could not have sent back the partial errors
+//! it needed to finish. Those are answered from the log with just that
+//! (answer_targets); any other sender, with the whole log.
 static void note_asker(const key_entry_t *entry, key_fields_t fields,
         layer_slot_t *state) {
+    if (core.run.mode == MODE_TRAIN
+            && layer.incoming[entry->index].from_input) {
+        state->asked |= ASKED_QUESTION;
+        return;
+    }
     if (core.run.mode == MODE_TRAIN) {
         grid_position_t at = key_position(entry, fields);
         for (uint32_t t = 0; t < layer.params.n_backward_targets
@@ -401,7 +406,7 @@ static void note_asker(const key_entry_t *entry, key_fields_t fields,
             }
         }
     }
-    state->asked = 1;
+    state->asked |= ASKED_LOG;
 }
 
 packet_verdict_t role_packet(const key_entry_t *entry, uint32_t key,
@@ -422,7 +427,7 @@ packet_verdict_t role_packet(const key_entry_t *entry, uint32_t key,
             note_asker(entry, fields, state);
         } else if (entry->kind == KEY_SOFTMAX
                 && fields.core != layer.params.core_index) {
-            state->asked = 1;
+            state->asked |= ASKED_LOG;
         }
         return PACKET_STALE;
     }
@@ -509,24 +514,6 @@ static uint32_t ask_for_lost(uint32_t slot) {
     return asked;
 }
 
-bool role_resend(void) {
-    bool waiting = false;
-    for (uint32_t s = 0; s < core.params.n_slots; s++) {
-        const sent_log_t *log = slot_log(s);
-        if (layer.slots[s].step >= core.run.n_steps) {
-            continue;
-        }
-        if (log->step == layer.slots[s].step) {
-            log_resend(log);
-            waiting = true;
-        }
-        uint32_t asked = ask_for_lost(s);
-        core.status->requests += asked;
-        waiting = waiting || asked > 0;
-    }
-    return waiting;
-}
-
 //! Whether `key` is of the block at `base` whose slot field sits at
 //! `shift` (the field is below twice the slots).
 static inline bool in_block(uint32_t key, uint32_t base, uint32_t shift) {
@@ -562,10 +549,29 @@ static void answer_targets(const sent_log_t *log, uint32_t targets) {
     }
 }
 
+bool role_resend(void) {
+    bool waiting = false;
+    for (uint32_t s = 0; s < core.params.n_slots; s++) {
+        const layer_slot_t *state = &layer.slots[s];
+        const sent_log_t *log = slot_log(s);
+        if (state->step >= core.run.n_steps) {
+            continue;
+        }
+        if (log->step == state->step) {
+            log_resend(log, s == layer.held_slot ? update_log_start() : 0);
+            waiting = true;
+        }
+        uint32_t asked = ask_for_lost(s);
+        core.status->requests += asked;
+        waiting = waiting || asked > 0;
+    }
+    return waiting;
+}
+
 void role_answer(void) {
     for (uint32_t s = 0; s < core.params.n_slots; s++) {
         layer_slot_t *state = &layer.slots[s];
-        bool asked = request_take(&state->asked);
+        uint32_t asked = request_take_all(&state->asked);
         uint32_t targets = request_take_all(&state->asked_targets);
         const sent_log_t *log = slot_log(s);
         // The log holds the finished sample until the slot sends for its
@@ -573,10 +579,10 @@ void role_answer(void) {
         if (log->step == state->step) {
             continue;
         }
-        if (asked && state->answers < MOST_ANSWERS) {
+        if ((asked & ASKED_LOG) && state->answers < MOST_ANSWERS) {
             state->answers++;
-            log_resend(log);
-        } else if (targets != 0) {
+            log_resend(log, 0);
+        } else if (targets != 0 || (asked & ASKED_QUESTION)) {
             // These answers run only downstream: they end at the outputs
             // and need no count.
             answer_targets(log, targets);

@@ -33,12 +33,17 @@ typedef struct {
     uint32_t backward_received;  //!< partial errors stored by the FIQ
     uint32_t backward_added;     //!< partial errors added into the errors
     uint32_t forward_done;       //!< 1 once the activations are out
-    uint32_t asked;              //!< 1: a packet of its previous sample
-                                 //!< asks for what was sent for it
+    uint32_t asked;              //!< ASKED_*: a packet of its previous
+                                 //!< sample asks for what was sent for it
     uint32_t asked_targets;      //!< bit t: backward target t asks for
                                  //!< its partial errors of that sample
     uint32_t answers;            //!< answers given for that sample
 } layer_slot_t;
+
+//! Asked for the whole log of a finished sample.
+#define ASKED_LOG 1u
+//! Asked only whether this core and those downstream acknowledged it.
+#define ASKED_QUESTION 2u
 
 //! Answers a finished sample gives at most: they stop any exchange of
 //! answers between finished cores (a softmax population's).
@@ -191,6 +196,11 @@ packet_verdict_t update_arrived(uint32_t kind, key_fields_t fields,
 void update_reduce_done(void);
 //! Timer: answers a late request for the last batch end's packets.
 void update_answer(void);
+//! Where in the held slot's log the packets to send again start: its sums,
+//! while the batch end waits for them, since the sample's activations have
+//! all been used, and a core upstream that lost a partial error of it is
+//! answered once the update releases the slot; 0 otherwise.
+uint32_t update_log_start(void);
 
 // layer.c
 //! The held slot's sample is finished now that the update is done.

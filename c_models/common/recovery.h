@@ -114,7 +114,7 @@ static inline bool request_take(volatile uint32_t *flag) {
 //! is started afresh). A log holds `capacity` packets.
 void log_send(sent_log_t *log, uint32_t capacity, uint32_t step,
         uint32_t key, uint32_t payload);
-//! Sends everything the log holds again.
-void log_resend(const sent_log_t *log);
+//! Sends again what the log holds from its packet `first` on.
+void log_resend(const sent_log_t *log, uint32_t first);
 
 #endif  // RECOVERY_H

@@ -21,11 +21,12 @@
 // identical everywhere. The batch's last sample is acknowledged only after
 // the step, so the next batch cannot start before it.
 //
-// Recovery (recovery.h): the sums go out through the held slot's log.
-// Their keys carry the batch's parity, so a late one of the last batch is
-// told apart; one from the previous core asks for this core's share again
-// (that core waits for the total, which comes down the chain), while a
-// late total asks for nothing.
+// Recovery (recovery.h): the sums go out through the held slot's log, and
+// only they are sent again from it while the batch end waits, or when
+// asked afterwards. Their keys carry the batch's parity, so a late one of
+// the last batch is told apart; one from the previous core asks for this
+// core's share again (that core waits for the total, which comes down the
+// chain), while a late total asks for nothing.
 #include <debug.h>
 
 #include "layer.h"
@@ -40,6 +41,8 @@ static uint32_t expected_kind;       // KEY_REDUCE, then KEY_TOTAL
 static uint32_t *reduce_seen;        // a bit per weight
 static uint32_t last_slot;           // the slot that logged the last
 static uint32_t last_step;           // batch end's packets, and its step
+static uint32_t sums_from;           // where the held log's sums start
+static uint32_t last_sums_from;      // and the last batch end's
 static volatile uint32_t asked;     // the FIQ handler's note
 static uint32_t answers;
 static uint32_t steps_taken;         // by the optimizer, this run's included
@@ -256,6 +259,7 @@ static void advance(void) {
     batch_ended = false;
     last_slot = layer.held_slot;
     last_step = layer.slots[last_slot].step;
+    last_sums_from = sums_from;
     answers = 0;
     step_weights();
     layer_release_held();
@@ -269,7 +273,12 @@ void update_batch_end(uint32_t samples) {
         return;
     }
     batch_ended = true;
+    sums_from = slot_log(layer.held_slot)->count;
     advance();
+}
+
+uint32_t update_log_start(void) {
+    return layer.params.shared_cores > 1 && batch_ended ? sums_from : 0;
 }
 
 void update_reduce_done(void) {
@@ -304,6 +313,6 @@ void update_answer(void) {
             && answers < MOST_ANSWERS
             && slot_log(last_slot)->step == last_step) {
         answers++;
-        log_resend(slot_log(last_slot));
+        log_resend(slot_log(last_slot), last_sums_from);
     }
 }
