@@ -379,6 +379,49 @@ static packet_verdict_t backward_arrived(const key_entry_t *entry,
     return PACKET_NEW;
 }
 
+//! Where the activation with one of this core's forward keys lies in the
+//! log of its sample: the slot, and the packet it would be with nothing
+//! sent before the activations (a softmax sends its normaliser's parts
+//! first); false if no log holds that sample.
+static bool locate_sent(uint32_t key, uint32_t *slot, uint32_t *packet) {
+    const core_params_t *p = &core.params;
+    uint32_t row_shift = p->col_bits + p->ch_bits, before = 0;
+    for (uint32_t s = 0; s < p->n_segments; s++) {
+        const forward_segment_t *segment = &core.segments[s];
+        uint32_t offset = key - segment->key;
+        uint32_t field = offset >> segment->slot_shift;
+        if (key < segment->key || field >= 2 * p->n_slots) {
+            before += segment->n_rows * p->width * p->channels;
+            continue;
+        }
+        uint32_t position = offset & ((1u << segment->slot_shift) - 1);
+        uint32_t row = position >> row_shift;
+        uint32_t col = (position >> p->ch_bits) & ((1u << p->col_bits) - 1);
+        uint32_t ch = position & ((1u << p->ch_bits) - 1);
+        *slot = field_slot(field, p->n_slots);
+        *packet = before + (row * p->width + col) * p->channels + ch;
+        const sent_log_t *log = slot_log(*slot);
+        return row < segment->n_rows && col < p->width && ch < p->channels
+                && log->step != UINT32_MAX
+                && slot_field(log->step, p->n_slots) == field;
+    }
+    return false;
+}
+
+//! FIQ: a core downstream lost our activation with `key`; it goes again
+//! at the next tick (more requests than MOST_REQUESTS are ignored: their
+//! senders ask again).
+static packet_verdict_t note_request(uint32_t key) {
+    uint32_t slot, packet;
+    if (!locate_sent(key, &slot, &packet)) {
+        return PACKET_STALE;
+    }
+    if (layer.n_requests < MOST_REQUESTS) {
+        layer.requests[layer.n_requests++] = key;
+    }
+    return PACKET_REQUEST;
+}
+
 //! A late activation of a finished sample says its sender is missing
 //! something of it. In training, an input can be missing only
 //! acknowledgements, from here or from downstream, and a sender this core
@@ -417,6 +460,9 @@ packet_verdict_t role_packet(const key_entry_t *entry, uint32_t key,
         return update_arrived(entry->kind, fields, payload);
     }
     uint32_t n_slots = core.params.n_slots;
+    if (entry->kind == KEY_BACKWARD && fields.slot == 2 * n_slots) {
+        return note_request(payload);
+    }
     if (fields.slot >= 2 * n_slots) {
         return PACKET_INVALID;
     }
@@ -475,43 +521,120 @@ static bool place_key(uint32_t p, uint32_t row, uint32_t col, uint32_t ch,
     return true;
 }
 
-//! Asks the input populations again for a slot's activations that did
-//! not come though others of the sample did (so they were sent and lost),
-//! at most MOST_REQUESTS of them; a division or two per place, but only
-//! after the patience ran out. The number asked for.
+//! Asks again, on `request_key`, for projection `p`'s activations at
+//! places [first, end) of a slot that did not come, while `*asked` is
+//! below MOST_REQUESTS (false once it is not).
+static bool ask_places(uint32_t slot, uint32_t p, uint32_t first,
+        uint32_t end, uint32_t request_key, uint32_t *asked) {
+    const incoming_t *projection = &layer.incoming[p];
+    const uint32_t *seen = forward_seen(slot);
+    for (uint32_t place = first; place < end; place++) {
+        uint32_t bit = projection->input_offset + place;
+        if (seen[bit >> 5] & (1u << (bit & 31))) {
+            continue;
+        }
+        uint32_t row = place / projection->row_stride;
+        uint32_t col = place % projection->row_stride
+                / projection->col_stride;
+        uint32_t ch = place % projection->col_stride;
+        uint32_t key;
+        if (col < projection->pre_width && ch < projection->pre_channels
+                && place_key(p, projection->halo_row0 + row, col, ch,
+                        layer.slots[slot].field, &key)) {
+            if (*asked == MOST_REQUESTS) {
+                return false;
+            }
+            core_send(request_key, key);
+            (*asked)++;
+        }
+    }
+    return true;
+}
+
+//! Whether any of projection `p`'s activations at places [first, end)
+//! of a slot came.
+static bool any_came(uint32_t slot, uint32_t p, uint32_t first,
+        uint32_t end) {
+    const uint32_t *seen = forward_seen(slot);
+    for (uint32_t bit = layer.incoming[p].input_offset + first;
+            bit < layer.incoming[p].input_offset + end; bit++) {
+        if (seen[bit >> 5] & (1u << (bit & 31))) {
+            return true;
+        }
+    }
+    return false;
+}
+
+//! Asks again for a slot's activations that did not come though others
+//! of the sample did (so they were sent and lost), at most MOST_REQUESTS
+//! of them: an input's on the acknowledgement key (every input core hears
+//! it), a hidden core's on the key of the partial errors it gets from here
+//! (a request field above the slots), if anything of the sample came from
+//! that core (else it has not sent it yet: its own patience sends one).
+//! A division or two per place, but only after the patience ran out. The
+//! number asked for.
 static uint32_t ask_for_lost(uint32_t slot) {
     const layer_slot_t *state = &layer.slots[slot];
-    if (!layer.params.sends_acks || state->forward_arrived == 0
+    if (state->forward_arrived == 0
             || state->forward_arrived >= layer.params.n_inputs) {
         return 0;
     }
-    const uint32_t *seen = forward_seen(slot);
-    uint32_t asked = 0;
+    uint32_t asked = 0, request = 2 * core.params.n_slots;
     for (uint32_t p = 0; p < layer.params.n_incoming; p++) {
         const incoming_t *projection = &layer.incoming[p];
-        for (uint32_t place = 0; projection->from_input
-                && place < projection->input_space; place++) {
-            uint32_t bit = projection->input_offset + place;
-            if (seen[bit >> 5] & (1u << (bit & 31))) {
+        if (projection->from_input) {
+            if (layer.params.sends_acks && !ask_places(slot, p, 0,
+                    projection->input_space,
+                    layer.params.ack_key | ACK_REQUEST, &asked)) {
+                return asked;
+            }
+            continue;
+        }
+        uint32_t top = projection->halo_row0,
+                bottom = top + projection->halo_rows;
+        for (uint32_t t = 0; t < layer.params.n_backward_targets; t++) {
+            const backward_target_t *target = &layer.backward[t];
+            uint32_t from = target->row0 > top ? target->row0 : top;
+            uint32_t to = target->row0 + target->n_rows;
+            to = to < bottom ? to : bottom;
+            if (target->projection != p || from >= to) {
                 continue;
             }
-            uint32_t row = place / projection->row_stride;
-            uint32_t col = place % projection->row_stride
-                    / projection->col_stride;
-            uint32_t ch = place % projection->col_stride;
-            uint32_t key;
-            if (col < projection->pre_width && ch < projection->pre_channels
-                    && place_key(p, projection->halo_row0 + row, col, ch,
-                            state->field, &key)) {
-                if (asked == MOST_REQUESTS) {
-                    return asked;
-                }
-                core_send(layer.params.ack_key | ACK_REQUEST, key);
-                asked++;
+            uint32_t first = (from - top) * projection->row_stride,
+                    end = (to - top) * projection->row_stride;
+            if (any_came(slot, p, first, end) && !ask_places(slot, p, first,
+                    end, target->key | request << target->slot_shift,
+                    &asked)) {
+                return asked;
             }
         }
     }
     return asked;
+}
+
+//! Sends again, from the logs, the activations asked for.
+static void answer_requests(void) {
+    uint32_t keys[MOST_REQUESTS];
+    uint cpsr = spin1_fiq_disable();
+    uint32_t n = layer.n_requests;
+    for (uint32_t i = 0; i < n; i++) {
+        keys[i] = layer.requests[i];
+    }
+    layer.n_requests = 0;
+    spin1_mode_restore(cpsr);
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t slot, packet;
+        if (!locate_sent(keys[i], &slot, &packet)) {
+            continue;   // the slot has moved on since
+        }
+        const sent_log_t *log = slot_log(slot);
+        while (packet < log->count && log->packets[2 * packet] != keys[i]) {
+            packet++;
+        }
+        if (packet < log->count) {
+            core_send(keys[i], log->packets[2 * packet + 1]);
+        }
+    }
 }
 
 //! Whether `key` is of the block at `base` whose slot field sits at
@@ -558,7 +681,18 @@ bool role_resend(void) {
             continue;
         }
         if (log->step == state->step) {
-            log_resend(log, s == layer.held_slot ? update_log_start() : 0);
+            if (s == layer.held_slot) {
+                log_resend(log, update_log_start());
+            } else if (state->forward_done && core.run.mode == MODE_TRAIN
+                    && layer.params.softmax_cores == 0) {
+                // Waiting for partial errors: cores downstream that lost
+                // activations ask for them, and one of each segment makes
+                // sure each has something of the sample, or answers if it
+                // finished.
+                answer_targets(log, 0);
+            } else {
+                log_resend(log, 0);
+            }
             waiting = true;
         }
         uint32_t asked = ask_for_lost(s);
@@ -588,6 +722,7 @@ void role_answer(void) {
             answer_targets(log, targets);
         }
     }
+    answer_requests();
     update_answer();
 }
 
@@ -775,6 +910,7 @@ void role_initialise(data_specification_metadata_t *ds, const void *params) {
     }
     layer.batch_done = 0;
     layer.held_slot = NO_SLOT;
+    layer.n_requests = 0;
     update_initialise();
 }
 

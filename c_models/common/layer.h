@@ -81,6 +81,9 @@ typedef struct {
     uint32_t batch_done;         //!< samples of the batch backpropagated
     uint32_t reduce_received;    //!< shared gradients received
     uint32_t held_slot;          //!< a batch's last slot, held for its update
+    uint32_t requests[MOST_REQUESTS];  //!< FIQ: keys of our activations
+                                       //!< that cores downstream lost
+    uint32_t n_requests;
 } layer_t;
 
 extern layer_t layer;

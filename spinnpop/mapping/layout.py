@@ -134,8 +134,9 @@ def n_keys(network, node, core: int, partition: str) -> int:
     if kind == _FORWARD:
         return fields << _position_bits(node, partition)
     if kind == _BACKWARD:
+        # One slot field more: a request for a lost activation.
         edge, pre_core = _backward_edge(network, partition)
-        return fields << index_bits(edge.pre.core_size(pre_core))
+        return (fields + 1) << index_bits(edge.pre.core_size(pre_core))
     if kind == SOFTMAX:
         return fields << 2      # maximum, exp-sum, a hidden one's share
     if kind == ACK:

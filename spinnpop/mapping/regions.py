@@ -334,8 +334,9 @@ INCOMING = Struct("incoming_t", "An incoming projection of a core. Its "
     ("pad_top", "uint32_t", "rows of zeros above the pre grid"),
     ("pad_left", "uint32_t", "columns of zeros left of it"),
     ("from_input", "uint32_t", "1 if the pre population is an input: its "
-                               "lost activations are asked for one by "
-                               "one"),
+                               "lost activations are asked for on the "
+                               "acknowledgement key, not the partial "
+                               "errors' one"),
 ))
 
 CONV_PARAMS = Struct("conv_params_t", "A convolution core's own "
