@@ -425,11 +425,14 @@ static packet_verdict_t note_request(uint32_t key) {
 //! A late activation of a finished sample says its sender is missing
 //! something of it. In training, an input can be missing only
 //! acknowledgements, from here or from downstream, and a sender this core
-//! returns partial errors to only those from here (or acknowledgements, if
-//! an input asked it first): every activation this core sent reached the
-//! cores downstream, or they could not have sent back the partial errors
-//! it needed to finish. Those are answered from the log with just that
-//! (answer_targets); any other sender, with the whole log.
+//! returns partial errors to only those from here or acknowledgements:
+//! every activation this core sent reached the cores downstream, or they
+//! could not have sent back the partial errors it needed to finish. A
+//! sender waiting for partial errors sends the first activation of a
+//! segment, one passing on an input's question another (send_ends), so
+//! the partial errors go only to the first. Those are answered from the
+//! log with just that (answer_targets); any other sender, with the whole
+//! log.
 static void note_asker(const key_entry_t *entry, key_fields_t fields,
         layer_slot_t *state) {
     if (core.run.mode == MODE_TRAIN
@@ -444,7 +447,11 @@ static void note_asker(const key_entry_t *entry, key_fields_t fields,
             const backward_target_t *target = &layer.backward[t];
             if (target->projection == entry->index && target->row0 <= at.row
                     && at.row - target->row0 < target->n_rows) {
-                state->asked_targets |= 1u << t;
+                if (fields.index == 0) {
+                    state->asked_targets |= 1u << t;
+                } else {
+                    state->asked |= ASKED_QUESTION;
+                }
                 return;
             }
         }
@@ -643,23 +650,34 @@ static inline bool in_block(uint32_t key, uint32_t base, uint32_t shift) {
     return key - base < (2 * core.params.n_slots) << shift;
 }
 
-//! Answers the backward targets in `targets` (bit t: target t) from the
-//! log of a finished sample: their partial errors, the acknowledgement,
-//! and the first activation of each segment, which passes the question on
-//! downstream (a core there that finished answers in turn, acknowledgement
-//! included; one that lost an acknowledgement cannot tell otherwise).
-static void answer_targets(const sent_log_t *log, uint32_t targets) {
+//! Sends again from a log of the forward pass the first activation of
+//! each segment, or the last (segments go out whole and in order).
+static void send_ends(const sent_log_t *log, bool last) {
+    const core_params_t *p = &core.params;
     uint32_t segment = 0;
+    for (uint32_t i = 0; i < log->count && segment < p->n_segments; i++) {
+        const forward_segment_t *block = &core.segments[segment];
+        if (!in_block(log->packets[2 * i], block->key, block->slot_shift)) {
+            continue;
+        }
+        uint32_t size = block->n_rows * p->width * p->channels;
+        uint32_t at = last ? i + size - 1 : i;
+        core_send(log->packets[2 * at], log->packets[2 * at + 1]);
+        i += size - 1;
+        segment++;
+    }
+}
+
+//! Answers from the log of a finished sample the backward targets in
+//! `targets` (bit t: target t) with their partial errors, and anyone
+//! with the acknowledgement and the last activation of each segment,
+//! which passes the question on downstream (a core there that finished
+//! answers in turn, acknowledgement included; one that lost an
+//! acknowledgement cannot tell otherwise).
+static void answer_targets(const sent_log_t *log, uint32_t targets) {
     for (uint32_t i = 0; i < log->count; i++) {
         uint32_t key = log->packets[2 * i];
         bool send = layer.params.sends_acks && key == layer.params.ack_key;
-        if (segment < core.params.n_segments && in_block(key,
-                core.segments[segment].key,
-                core.segments[segment].slot_shift)) {
-            // Segments go out in order: this is the segment's first.
-            segment++;
-            send = true;
-        }
         for (uint32_t t = 0; !send && t < layer.params.n_backward_targets
                 && t < 32; t++) {
             const backward_target_t *target = &layer.backward[t];
@@ -670,6 +688,7 @@ static void answer_targets(const sent_log_t *log, uint32_t targets) {
             core_send(key, log->packets[2 * i + 1]);
         }
     }
+    send_ends(log, true);
 }
 
 bool role_resend(void) {
@@ -686,10 +705,10 @@ bool role_resend(void) {
             } else if (state->forward_done && core.run.mode == MODE_TRAIN
                     && layer.params.softmax_cores == 0) {
                 // Waiting for partial errors: cores downstream that lost
-                // activations ask for them, and one of each segment makes
-                // sure each has something of the sample, or answers if it
-                // finished.
-                answer_targets(log, 0);
+                // activations ask for them, and the first of each segment
+                // makes sure each has something of the sample, or has it
+                // send its partial errors again if it finished.
+                send_ends(log, false);
             } else {
                 log_resend(log, 0);
             }
