@@ -82,7 +82,7 @@ def loss(samples: int) -> None:
               f"{result['seconds'] / base[name]['seconds']:>8.2f}"
               f"{result['sent'] / base[name]['sent']:>9.3f}{moved:>15.1e}")
     print("(resends: times a core re-sent what it was waiting on; requests: "
-          "lost input activations asked for one by one; time and packets as "
+          "lost activations asked for one by one; time and packets as "
           "ratios over no drops; weights moved: largest difference over the "
           "largest weight, per projection)")
 

@@ -14,11 +14,12 @@
 // to every core, added in core order as the exp-sums are.
 //
 // Recovery (recovery.h): everything sent for a slot's sample goes through
-// its log. A packet of the sample a slot held before asks for that log
-// again if it comes from upstream (activations: the sender waits for our
-// partial errors or acknowledgement, or a core downstream for our
-// activations) or from another softmax core; partial errors of a finished
-// sample never do (who sends them needs nothing more from us).
+// its log. A packet of the sample a slot held before is a question from
+// its sender if it comes from upstream (activations: the sender waits for
+// our partial errors or acknowledgement, or passes on an input's question)
+// or from another softmax core; partial errors of a finished sample never
+// are (who sends them needs nothing more from us). Cores downstream ask for
+// lost activations on the partial errors' keys (note_request).
 #include <debug.h>
 
 #include "kind.h"

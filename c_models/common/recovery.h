@@ -1,25 +1,29 @@
 // What makes lost packets harmless (DESIGN.md, packet protocol, point 7).
 //
 // A router may drop any packet. Every core logs in SDRAM what it sent for
-// each slot's sample, and re-sends that log, whole, in two cases:
-//   - it has been waiting for something for its patience (timer ticks
-//     without progress, doubling after each fruitless re-send): what it
-//     sent for a sample it has not finished is what its peers would answer;
-//   - a packet of a sample it has already finished arrives (a peer re-sent
-//     its own log, so something of ours did not reach it): it answers at
-//     its next tick. In training, a core upstream that it sends partial
-//     errors to gets just those, its acknowledgement and the first
-//     activation of each segment (which passes the question on down, for
-//     acknowledgements lost below); any other peer gets that sample's log.
-// A lost activation from an input population is cheaper to ask for: a
-// core whose patience runs out with some of a sample's input activations
-// in and some not asks the input cores for each missing one (at most
-// MOST_REQUESTS a slot at a time) on its acknowledgement key's request
-// index, naming the key that should have carried it, and the input re-sends
-// just that packet. The input's own patience is twice theirs: then it
-// re-sends one activation of each segment of an unacknowledged sample
-// (cores that finished it answer, cores that got none of it ask for the
-// rest), and only the time after that the whole sample.
+// each slot's sample, and answers from that log:
+//   - Lost activations are asked for one by one: a core whose patience
+//     (timer ticks without progress, doubling after each fruitless try)
+//     runs out with some of a sample's activations in and some not asks
+//     the core that should have sent each missing one (at most
+//     MOST_REQUESTS a slot at a time), naming its key: an input on its
+//     acknowledgement key's request index (every input core hears it), a
+//     layer core on the key of the partial errors this core returns to it,
+//     in a slot field above the slots. That core re-sends just that packet
+//     (from its log, at its next tick).
+//   - A layer core waiting for partial errors sends the first activation of
+//     each of its segments again: a core downstream that got none of the
+//     sample then asks for the rest, and one that finished it sends its
+//     partial errors for this core again.
+//   - An input waiting for acknowledgements (its patience is twice the
+//     others') sends one activation of each segment again, and only the
+//     time after that the whole sample. A core that finished the sample
+//     answers with its acknowledgement and passes the question on with the
+//     last activation of each of its own segments (so that the cores
+//     downstream do not take it for a call for partial errors).
+//   - Any other core that waits (a softmax exchange, a batch end's sums)
+//     sends what it sent again, and a peer that finished answers with its
+//     log (at most MOST_ANSWERS times a sample).
 // Receivers keep a bit per packet they expect of a sample, so duplicates
 // are ignored, and a key's slot field carries the step modulo twice the
 // slots, so a late packet of the sample a slot held before is never taken
