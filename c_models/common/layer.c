@@ -380,38 +380,56 @@ static packet_verdict_t backward_arrived(const key_entry_t *entry,
     return PACKET_NEW;
 }
 
-//! Where the activation with one of this core's forward keys lies in the
-//! log of its sample: the slot, and the packet it would be with nothing
-//! sent before the activations (a softmax sends its normaliser's parts
-//! first); false if no log holds that sample.
+//! Whether `key` is of the block at `base` whose slot field sits at
+//! `shift` (the field is below twice the slots).
+static inline bool in_block(uint32_t key, uint32_t base, uint32_t shift) {
+    return key - base < (2 * core.params.n_slots) << shift;
+}
+
+//! Where the packet with one of this core's keys lies in the log of its
+//! sample: the slot, and a packet at or before it (an activation's place
+//! with nothing sent before the activations: a softmax sends its
+//! normaliser's parts first); false if no log holds that sample.
 static bool locate_sent(uint32_t key, uint32_t *slot, uint32_t *packet) {
     const core_params_t *p = &core.params;
-    uint32_t row_shift = p->col_bits + p->ch_bits, before = 0;
+    uint32_t row_shift = p->col_bits + p->ch_bits, before = 0, field;
+    const sent_log_t *log;
     for (uint32_t s = 0; s < p->n_segments; s++) {
         const forward_segment_t *segment = &core.segments[s];
-        uint32_t offset = key - segment->key;
-        uint32_t field = offset >> segment->slot_shift;
-        if (key < segment->key || field >= 2 * p->n_slots) {
+        if (!in_block(key, segment->key, segment->slot_shift)) {
             before += segment->n_rows * p->width * p->channels;
             continue;
         }
+        uint32_t offset = key - segment->key;
+        field = offset >> segment->slot_shift;
         uint32_t position = offset & ((1u << segment->slot_shift) - 1);
         uint32_t row = position >> row_shift;
         uint32_t col = (position >> p->ch_bits) & ((1u << p->col_bits) - 1);
         uint32_t ch = position & ((1u << p->ch_bits) - 1);
         *slot = field_slot(field, p->n_slots);
         *packet = before + (row * p->width + col) * p->channels + ch;
-        const sent_log_t *log = slot_log(*slot);
+        log = slot_log(*slot);
         return row < segment->n_rows && col < p->width && ch < p->channels
                 && log->step != UINT32_MAX
                 && slot_field(log->step, p->n_slots) == field;
     }
+    for (uint32_t t = 0; t < layer.params.n_backward_targets; t++) {
+        const backward_target_t *target = &layer.backward[t];
+        if (in_block(key, target->key, target->slot_shift)) {
+            field = (key - target->key) >> target->slot_shift;
+            *slot = field_slot(field, p->n_slots);
+            *packet = 0;
+            log = slot_log(*slot);
+            return log->step != UINT32_MAX
+                    && slot_field(log->step, p->n_slots) == field;
+        }
+    }
     return false;
 }
 
-//! FIQ: a core downstream lost our activation with `key`; it goes again
-//! at the next tick (more requests than MOST_REQUESTS are ignored: their
-//! senders ask again).
+//! FIQ: a core downstream lost our activation with `key`, or one upstream
+//! our partial error; it goes again at the next tick (more requests than
+//! MOST_REQUESTS are ignored: their senders ask again).
 static packet_verdict_t note_request(uint32_t key) {
     uint32_t slot, packet;
     if (!locate_sent(key, &slot, &packet)) {
@@ -468,7 +486,8 @@ packet_verdict_t role_packet(const key_entry_t *entry, uint32_t key,
         return update_arrived(entry->kind, fields, payload);
     }
     uint32_t n_slots = core.params.n_slots;
-    if (entry->kind == KEY_BACKWARD && fields.slot == 2 * n_slots) {
+    if ((entry->kind == KEY_BACKWARD || entry->kind == KEY_FORWARD)
+            && fields.slot == 2 * n_slots) {
         return note_request(payload);
     }
     if (fields.slot >= 2 * n_slots) {
@@ -620,7 +639,7 @@ static uint32_t ask_for_lost(uint32_t slot) {
     return asked;
 }
 
-//! Sends again, from the logs, the activations asked for.
+//! Sends again, from the logs, the packets asked for.
 static void answer_requests(void) {
     uint32_t keys[MOST_REQUESTS];
     uint cpsr = spin1_fiq_disable();
@@ -645,12 +664,6 @@ static void answer_requests(void) {
     }
 }
 
-//! Whether `key` is of the block at `base` whose slot field sits at
-//! `shift` (the field is below twice the slots).
-static inline bool in_block(uint32_t key, uint32_t base, uint32_t shift) {
-    return key - base < (2 * core.params.n_slots) << shift;
-}
-
 //! Sends again from a log of the forward pass the first activation of
 //! each segment, or the last (segments go out whole and in order).
 static void send_ends(const sent_log_t *log, bool last) {
@@ -670,11 +683,12 @@ static void send_ends(const sent_log_t *log, bool last) {
 }
 
 //! Answers from the log of a finished sample the backward targets in
-//! `targets` (bit t: target t) with their partial errors, and anyone
-//! with the acknowledgement and the last activation of each segment,
-//! which passes the question on downstream (a core there that finished
-//! answers in turn, acknowledgement included; one that lost an
-//! acknowledgement cannot tell otherwise).
+//! `targets` (bit t: target t) with their first partial error (they then
+//! ask for any others they lack), and anyone with the acknowledgement and
+//! the last activation of each segment, which passes the question on
+//! downstream (a core there that finished answers in turn,
+//! acknowledgement included; one that lost an acknowledgement cannot tell
+//! otherwise).
 static void answer_targets(const sent_log_t *log, uint32_t targets) {
     for (uint32_t i = 0; i < log->count; i++) {
         uint32_t key = log->packets[2 * i];
@@ -684,12 +698,54 @@ static void answer_targets(const sent_log_t *log, uint32_t targets) {
             const backward_target_t *target = &layer.backward[t];
             send = (targets >> t & 1)
                     && in_block(key, target->key, target->slot_shift);
+            if (send) {
+                targets &= ~(1u << t);
+            }
         }
         if (send) {
             core_send(key, log->packets[2 * i + 1]);
         }
     }
     send_ends(log, true);
+}
+
+//! Asks again for a slot's partial errors that did not come from a core
+//! that sent others of them (at most MOST_REQUESTS), on the keys of a
+//! forward segment that reaches it, naming the key that should have
+//! carried each. The number asked for; `*silent` is set if a core sent
+//! none (it may not have finished the sample, or lost all of ours).
+static uint32_t ask_for_partials(uint32_t slot, bool *silent) {
+    const uint32_t *seen = backward_seen(slot);
+    uint32_t field = layer.slots[slot].field, asked = 0;
+    for (uint32_t s = 0; s < layer.params.backward_senders; s++) {
+        const backward_source_t *source = &layer.sources[s];
+        uint32_t first = s * layer.params.n_sent + source->first, came = 0;
+        for (uint32_t bit = first; bit < first + source->count; bit++) {
+            came += seen[bit >> 5] >> (bit & 31) & 1;
+        }
+        if (came == 0 && source->count > 0) {
+            *silent = true;
+        }
+        if (came == 0 || came == source->count) {
+            continue;
+        }
+        const forward_segment_t *segment = &core.segments[source->segment];
+        uint32_t request = segment->key
+                | (2 * core.params.n_slots) << segment->slot_shift;
+        for (uint32_t i = 0; i < source->count; i++) {
+            uint32_t bit = first + i;
+            if (seen[bit >> 5] & (1u << (bit & 31))) {
+                continue;
+            }
+            if (asked == MOST_REQUESTS) {
+                return asked;
+            }
+            core_send(request, source->key | field << layer.partial_shift
+                    | (source->first + i));
+            asked++;
+        }
+    }
+    return asked;
 }
 
 bool role_resend(void) {
@@ -703,15 +759,22 @@ bool role_resend(void) {
         if (log->step == state->step) {
             if (s == layer.held_slot) {
                 log_resend(log, update_log_start());
-            } else if (state->forward_done && core.run.mode == MODE_TRAIN
-                    && layer.params.softmax_cores == 0) {
-                // Waiting for partial errors: cores downstream that lost
-                // activations ask for them, and the first of each segment
-                // makes sure each has something of the sample, or has it
-                // send its partial errors again if it finished.
-                send_ends(log, false);
             } else {
-                log_resend(log, 0);
+                // Waiting for partial errors: those lost are asked for;
+                // if a core sent none, the first activation of each
+                // segment makes sure each core downstream has something of
+                // the sample to ask about, or has one that finished send a
+                // partial error again. A softmax's exchange is sent again.
+                bool partials = state->forward_done
+                        && core.run.mode == MODE_TRAIN, silent = false;
+                if (partials) {
+                    core.status->requests += ask_for_partials(s, &silent);
+                }
+                if (!partials || layer.params.softmax_cores > 0) {
+                    log_resend(log, 0);
+                } else if (silent) {
+                    send_ends(log, false);
+                }
             }
             waiting = true;
         }
@@ -862,6 +925,13 @@ static void read_regions(data_specification_metadata_t *ds,
     layer.backward_params = params + incoming_bytes;
     layer.backward = core_copy_to_dtcm(layer.backward_params,
             layer.params.n_backward_targets * sizeof(backward_target_t));
+    layer.sources = (const backward_source_t *)
+            ((const backward_target_t *) layer.backward_params
+                    + layer.params.n_backward_targets);
+    layer.partial_shift = 0;
+    while ((1u << layer.partial_shift) < layer.params.n_sent) {
+        layer.partial_shift++;
+    }
     layer.weights_sdram = data_specification_get_region(REGION_WEIGHTS, ds);
     layer.velocity = data_specification_get_region(REGION_VELOCITY, ds);
     layer.squares = data_specification_get_region(REGION_SQUARES, ds);
@@ -920,8 +990,7 @@ void role_initialise(data_specification_metadata_t *ds, const void *params) {
     for (uint32_t s = 0; s < n_slots; s++) {
         *slot_log(s) = (sent_log_t) {.step = UINT32_MAX, .count = 0};
     }
-    kind_initialise((const uint8_t *) layer.backward_params
-            + layer.params.n_backward_targets * sizeof(backward_target_t));
+    kind_initialise(layer.sources + layer.params.backward_senders);
     for (uint32_t s = 0; s < n_slots; s++) {
         reset_slot(s, s);
     }

@@ -53,6 +53,8 @@ typedef struct {
     layer_params_t params;
     incoming_t *incoming;
     backward_target_t *backward;
+    const backward_source_t *sources;  //!< SDRAM: backward_senders of them
+    uint32_t partial_shift;      //!< bits of the index in our partials' keys
     const void *backward_params;  //!< SDRAM: the targets, then the kind's
     weight_t *weights;           //!< the kind's layout: DTCM if they fit
     weight_t *weights_sdram;     //!< SDRAM: where the host reads them

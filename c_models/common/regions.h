@@ -177,7 +177,7 @@ typedef struct {
 } input_params_t;
 _Static_assert(sizeof(input_params_t) == 4, "input_params_t layout");
 
-//! A trained population's role; incoming_t[n_incoming], backward_target_t[n_backward_targets] and the kind's parameters follow it.
+//! A trained population's role; incoming_t[n_incoming], backward_target_t[n_backward_targets], backward_source_t[backward_senders] and the kind's parameters follow it.
 typedef struct {
     uint32_t is_output;  //!< 1 if the loss is computed here
     uint32_t width;  //!< columns of the population's grid
@@ -249,6 +249,15 @@ typedef struct {
     uint32_t index_offset;  //!< key index of pre_start: its place on the pre core
 } backward_target_t;
 _Static_assert(sizeof(backward_target_t) == 32, "backward_target_t layout");
+
+//! A core that sends this one partial errors (numbered as the key table numbers them): where to ask it for a lost one.
+typedef struct {
+    uint32_t key;  //!< base key of its partial errors to this core
+    uint32_t first;  //!< key index of the first sent neuron it sends a partial error for
+    uint32_t count;  //!< partial errors it sends (0: none)
+    uint32_t segment;  //!< a forward segment of this core that reaches it, whose keys carry the request
+} backward_source_t;
+_Static_assert(sizeof(backward_source_t) == 16, "backward_source_t layout");
 
 //! What an output core records per sequence step.
 typedef struct {

@@ -10,7 +10,8 @@ import numpy as np
 from spinnpop.errors import NetworkError, ResourceError
 from spinnpop.graph import traffic
 from spinnpop.hardware import DTCM_HEAP_BYTES, dtcm_block
-from spinnpop.mapping.regions import (BACKWARD_TARGET, CORE_PARAMS,
+from spinnpop.mapping.regions import (BACKWARD_SOURCE, BACKWARD_TARGET,
+                                      CORE_PARAMS,
                                       FORWARD_SEGMENT, INCOMING, KEY_ENTRY,
                                       LAYER_PARAMS, METRICS_RECORD,
                                       RUN_PARAMS, STATUS, Region, RunMode)
@@ -421,7 +422,9 @@ class TrainedLayer(Layer):
     def role_params_size(self, network, core: int) -> int:
         return (LAYER_PARAMS.size + len(self.node.incoming) * INCOMING.size
                 + len(traffic.backward_blocks(self.node, core))
-                * BACKWARD_TARGET.size + len(self.kind_params(core)))
+                * BACKWARD_TARGET.size
+                + traffic.backward_senders_total(self.node.sent, core)
+                * BACKWARD_SOURCE.size + len(self.kind_params(core)))
 
     def role_region_sizes(self, network, core: int, shape) -> dict:
         node, n = self.node, self.node.core_size(core)
@@ -489,7 +492,39 @@ class TrainedLayer(Layer):
             reduce_key=own.get("reduce", 0), total_key=own.get("total", 0),
             weights_in_dtcm=int(not self.weights_in_sdram(network, core))))
         return (layout + INCOMING.pack(incoming)
-                + BACKWARD_TARGET.pack(targets) + self.kind_params(core))
+                + BACKWARD_TARGET.pack(targets)
+                + BACKWARD_SOURCE.pack(self._backward_sources(core, keys))
+                + self.kind_params(core))
+
+    def _backward_sources(self, core: int, keys) -> list:
+        """The backward_source_t of each core sending partial errors to
+        ``core``, numbered as its key table numbers them: a population's
+        cores by their keys' core field above the first sender's."""
+        sent = self.node.sent
+        segments = traffic.segments(sent, core)
+        sources = []
+        for edge in sent.outgoing:
+            senders = traffic.backward_senders(edge, core)
+            if not (edge.trained and senders):
+                continue
+            partition = traffic.backward_partition(edge, core)
+            base, mask = keys(edge.post, None, partition)
+            shift = (~keys(edge.post, senders[0], partition)[1]
+                     & 0xFFFFFFFF).bit_length()
+            numbered = [dict(key=0, first=0, count=0, segment=0)
+                        for _ in range(edge.post.n_cores)]
+            for post_core in senders:
+                key = keys(edge.post, post_core, partition)[0]
+                start, stop = edge.overlap(post_core, core)
+                numbered[(key & ~mask & 0xFFFFFFFF) >> shift] = dict(
+                    key=key,
+                    first=start * sent.row_size - sent.slices[core][0],
+                    count=(stop - start) * sent.row_size,
+                    segment=next(k for k, piece in enumerate(segments)
+                                 if (edge.post, post_core)
+                                 in piece.receivers))
+            sources += numbered
+        return sources
 
     def sent_partitions(self, network) -> dict:
         """{partition: [receiving nodes]} of the role's own partitions

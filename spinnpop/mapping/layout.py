@@ -132,7 +132,10 @@ def n_keys(network, node, core: int, partition: str) -> int:
     """Keys a core of ``node`` needs in ``partition``."""
     kind, fields = _kind(partition), 2 * network.n_slots
     if kind == _FORWARD:
-        return fields << _position_bits(node, partition)
+        # A layer's: one slot field more, a request for a lost partial
+        # error.
+        return (fields + (not node.is_input)) << _position_bits(node,
+                                                               partition)
     if kind == _BACKWARD:
         # One slot field more: a request for a lost activation.
         edge, pre_core = _backward_edge(network, partition)

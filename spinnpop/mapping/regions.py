@@ -276,7 +276,8 @@ INPUT_PARAMS = Struct("input_params_t", "An input core's role.", (
 
 LAYER_PARAMS = Struct("layer_params_t", "A trained population's role; "
                       "incoming_t[n_incoming], "
-                      "backward_target_t[n_backward_targets] and the "
+                      "backward_target_t[n_backward_targets], "
+                      "backward_source_t[backward_senders] and the "
                       "kind's parameters follow it.", (
     ("is_output", "uint32_t", "1 if the loss is computed here"),
     ("width", "uint32_t", "columns of the population's grid"),
@@ -365,6 +366,17 @@ BACKWARD_TARGET = Struct("backward_target_t", "Pre neurons of one pre core "
                                  "pre core"),
 ))
 
+BACKWARD_SOURCE = Struct("backward_source_t", "A core that sends this "
+                         "one partial errors (numbered as the key table "
+                         "numbers them): where to ask it for a lost one.", (
+    ("key", "uint32_t", "base key of its partial errors to this core"),
+    ("first", "uint32_t", "key index of the first sent neuron it sends a "
+                          "partial error for"),
+    ("count", "uint32_t", "partial errors it sends (0: none)"),
+    ("segment", "uint32_t", "a forward segment of this core that reaches "
+                            "it, whose keys carry the request"),
+))
+
 METRICS_RECORD = Struct("metrics_record_t",
                         "What an output core records per sequence step.", (
     ("loss", "value_t", "this core's share of the sample's loss"),
@@ -374,7 +386,7 @@ METRICS_RECORD = Struct("metrics_record_t",
 
 STRUCTS = (KEY_ENTRY, RUN_PARAMS, STATUS, CORE_PARAMS, FORWARD_SEGMENT,
            INPUT_PARAMS, LAYER_PARAMS, INCOMING, CONV_PARAMS,
-           BACKWARD_TARGET, METRICS_RECORD)
+           BACKWARD_TARGET, BACKWARD_SOURCE, METRICS_RECORD)
 ENUMS = ((Region, "region", "REGION"), (KeyKind, "key_kind", "KEY"),
          (RunMode, "run_mode", "MODE"),
          (OptimizerKind, "optimizer_kind", "OPTIMIZER"),
