@@ -428,13 +428,10 @@ static bool locate_sent(uint32_t key, uint32_t *slot, uint32_t *packet) {
 }
 
 //! FIQ: a core downstream lost our activation with `key`, or one upstream
-//! our partial error; it goes again at the next tick (more requests than
-//! MOST_REQUESTS are ignored: their senders ask again).
+//! our partial error; it goes again at the next tick, if a log still
+//! holds it (more requests than MOST_REQUESTS are ignored: their senders
+//! ask again). Looking it up waits for the tick: it takes a division.
 static packet_verdict_t note_request(uint32_t key) {
-    uint32_t slot, packet;
-    if (!locate_sent(key, &slot, &packet)) {
-        return PACKET_STALE;
-    }
     if (layer.n_requests < MOST_REQUESTS) {
         layer.requests[layer.n_requests++] = key;
     }
@@ -557,7 +554,7 @@ static bool ask_places(uint32_t slot, uint32_t p, uint32_t first,
     const uint32_t *seen = forward_seen(slot);
     for (uint32_t place = first; place < end; place++) {
         uint32_t bit = projection->input_offset + place;
-        if (seen[bit >> 5] & (1u << (bit & 31))) {
+        if (bitmap_has(seen, bit)) {
             continue;
         }
         uint32_t row = place / projection->row_stride;
@@ -585,7 +582,7 @@ static bool any_came(uint32_t slot, uint32_t p, uint32_t first,
     const uint32_t *seen = forward_seen(slot);
     for (uint32_t bit = layer.incoming[p].input_offset + first;
             bit < layer.incoming[p].input_offset + end; bit++) {
-        if (seen[bit >> 5] & (1u << (bit & 31))) {
+        if (bitmap_has(seen, bit)) {
             return true;
         }
     }
@@ -721,7 +718,7 @@ static uint32_t ask_for_partials(uint32_t slot, bool *silent) {
         const backward_source_t *source = &layer.sources[s];
         uint32_t first = s * layer.params.n_sent + source->first, came = 0;
         for (uint32_t bit = first; bit < first + source->count; bit++) {
-            came += seen[bit >> 5] >> (bit & 31) & 1;
+            came += bitmap_has(seen, bit);
         }
         if (came == 0 && source->count > 0) {
             *silent = true;
@@ -734,7 +731,7 @@ static uint32_t ask_for_partials(uint32_t slot, bool *silent) {
                 | (2 * core.params.n_slots) << segment->slot_shift;
         for (uint32_t i = 0; i < source->count; i++) {
             uint32_t bit = first + i;
-            if (seen[bit >> 5] & (1u << (bit & 31))) {
+            if (bitmap_has(seen, bit)) {
                 continue;
             }
             if (asked == MOST_REQUESTS) {

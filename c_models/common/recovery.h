@@ -94,6 +94,11 @@ static inline bool bitmap_claim(uint32_t *map, uint32_t bit) {
     return true;
 }
 
+//! Whether a bit is set.
+static inline bool bitmap_has(const uint32_t *map, uint32_t bit) {
+    return map[bit >> 5] >> (bit & 31) & 1;
+}
+
 static inline void bitmap_clear(uint32_t *map, uint32_t words) {
     for (uint32_t w = 0; w < words; w++) {
         map[w] = 0;
