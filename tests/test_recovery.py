@@ -77,7 +77,9 @@ def test_a_lost_packet_of_each_kind_is_recovered(lossless, sender,
                                                  traffic, skip, waiting,
                                                  requests):
     got, history, counters = trained_mlp((sender, traffic, skip))
-    assert counters.dropped == 1
+    # The routers dropped the one packet (an answer may still reach a
+    # core that has finished and gone).
+    assert sum(c.dropped for c in counters.chips) == 1
     assert sum(c.resends for c in counters.of(waiting)) >= 1
     # A lost partial error is asked for alone: nothing comes twice.
     assert sum(c.duplicates for c in counters.cores) >= (

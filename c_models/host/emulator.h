@@ -53,8 +53,10 @@ typedef struct {
                               //!< its wait time (router.c's overdue())
     uint64_t sent_by_class[EMU_TRAFFIC_CLASSES];
     uint64_t cost[EMU_COST_FEATURES];  //!< enum emu_cost_feature
-    double clock_cycles;      //!< when it finished its last callback, in
-                              //!< cycles from the start of the run
+    double clock_cycles;      //!< when it finished its last callback but
+                              //!< a timer tick (ticks go on while it waits
+                              //!< or lingers), in cycles from the start of
+                              //!< the run
     double busy_cycles;       //!< its work priced (emu_set_cost), cycles
     uint32_t state;           //!< enum emu_core_state
     uint32_t exit_code;       //!< spin1_exit() or rt_error() code
@@ -175,8 +177,8 @@ void emu_chip_counters(const emu_t *emu, uint32_t x, uint32_t y,
 //! The core's log (its I/O buffer), NUL-terminated.
 const char *emu_core_log(const emu_t *emu, int core);
 
-//! Emulated microseconds so far: time passes only while the machine is
-//! quiet, from timer tick to timer tick.
+//! Emulated microseconds so far: the time of the last timer tick, by the
+//! cores' clocks (the cost model's).
 uint64_t emu_now_us(const emu_t *emu);
 
 #endif  // SPINNPOP_EMULATOR_H

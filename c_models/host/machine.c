@@ -363,7 +363,7 @@ void emu_core_counters(const emu_t *emu, int core_index,
         emu_core_counters_t *out) {
     const core_t *core = emu->cores[core_index];
     *out = core->counters;
-    out->clock_cycles = core->now;
+    out->clock_cycles = core->worked_until;
     out->state = core->state;
     out->exit_code = core->exit_code;
     out->dtcm_bytes = core->dtcm_bytes;

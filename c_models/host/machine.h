@@ -40,6 +40,9 @@
 // 133 MHz (scamp/scamp-3.c). Its wait2 (0) is the further wait of
 // emergency routing, which only packets bound for links take.
 #define ROUTER_WAIT_CYCLES (240.0 * 200.0 / 133.0)
+// The ARM968's clock on SpiNNaker 1: cycles of the cost model per
+// microsecond of a timer's.
+#define CYCLES_PER_US 200.0
 // What SDRAM holds before anything is written to it (see sdram.c).
 #define SDRAM_FILL 0xFF
 
@@ -118,6 +121,8 @@ typedef struct core {
     size_t log_length, log_capacity;
     double cost[EMU_COST_FEATURES];  // cycles of each (emu_set_cost)
     double now;                  // cost model: the core's clock, in cycles
+    double worked_until;         // ... when its last callback but a tick
+                                 // ended
     // Cost model: its receive path as the router sees it (router.c's
     // overdue()): when the FIQ of the last packet it took started (its
     // comms controller's receive register emptied then) and ended, when
@@ -224,7 +229,8 @@ struct emu {
     bool router_timeout;         // routers drop overdue packets
     delivery_t *in_flight;
     size_t n_in_flight, in_flight_capacity;
-    uint64_t now_us;             // emulated time: passes only when quiet
+    uint64_t now_us;             // emulated time: the last timer tick's
+    uint64_t tick_due_us;        // no timer ticks before then
     char error[512];
 };
 

@@ -67,6 +67,10 @@ uint spin1_start(sync_bool sync) {
     core_t *core = running_core();
     core->state = EMU_CORE_RUNNING;
     core->next_tick_us = emu_active->now_us + core->timer_period_us;
+    if (core->timer_period_us > 0
+            && core->next_tick_us < emu_active->tick_due_us) {
+        emu_active->tick_due_us = core->next_tick_us;
+    }
     return 0;
 }
 

@@ -12,7 +12,9 @@
 // (in the ring's order among equals), and a packet whose time its
 // receiver's clock has not reached waits for it (router_deliver). So work
 // a core had queued before a packet came neither sees it nor waits for it,
-// as on a chip, where the FIQ would cut in only then.
+// as on a chip, where the FIQ would cut in only then. Timer ticks keep
+// that clock too: one due before the next callback would start is queued
+// first, so a core's waits for ticks (its patience) are part of its time.
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -92,6 +94,9 @@ void core_invoke(emu_t *emu, core_t *core, task_t task) {
     }
     core_add_cost(core, task.cause, 1);
     task.cback(task.arg0, task.arg1);
+    if (task.cause != EMU_COST_TIMER && core->now > core->worked_until) {
+        core->worked_until = core->now;
+    }
     emu->current = interrupted;
 }
 
@@ -290,10 +295,15 @@ static bool shuffle_step(emu_t *emu) {
     return true;
 }
 
-//! The machine is quiet: time moves on to the next timer tick of a running
-//! core, and every core due then gets its TIMER_TICK. False if no core
-//! has a timer: the machine has stopped for good.
-static bool next_tick(emu_t *emu) {
+//! Time moves on to the next timer tick of a running core if it comes no
+//! later than `before` (cycles; INFINITY when the machine is quiet), and
+//! every core due then gets its TIMER_TICK, to start then on its clock, as
+//! a chip's timer interrupts whatever the core is doing or waiting for.
+//! False if no tick is due by then.
+static bool next_tick(emu_t *emu, double before) {
+    if ((double) emu->tick_due_us * CYCLES_PER_US > before) {
+        return false;
+    }
     uint64_t next = UINT64_MAX;
     for (int c = 0; c < emu->n_cores; c++) {
         const core_t *core = emu->cores[c];
@@ -301,32 +311,41 @@ static bool next_tick(emu_t *emu) {
             next = core->next_tick_us;
         }
     }
-    if (next == UINT64_MAX) {
+    emu->tick_due_us = next;
+    if (next == UINT64_MAX || (double) next * CYCLES_PER_US > before) {
         return false;
     }
     emu->now_us = next;
+    uint64_t after = UINT64_MAX;
     for (int c = 0; c < emu->n_cores; c++) {
         core_t *core = emu->cores[c];
-        if (!has_timer(core) || core->next_tick_us != next) {
+        if (!has_timer(core)) {
             continue;
         }
-        core->next_tick_us += core->timer_period_us;
-        handler_t handler = core->handlers[TIMER_TICK];
-        task_queue_t *queue = handler.priority <= 0 ? &core->irq_queue
-                : &core->tasks[handler.priority - 1];
-        // A full queue loses the tick, as spin1's does.
-        queue_push(queue, (task_t) {handler.cback, ++core->ticks, 0, false,
-                EMU_COST_TIMER, 0.0});
-        core_make_ready(emu, core);
+        if (core->next_tick_us == next) {
+            core->next_tick_us += core->timer_period_us;
+            handler_t handler = core->handlers[TIMER_TICK];
+            task_queue_t *queue = handler.priority <= 0 ? &core->irq_queue
+                    : &core->tasks[handler.priority - 1];
+            // A full queue loses the tick, as spin1's does.
+            queue_push(queue, (task_t) {handler.cback, ++core->ticks, 0,
+                    false, EMU_COST_TIMER, (double) next * CYCLES_PER_US});
+            core_make_ready(emu, core);
+        }
+        if (core->next_tick_us < after) {
+            after = core->next_tick_us;
+        }
     }
+    emu->tick_due_us = after;
     return true;
 }
 
 //! Brings the ready core whose next callback starts first on its clock
 //! to the head of the ready ring (the first in the ring among equals), so
 //! that the cores' clocks advance together and a packet seldom reaches a
-//! core after its clock has passed the packet's time.
-static void earliest_first(emu_t *emu) {
+//! core after its clock has passed the packet's time. Returns when that
+//! callback starts.
+static double earliest_first(emu_t *emu) {
     int cap = emu->cores_capacity, head = emu->ready_head, best = head;
     double best_start = INFINITY;
     for (int i = 0; i < emu->ready_count; i++) {
@@ -340,6 +359,7 @@ static void earliest_first(emu_t *emu) {
     int chosen = emu->ready[best];
     emu->ready[best] = emu->ready[head];
     emu->ready[head] = chosen;
+    return best_start;
 }
 
 static int run_turns(emu_t *emu, uint64_t max_callbacks) {
@@ -354,7 +374,7 @@ static int run_turns(emu_t *emu, uint64_t max_callbacks) {
         }
         if (emu->reorder_state != 0) {
             if (!shuffle_step(emu)) {
-                if (!next_tick(emu)) {
+                if (!next_tick(emu, INFINITY)) {
                     break;
                 }
                 continue;
@@ -362,11 +382,15 @@ static int run_turns(emu_t *emu, uint64_t max_callbacks) {
             if (emu->ready_count == 0 || !(next_random(emu) & 1)) {
                 continue;  // packets move while the cores wait
             }
-        } else if (emu->ready_count == 0 && !next_tick(emu)) {
-            break;
-        }
-        if (emu->reorder_state == 0) {
-            earliest_first(emu);
+        } else {
+            // A tick due before the next callback comes first.
+            if (next_tick(emu, emu->ready_count > 0 ? earliest_first(emu)
+                    : INFINITY)) {
+                continue;
+            }
+            if (emu->ready_count == 0) {
+                break;
+            }
         }
         core_t *core = emu->cores[emu->ready[emu->ready_head]];
         emu->ready_head = (emu->ready_head + 1) % emu->cores_capacity;

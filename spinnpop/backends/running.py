@@ -7,7 +7,7 @@ SYNC0, and one SYNC0 signal sets them all off. Then the host polls the
 cores' states and their status regions until every core has finished,
 one has failed (a run-time error or its watchdog), or the run has stalled
 (nothing has moved for the backend's stall time, by its clock: a board's
-is the host's, the emulator's passes only while its machine is quiet).
+is the host's, the emulator's is its cores' clocks, the cost model's).
 Every core has finished when its status says so: a layer core then stays
 a while to answer late requests for what it sent (recovery), so the host
 does not wait for it to exit.

@@ -50,8 +50,8 @@ uint spin1_trigger_user_event(uint arg0, uint arg1);
 uint spin1_send_mc_packet(uint key, uint data, uint load);
 void *spin1_malloc(uint bytes);
 //! The period of TIMER_TICK in microseconds (before spin1_start). The
-//! emulator's time passes only while its whole machine is quiet: a tick
-//! comes when nothing else can happen, as if computing took no time.
+//! emulator's ticks come at their times on the cores' clocks (the cost
+//! model's), ahead of any callback that would start later.
 void spin1_set_timer_tick(uint time);
 
 //! Stops the core with an error; never returns (sark.h).

@@ -121,13 +121,14 @@ enable_reinjection = False
         self._mapped = mapped
 
     def clock(self) -> float:
-        """Emulated seconds: they pass only while the machine is quiet
-        (from one timer tick to the next), as if computing took no time."""
+        """Emulated seconds: the time of the last timer tick, by the
+        cores' clocks (the cost model's), which also run on while the
+        machine is quiet, from one tick to the next."""
         return self._transceiver.engine.now_us() / 1e6
 
     def stalled(self, seconds: float) -> bool:
         """Whether a run whose cores have made no progress for
-        ``seconds`` of emulated quiet time has stalled, or the machine has
+        ``seconds`` of emulated time has stalled, or the machine has
         stopped with nothing left to wait for."""
         return self._transceiver.quiet or super().stalled(seconds)
 

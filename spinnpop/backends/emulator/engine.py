@@ -269,8 +269,8 @@ class Engine:
         return counters
 
     def now_us(self) -> int:
-        """Emulated microseconds: time passes only while the machine is
-        quiet, from timer tick to timer tick."""
+        """Emulated microseconds: the time of the last timer tick, by the
+        cores' clocks."""
         return self._lib.emu_now_us(self._emu)
 
     def core_log(self, core: int) -> str:
