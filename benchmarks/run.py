@@ -73,16 +73,19 @@ def loss(samples: int) -> None:
           f" Fashion-MNIST on {samples} samples; routers drop packets at "
           "random at each rate, against no drops")
     print(f"{'network':<26}{'drop rate':>10}{'dropped':>9}{'resends':>9}"
-          f"{'requests':>9}{'time':>8}{'packets':>9}{'weights moved':>15}")
+          f"{'requests':>9}{'time':>8}{'chip':>8}{'packets':>9}"
+          f"{'weights moved':>15}")
     base = {}
     for name, rate, result, moved in packet_loss.run(samples):
         base.setdefault(name, result)
         print(f"{name:<26}{rate:>10.0e}{result['dropped']:>9}"
               f"{result['resends']:>9}{result['requests']:>9}"
               f"{result['seconds'] / base[name]['seconds']:>8.2f}"
+              f"{result['chip_seconds'] / base[name]['chip_seconds']:>8.2f}"
               f"{result['sent'] / base[name]['sent']:>9.3f}{moved:>15.1e}")
     print("(resends: times a core re-sent what it was waiting on; requests: "
-          "lost activations asked for one by one; time and packets as "
+          "lost packets asked for one by one; time (host), chip (the cost "
+          "model's time per sample on SpiNNaker 1) and packets as "
           "ratios over no drops; weights moved: largest difference over the "
           "largest weight, per projection)")
 

@@ -72,8 +72,8 @@ packet_verdict_t role_packet(const key_entry_t *entry, uint32_t key,
 //! Timer: re-sends what the role sent for what it still waits for; false
 //! if it waits for nothing.
 bool role_resend(void);
-//! Timer: answers packets of finished samples with what was sent for
-//! them.
+//! Timer, every tick: answers packets of finished samples with what was
+//! sent for them, and asks at once for what it can tell was lost.
 void role_answer(void);
 //! Whether the core stays to answer late requests once its steps are
 //! done (an input core is the last to know a sample is done: it need not).

@@ -296,6 +296,20 @@ static void softmax_finished(uint32_t slot) {
 // until processing would need as much DTCM as a core's partial errors
 // (18 KB for a band of LeNet-5's C1).
 
+//! FIQ: a sample's activations (or partial errors) have all come, so
+//! every earlier sample's that some came of were sent before: what is
+//! missing of them was lost. (Partial errors only of samples whose
+//! activations have gone: the others' are still to come.)
+static void overtake(uint32_t step, uint32_t what) {
+    for (uint32_t s = 0; s < core.params.n_slots; s++) {
+        layer_slot_t *state = &layer.slots[s];
+        if (state->step < step && (what == OVERTAKEN_FORWARD
+                || state->forward_done)) {
+            state->overtaken |= what;
+        }
+    }
+}
+
 static packet_verdict_t forward_arrived(const key_entry_t *entry,
         key_fields_t fields, value_t value) {
     layer_slot_t *state = &layer.slots[fields.slot];
@@ -323,6 +337,9 @@ static packet_verdict_t forward_arrived(const key_entry_t *entry,
         slot_arrivals(fields.slot)[state->forward_arrived++] =
                 (uint16_t) input;
         verdict = PACKET_NEW;
+        if (state->forward_arrived == layer.params.n_inputs) {
+            overtake(state->step, OVERTAKEN_FORWARD);
+        }
     }
     if (verdict == PACKET_NEW) {
         core_start_processing();
@@ -373,6 +390,7 @@ static packet_verdict_t backward_arrived(const key_entry_t *entry,
     slot_partials(fields.slot)[state->backward_received] =
             (partial_t) {fields.index, partial};
     if (++state->backward_received == layer.params.backward_expected) {
+        overtake(state->step, OVERTAKEN_BACKWARD);
         core_event(BACKWARD_DONE, fields.slot);
     } else {
         core_start_processing();
@@ -554,6 +572,10 @@ static bool ask_places(uint32_t slot, uint32_t p, uint32_t first,
     const uint32_t *seen = forward_seen(slot);
     for (uint32_t place = first; place < end; place++) {
         uint32_t bit = projection->input_offset + place;
+        if ((bit & 31) == 0 && place + 32 <= end && seen[bit >> 5] == ~0u) {
+            place += 31;     // a word of places that all came
+            continue;
+        }
         if (bitmap_has(seen, bit)) {
             continue;
         }
@@ -595,9 +617,10 @@ static bool any_came(uint32_t slot, uint32_t p, uint32_t first,
 //! it), a hidden core's on the key of the partial errors it gets from here
 //! (a request field above the slots), if anything of the sample came from
 //! that core (else it has not sent it yet: its own patience sends one).
-//! A division or two per place, but only after the patience ran out. The
-//! number asked for.
-static uint32_t ask_for_lost(uint32_t slot) {
+//! With `newer` a slot of a later sample (else NO_SLOT), only what did not
+//! come from a core that has sent some of that sample too. A division or
+//! two per place missing. The number asked for.
+static uint32_t ask_for_lost(uint32_t slot, uint32_t newer) {
     const layer_slot_t *state = &layer.slots[slot];
     if (state->forward_arrived == 0
             || state->forward_arrived >= layer.params.n_inputs) {
@@ -607,6 +630,10 @@ static uint32_t ask_for_lost(uint32_t slot) {
     for (uint32_t p = 0; p < layer.params.n_incoming; p++) {
         const incoming_t *projection = &layer.incoming[p];
         if (projection->from_input) {
+            if (newer != NO_SLOT && !any_came(newer, p, 0,
+                    projection->input_space)) {
+                continue;
+            }
             if (layer.params.sends_acks && !ask_places(slot, p, 0,
                     projection->input_space,
                     layer.params.ack_key | ACK_REQUEST, &asked)) {
@@ -626,9 +653,10 @@ static uint32_t ask_for_lost(uint32_t slot) {
             }
             uint32_t first = (from - top) * projection->row_stride,
                     end = (to - top) * projection->row_stride;
-            if (any_came(slot, p, first, end) && !ask_places(slot, p, first,
-                    end, target->key | request << target->slot_shift,
-                    &asked)) {
+            if (any_came(slot, p, first, end) && (newer == NO_SLOT
+                    || any_came(newer, p, first, end)) && !ask_places(slot,
+                    p, first, end, target->key | request
+                    << target->slot_shift, &asked)) {
                 return asked;
             }
         }
@@ -706,24 +734,37 @@ static void answer_targets(const sent_log_t *log, uint32_t targets) {
     send_ends(log, true);
 }
 
+//! How many of a slot's partial errors from backward source `s` came.
+static uint32_t partials_came(uint32_t slot, uint32_t s) {
+    const uint32_t *seen = backward_seen(slot);
+    uint32_t first = s * layer.params.n_sent + layer.sources[s].first;
+    uint32_t came = 0;
+    for (uint32_t bit = first; bit < first + layer.sources[s].count; bit++) {
+        came += bitmap_has(seen, bit);
+    }
+    return came;
+}
+
 //! Asks again for a slot's partial errors that did not come from a core
 //! that sent others of them (at most MOST_REQUESTS), on the keys of a
 //! forward segment that reaches it, naming the key that should have
-//! carried each. The number asked for; `*silent` is set if a core sent
-//! none (it may not have finished the sample, or lost all of ours).
-static uint32_t ask_for_partials(uint32_t slot, bool *silent) {
+//! carried each; with `newer` a slot of a later sample (else NO_SLOT),
+//! only from a core that has sent some of that one's too. The number
+//! asked for; `*silent` is set if a core sent none (it may not have
+//! finished the sample, or lost all of ours).
+static uint32_t ask_for_partials(uint32_t slot, uint32_t newer,
+        bool *silent) {
     const uint32_t *seen = backward_seen(slot);
     uint32_t field = layer.slots[slot].field, asked = 0;
     for (uint32_t s = 0; s < layer.params.backward_senders; s++) {
         const backward_source_t *source = &layer.sources[s];
-        uint32_t first = s * layer.params.n_sent + source->first, came = 0;
-        for (uint32_t bit = first; bit < first + source->count; bit++) {
-            came += bitmap_has(seen, bit);
-        }
+        uint32_t first = s * layer.params.n_sent + source->first;
+        uint32_t came = partials_came(slot, s);
         if (came == 0 && source->count > 0) {
             *silent = true;
         }
-        if (came == 0 || came == source->count) {
+        if (came == 0 || came == source->count
+                || (newer != NO_SLOT && partials_came(newer, s) == 0)) {
             continue;
         }
         const forward_segment_t *segment = &core.segments[source->segment];
@@ -765,7 +806,8 @@ bool role_resend(void) {
                 bool partials = state->forward_done
                         && core.run.mode == MODE_TRAIN, silent = false;
                 if (partials) {
-                    core.status->requests += ask_for_partials(s, &silent);
+                    core.status->requests += ask_for_partials(s, NO_SLOT,
+                            &silent);
                 }
                 if (!partials || layer.params.softmax_cores > 0) {
                     log_resend(log, 0);
@@ -775,14 +817,71 @@ bool role_resend(void) {
             }
             waiting = true;
         }
-        uint32_t asked = ask_for_lost(s);
+        uint32_t asked = ask_for_lost(s, NO_SLOT);
         core.status->requests += asked;
         waiting = waiting || asked > 0;
     }
     return waiting;
 }
 
+//! The slot of a later sample than slot's that has received some of its
+//! activations (backward: partial errors), or NO_SLOT.
+static uint32_t later_slot(uint32_t slot, bool backward) {
+    for (uint32_t n = 0; n < core.params.n_slots; n++) {
+        const layer_slot_t *later = &layer.slots[n];
+        if (later->step > layer.slots[slot].step
+                && later->step < core.run.n_steps
+                && (backward ? later->backward_received
+                        : later->forward_arrived) > 0) {
+            return n;
+        }
+    }
+    return NO_SLOT;
+}
+
+//! Asks at once, not after the patience, for activations or partial
+//! errors of a sample that a later one overtook: a core sends what it
+//! sends for a sample together and its samples in order, and the packets
+//! from one core to another keep their order on the way, so once some of
+//! a later sample have come from a core (or all of it: it may have come
+//! and gone since the last tick), what did not come of an earlier one
+//! from it was lost. Once a sample and direction: anything more is the
+//! patience's.
+static void ask_for_overtaken(void) {
+    for (uint32_t s = 0; s < core.params.n_slots; s++) {
+        layer_slot_t *state = &layer.slots[s];
+        if (state->step >= core.run.n_steps) {
+            continue;
+        }
+        uint32_t later, asked;
+        bool silent = false;
+        if (!(state->overtaken & OVERTAKEN_ASKED_FORWARD)
+                && state->forward_arrived > 0
+                && state->forward_arrived < layer.params.n_inputs) {
+            later = state->overtaken & OVERTAKEN_FORWARD ? NO_SLOT
+                    : later_slot(s, false);
+            asked = later == NO_SLOT && !(state->overtaken
+                    & OVERTAKEN_FORWARD) ? 0 : ask_for_lost(s, later);
+            state->overtaken |= asked > 0 ? OVERTAKEN_ASKED_FORWARD : 0;
+        } else if (!(state->overtaken & OVERTAKEN_ASKED_BACKWARD)
+                && state->forward_done && core.run.mode == MODE_TRAIN
+                && state->backward_received > 0 && state->backward_received
+                        < layer.params.backward_expected) {
+            later = state->overtaken & OVERTAKEN_BACKWARD ? NO_SLOT
+                    : later_slot(s, true);
+            asked = later == NO_SLOT && !(state->overtaken
+                    & OVERTAKEN_BACKWARD) ? 0
+                    : ask_for_partials(s, later, &silent);
+            state->overtaken |= asked > 0 ? OVERTAKEN_ASKED_BACKWARD : 0;
+        } else {
+            continue;
+        }
+        core.status->requests += asked;
+    }
+}
+
 void role_answer(void) {
+    ask_for_overtaken();
     for (uint32_t s = 0; s < core.params.n_slots; s++) {
         layer_slot_t *state = &layer.slots[s];
         uint32_t asked = request_take_all(&state->asked);

@@ -38,7 +38,16 @@ typedef struct {
     uint32_t asked_targets;      //!< bit t: backward target t asks for
                                  //!< its partial errors of that sample
     uint32_t answers;            //!< answers given for that sample
+    uint32_t overtaken;          //!< OVERTAKEN_*: what later samples
+                                 //!< showed lost, and what was asked for
 } layer_slot_t;
+
+//! A later sample's activations have all come (so all of this one's were
+//! sent), and its partial errors; asked for by the first, by the second.
+#define OVERTAKEN_FORWARD 1u
+#define OVERTAKEN_BACKWARD 2u
+#define OVERTAKEN_ASKED_FORWARD 4u
+#define OVERTAKEN_ASKED_BACKWARD 8u
 
 //! Asked for the whole log of a finished sample.
 #define ASKED_LOG 1u
