@@ -96,14 +96,18 @@ def test_a_lost_packet_of_each_kind_is_recovered(lossless, sender,
 
 
 @pytest.mark.parametrize("sender, traffic, skip", [
-    (1, Traffic.FORWARD, 6 * 7), (2, Traffic.BACKWARD, 3 * 5 + 1)],
-    ids=["hidden activation", "partial error"])
-def test_a_loss_a_later_sample_shows_is_asked_for_at_once(
+    (1, Traffic.FORWARD, 6 * 7), (2, Traffic.BACKWARD, 3 * 5 + 1),
+    # The first of the three activations layer1's core 0 sends for the
+    # run's last step: no later sample comes, but later ones of its own.
+    (1, Traffic.FORWARD, 3 * 23)],
+    ids=["hidden activation", "partial error", "gap in the last sample"])
+def test_a_loss_a_later_packet_shows_is_asked_for_at_once(
         lossless, sender, traffic, skip):
     """Packets from one core to another keep their order, so once a later
-    sample has come, what is missing of an earlier one was lost: it is
-    asked for at the next tick, with no core waiting out its patience,
-    and the run takes about as long on the chip as without the loss."""
+    sample, or a later packet of the same sample from the same core, has
+    come, what is missing before it was lost: it is asked for at the next
+    tick, with no core waiting out its patience, and the run takes about
+    as long on the chip as without the loss."""
     got, _, counters = trained_mlp((sender, traffic, skip))
     assert sum(c.resends for c in counters.cores) == 0
     assert sum(c.requests for c in counters.cores) == 1

@@ -611,6 +611,19 @@ static bool any_came(uint32_t slot, uint32_t p, uint32_t first,
     return false;
 }
 
+//! One past the last of projection `p`'s places [first, end) of a slot
+//! whose activation came (`first` if none).
+static uint32_t last_came(uint32_t slot, uint32_t p, uint32_t first,
+        uint32_t end) {
+    const uint32_t *seen = forward_seen(slot);
+    for (uint32_t place = end; place > first; place--) {
+        if (bitmap_has(seen, layer.incoming[p].input_offset + place - 1)) {
+            return place;
+        }
+    }
+    return first;
+}
+
 //! Asks again for a slot's activations that did not come though others
 //! of the sample did (so they were sent and lost), at most MOST_REQUESTS
 //! of them: an input's on the acknowledgement key (every input core hears
@@ -618,9 +631,10 @@ static bool any_came(uint32_t slot, uint32_t p, uint32_t first,
 //! (a request field above the slots), if anything of the sample came from
 //! that core (else it has not sent it yet: its own patience sends one).
 //! With `newer` a slot of a later sample (else NO_SLOT), only what did not
-//! come from a core that has sent some of that sample too. A division or
-//! two per place missing. The number asked for.
-static uint32_t ask_for_lost(uint32_t slot, uint32_t newer) {
+//! come from a core that has sent some of that sample too; with `gaps`,
+//! only what did not come of a hidden core's though later ones did. A
+//! division or two per place missing. The number asked for.
+static uint32_t ask_for_lost(uint32_t slot, uint32_t newer, bool gaps) {
     const layer_slot_t *state = &layer.slots[slot];
     if (state->forward_arrived == 0
             || state->forward_arrived >= layer.params.n_inputs) {
@@ -630,8 +644,9 @@ static uint32_t ask_for_lost(uint32_t slot, uint32_t newer) {
     for (uint32_t p = 0; p < layer.params.n_incoming; p++) {
         const incoming_t *projection = &layer.incoming[p];
         if (projection->from_input) {
-            if (newer != NO_SLOT && !any_came(newer, p, 0,
-                    projection->input_space)) {
+            // Several input cores may share the range: no gaps here.
+            if (gaps || (newer != NO_SLOT && !any_came(newer, p, 0,
+                    projection->input_space))) {
                 continue;
             }
             if (layer.params.sends_acks && !ask_places(slot, p, 0,
@@ -653,6 +668,9 @@ static uint32_t ask_for_lost(uint32_t slot, uint32_t newer) {
             }
             uint32_t first = (from - top) * projection->row_stride,
                     end = (to - top) * projection->row_stride;
+            if (gaps) {
+                end = last_came(slot, p, first, end);
+            }
             if (any_came(slot, p, first, end) && (newer == NO_SLOT
                     || any_came(newer, p, first, end)) && !ask_places(slot,
                     p, first, end, target->key | request
@@ -817,7 +835,7 @@ bool role_resend(void) {
             }
             waiting = true;
         }
-        uint32_t asked = ask_for_lost(s, NO_SLOT);
+        uint32_t asked = ask_for_lost(s, NO_SLOT, false);
         core.status->requests += asked;
         waiting = waiting || asked > 0;
     }
@@ -860,9 +878,15 @@ static void ask_for_overtaken(void) {
                 && state->forward_arrived < layer.params.n_inputs) {
             later = state->overtaken & OVERTAKEN_FORWARD ? NO_SLOT
                     : later_slot(s, false);
-            asked = later == NO_SLOT && !(state->overtaken
-                    & OVERTAKEN_FORWARD) ? 0 : ask_for_lost(s, later);
-            state->overtaken |= asked > 0 ? OVERTAKEN_ASKED_FORWARD : 0;
+            if (later != NO_SLOT || (state->overtaken & OVERTAKEN_FORWARD)) {
+                asked = ask_for_lost(s, later, false);
+                state->overtaken |= asked > 0 ? OVERTAKEN_ASKED_FORWARD : 0;
+            } else if (!(state->overtaken & OVERTAKEN_ASKED_GAPS)) {
+                asked = ask_for_lost(s, NO_SLOT, true);
+                state->overtaken |= asked > 0 ? OVERTAKEN_ASKED_GAPS : 0;
+            } else {
+                continue;
+            }
         } else if (!(state->overtaken & OVERTAKEN_ASKED_BACKWARD)
                 && state->forward_done && core.run.mode == MODE_TRAIN
                 && state->backward_received > 0 && state->backward_received

@@ -48,6 +48,8 @@ typedef struct {
 #define OVERTAKEN_BACKWARD 2u
 #define OVERTAKEN_ASKED_FORWARD 4u
 #define OVERTAKEN_ASKED_BACKWARD 8u
+//! Asked for activations missing below one that came from the same core.
+#define OVERTAKEN_ASKED_GAPS 16u
 
 //! Asked for the whole log of a finished sample.
 #define ASKED_LOG 1u
