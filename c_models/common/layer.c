@@ -632,7 +632,7 @@ static uint32_t last_came(uint32_t slot, uint32_t p, uint32_t first,
 //! that core (else it has not sent it yet: its own patience sends one).
 //! With `newer` a slot of a later sample (else NO_SLOT), only what did not
 //! come from a core that has sent some of that sample too; with `gaps`,
-//! only what did not come of a hidden core's though later ones did. A
+//! only what did not come from a core though later ones did. A
 //! division or two per place missing. The number asked for.
 static uint32_t ask_for_lost(uint32_t slot, uint32_t newer, bool gaps) {
     const layer_slot_t *state = &layer.slots[slot];
@@ -644,13 +644,16 @@ static uint32_t ask_for_lost(uint32_t slot, uint32_t newer, bool gaps) {
     for (uint32_t p = 0; p < layer.params.n_incoming; p++) {
         const incoming_t *projection = &layer.incoming[p];
         if (projection->from_input) {
-            // Several input cores may share the range: no gaps here.
-            if (gaps || (newer != NO_SLOT && !any_came(newer, p, 0,
-                    projection->input_space))) {
+            uint32_t end = projection->input_space;
+            // Several input cores share the range: no gaps to read there.
+            if ((gaps && projection->from_input > 1) || (newer != NO_SLOT
+                    && !any_came(newer, p, 0, end))) {
                 continue;
             }
-            if (layer.params.sends_acks && !ask_places(slot, p, 0,
-                    projection->input_space,
+            if (gaps) {
+                end = last_came(slot, p, 0, end);
+            }
+            if (layer.params.sends_acks && !ask_places(slot, p, 0, end,
                     layer.params.ack_key | ACK_REQUEST, &asked)) {
                 return asked;
             }

@@ -223,7 +223,7 @@ typedef struct {
     uint32_t stride_cols;  //!< window step between output columns
     uint32_t pad_top;  //!< rows of zeros above the pre grid
     uint32_t pad_left;  //!< columns of zeros left of it
-    uint32_t from_input;  //!< 1 if the pre population is an input: its lost activations are asked for on the acknowledgement key, not the partial errors' one
+    uint32_t from_input;  //!< the cores of the pre population if it is an input (else 0): its lost activations are asked for on the acknowledgement key, not the partial errors' one, and from one core they come in place order
 } incoming_t;
 _Static_assert(sizeof(incoming_t) == 72, "incoming_t layout");
 

@@ -263,7 +263,8 @@ class TrainedLayer(Layer):
             record = dict(type=0, weight_offset=0, kernel_rows=1,
                           kernel_cols=1, stride_rows=1, stride_cols=1,
                           pad_top=0, pad_left=0,
-                          from_input=int(edge.pre.is_input))
+                          from_input=edge.pre.n_cores
+                          if edge.pre.is_input else 0)
             layout = self.incoming_layout(edge, core)
             padded = layout.pop("padded", False)
             record.update(layout)

@@ -334,10 +334,11 @@ INCOMING = Struct("incoming_t", "An incoming projection of a core. Its "
     ("stride_cols", "uint32_t", "window step between output columns"),
     ("pad_top", "uint32_t", "rows of zeros above the pre grid"),
     ("pad_left", "uint32_t", "columns of zeros left of it"),
-    ("from_input", "uint32_t", "1 if the pre population is an input: its "
-                               "lost activations are asked for on the "
-                               "acknowledgement key, not the partial "
-                               "errors' one"),
+    ("from_input", "uint32_t", "the cores of the pre population if it is "
+                               "an input (else 0): its lost activations "
+                               "are asked for on the acknowledgement "
+                               "key, not the partial errors' one, and "
+                               "from one core they come in place order"),
 ))
 
 CONV_PARAMS = Struct("conv_params_t", "A convolution core's own "
