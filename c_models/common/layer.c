@@ -861,48 +861,46 @@ static uint32_t later_slot(uint32_t slot, bool backward) {
 }
 
 //! Asks at once, not after the patience, for activations or partial
-//! errors of a sample that a later one overtook: a core sends what it
-//! sends for a sample together and its samples in order, and the packets
-//! from one core to another keep their order on the way, so once some of
-//! a later sample have come from a core (or all of it: it may have come
-//! and gone since the last tick), what did not come of an earlier one
-//! from it was lost. Once a sample and direction: anything more is the
-//! patience's.
+//! errors of a sample that later ones overtook: a core sends what it
+//! sends for a sample together, in order, and its samples in order, and
+//! the packets from one core to another keep their order on the way, so
+//! once some of a later sample have come from a core (or all of it: it
+//! may have come and gone since the last tick), or later activations of
+//! the same sample, what did not come before them from it was lost. Once
+//! a sample and way: anything more is the patience's.
 static void ask_for_overtaken(void) {
     for (uint32_t s = 0; s < core.params.n_slots; s++) {
         layer_slot_t *state = &layer.slots[s];
+        uint32_t asked = 0, flags = state->overtaken, news = 0;
         if (state->step >= core.run.n_steps) {
             continue;
         }
-        uint32_t later, asked;
-        bool silent = false;
-        if (!(state->overtaken & OVERTAKEN_ASKED_FORWARD)
-                && state->forward_arrived > 0
+        if (!(flags & OVERTAKEN_ASKED_FORWARD) && state->forward_arrived > 0
                 && state->forward_arrived < layer.params.n_inputs) {
-            later = state->overtaken & OVERTAKEN_FORWARD ? NO_SLOT
-                    : later_slot(s, false);
-            if (later != NO_SLOT || (state->overtaken & OVERTAKEN_FORWARD)) {
+            bool whole = flags & OVERTAKEN_FORWARD;
+            uint32_t later = whole ? NO_SLOT : later_slot(s, false);
+            if (whole || later != NO_SLOT) {
                 asked = ask_for_lost(s, later, false);
-                state->overtaken |= asked > 0 ? OVERTAKEN_ASKED_FORWARD : 0;
-            } else if (!(state->overtaken & OVERTAKEN_ASKED_GAPS)) {
+                news = asked > 0 ? OVERTAKEN_ASKED_FORWARD : 0;
+            } else if (!(flags & OVERTAKEN_ASKED_GAPS)) {
                 asked = ask_for_lost(s, NO_SLOT, true);
-                state->overtaken |= asked > 0 ? OVERTAKEN_ASKED_GAPS : 0;
-            } else {
-                continue;
+                news = asked > 0 ? OVERTAKEN_ASKED_GAPS : 0;
             }
-        } else if (!(state->overtaken & OVERTAKEN_ASKED_BACKWARD)
-                && state->forward_done && core.run.mode == MODE_TRAIN
-                && state->backward_received > 0 && state->backward_received
+        } else if (!(flags & OVERTAKEN_ASKED_BACKWARD) && state->forward_done
+                && core.run.mode == MODE_TRAIN && state->backward_received > 0
+                && state->backward_received
                         < layer.params.backward_expected) {
-            later = state->overtaken & OVERTAKEN_BACKWARD ? NO_SLOT
-                    : later_slot(s, true);
-            asked = later == NO_SLOT && !(state->overtaken
-                    & OVERTAKEN_BACKWARD) ? 0
-                    : ask_for_partials(s, later, &silent);
-            state->overtaken |= asked > 0 ? OVERTAKEN_ASKED_BACKWARD : 0;
-        } else {
-            continue;
+            bool whole = flags & OVERTAKEN_BACKWARD, silent = false;
+            uint32_t later = whole ? NO_SLOT : later_slot(s, true);
+            if (whole || later != NO_SLOT) {
+                asked = ask_for_partials(s, later, &silent);
+                news = asked > 0 ? OVERTAKEN_ASKED_BACKWARD : 0;
+            }
         }
+        // The FIQ sets bits of it too.
+        uint cpsr = spin1_fiq_disable();
+        state->overtaken |= news;
+        spin1_mode_restore(cpsr);
         core.status->requests += asked;
     }
 }

@@ -42,10 +42,11 @@ typedef struct {
                                  //!< showed lost, and what was asked for
 } layer_slot_t;
 
-//! A later sample's activations have all come (so all of this one's were
-//! sent), and its partial errors; asked for by the first, by the second.
+//! A later sample's activations have all come (so all of this one's that
+//! came of any were sent), or its partial errors (set by the FIQ).
 #define OVERTAKEN_FORWARD 1u
 #define OVERTAKEN_BACKWARD 2u
+//! Asked for what a later sample showed lost: activations, partial errors.
 #define OVERTAKEN_ASKED_FORWARD 4u
 #define OVERTAKEN_ASKED_BACKWARD 8u
 //! Asked for activations missing below one that came from the same core.

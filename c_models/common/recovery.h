@@ -5,10 +5,11 @@
 //   - Packets from one core to another keep their order (unless emergency
 //     routing takes one round a blocked link), and a core sends what it
 //     sends for a sample together and its samples in order; so a layer
-//     core that has, from a hidden core, later activations of a sample
-//     than some it lacks, or from any core activations or partial errors
-//     of a later sample, knows those it lacks were lost, and asks for them
-//     (as below) at its next tick, without waiting out its patience. Only
+//     core that has, from a core (from an input only if the input is one
+//     core), later activations of a sample than some it lacks, or
+//     activations or partial errors of a later sample, knows those it
+//     lacks were lost, and asks for them (as below) at its next tick,
+//     without waiting out its patience. Only
 //     what nothing from the same core followed waits for the patience:
 //     the last of a sample before the pipeline stops (a batch end), or
 //     what a core sent out of order (after its own stall, say).
