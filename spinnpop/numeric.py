@@ -56,9 +56,10 @@ class Format:
         cannot hold, if any."""
         x = np.asarray(array)
         check_finite(x, what)
-        bad = np.abs(x) > self.limit
-        if bad.any():
-            index = tuple(int(i) for i in np.argwhere(bad)[0])
+        # The extremes first: locating one means a pass and a copy.
+        if x.size > 0 and max(float(x.max()), -float(x.min())) > self.limit:
+            index = tuple(int(i) for i in
+                          np.argwhere(np.abs(x) > self.limit)[0])
             where = f"[{', '.join(map(str, index))}]" if index else ""
             raise DataError(
                 f"{what}{where} is {float(x[index])!r}, which the "

@@ -33,18 +33,22 @@ def numeric_array(value, what: str) -> np.ndarray:
 
 
 def to_float32(array: np.ndarray, what: str) -> np.ndarray:
-    """A numeric ``array`` as float32, or a DataError naming the first
+    """A numeric ``array`` as float32 (``array`` itself if it is that
+    already: read it, do not write it), or a DataError naming the first
     entry that is NaN, infinite or beyond float32's range (3.4e38)."""
     check_finite(array, what)
-    if np.issubdtype(array.dtype, np.floating) or array.dtype.itemsize > 2:
-        big = np.abs(array.astype(np.float64)) > _FLOAT32_MAX
-        if big.any():
-            where = tuple(int(i) for i in np.argwhere(big)[0])
-            raise DataError(
-                f"{what} contains {array[where]} at index {where}, beyond "
-                f"float32's range (±{_FLOAT32_MAX:.3g}), which the "
-                "machine computes in")
-    return array.astype(np.float32)
+    # Only floats wider than float32 reach beyond its range (2^64 is far
+    # below 3.4e38); their extremes tell, without a copy of the data.
+    if array.dtype.kind == "f" and array.dtype.itemsize > 4 \
+            and array.size > 0 \
+            and max(array.max(), -array.min()) > _FLOAT32_MAX:
+        where = tuple(int(i) for i in
+                      np.argwhere(np.abs(array) > _FLOAT32_MAX)[0])
+        raise DataError(
+            f"{what} contains {array[where]} at index {where}, beyond "
+            f"float32's range (±{_FLOAT32_MAX:.3g}), which the machine "
+            "computes in")
+    return array.astype(np.float32, copy=False)
 
 
 def float_array(value, shape: tuple, what: str,
@@ -66,10 +70,10 @@ def check_finite(array: np.ndarray, what: str) -> None:
     """DataError naming the first NaN or infinite entry, if any."""
     if not np.issubdtype(array.dtype, np.floating):
         return
-    bad = ~np.isfinite(array)
-    if bad.any():
-        where = tuple(int(i) for i in np.argwhere(bad)[0])
-        raise DataError(f"{what} contains {array[where]} at index {where}; "
+    if np.isfinite(array).all():
+        return
+    where = tuple(int(i) for i in np.argwhere(~np.isfinite(array))[0])
+    raise DataError(f"{what} contains {array[where]} at index {where}; "
                         "every value must be finite")
 
 
