@@ -262,7 +262,7 @@ bool core_has_work(const core_t *core);
 void core_make_ready(emu_t *emu, core_t *core);
 bool queue_push(task_queue_t *queue, task_t task);
 //! Runs a callback on a core, no earlier than task.ready (cost model).
-void core_invoke(emu_t *emu, core_t *core, task_t task);
+void core_invoke(emu_t *emu, core_t *core, const task_t *task);
 //! Adds n of a cost feature to the core's work and its clock.
 void core_add_cost(core_t *core, uint32_t feature, uint64_t n);
 void core_fail(emu_t *emu, core_t *core, uint code) __attribute__((noreturn));
@@ -271,9 +271,10 @@ void core_fail(emu_t *emu, core_t *core, uint code) __attribute__((noreturn));
 //! Sends a packet from a core; `time`: when it left (cost model cycles).
 void router_send(emu_t *emu, core_t *source, outgoing_t packet);
 //! The packet arrives at a core's communications controller.
-void router_deliver(emu_t *emu, core_t *core, delivery_t packet);
+void router_deliver(emu_t *emu, core_t *core, const delivery_t *packet);
 //! The same, ignoring the cost model's clock (see router_deliver).
-void router_deliver_now(emu_t *emu, core_t *core, delivery_t packet);
+void router_deliver_now(emu_t *emu, core_t *core,
+        const delivery_t *packet);
 void router_free_cache(emu_t *emu);
 //! Takes the faulty link down once it has carried its packets (called
 //! between turns, when no route is in use): no route crosses it after.

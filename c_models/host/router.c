@@ -334,22 +334,25 @@ static void link_fault_hop(emu_t *emu, uint32_t chip, uint32_t link) {
 
 //! Appends to a growing array of deliveries; false if out of host memory.
 static bool append_delivery(delivery_t **deliveries, size_t *capacity,
-        size_t *n, delivery_t delivery) {
-    delivery_t *grown = grow_array(*deliveries, capacity, *n + 1,
-            sizeof(delivery_t));
-    if (grown == NULL) {
-        return false;
+        size_t *n, const delivery_t *delivery) {
+    if (*n == *capacity) {
+        delivery_t *grown = grow_array(*deliveries, capacity, *n + 1,
+                sizeof(delivery_t));
+        if (grown == NULL) {
+            return false;
+        }
+        *deliveries = grown;
     }
-    *deliveries = grown;
-    grown[(*n)++] = delivery;
+    (*deliveries)[(*n)++] = *delivery;
     return true;
 }
 
 //! The packet waits at the router until the core unmasks its FIQ.
-static bool hold_for(core_t *core, delivery_t delivery) {
+static bool hold_for(core_t *core, const delivery_t *packet) {
+    delivery_t delivery = *packet;
     delivery.held = true;
     return append_delivery(&core->held, &core->held_capacity, &core->n_held,
-            delivery);
+            &delivery);
 }
 
 static double later(double a, double b) {
@@ -366,9 +369,9 @@ static double later(double a, double b) {
 //! blocked core there delays other cores' packets too); the FIQ cuts into
 //! callbacks, so only earlier FIQs, or the core's masking its FIQ, delay
 //! it. Packets are judged in the order the emulator delivers them.
-static bool overdue(emu_t *emu, core_t *core, delivery_t packet,
+static bool overdue(emu_t *emu, core_t *core, const delivery_t *packet,
         double *start) {
-    double head = later(packet.time, core->head_free);
+    double head = later(packet->time, core->head_free);
     double taken = later(head, core->rx_free);
     if (taken - head > ROUTER_WAIT_CYCLES) {
         core->counters.overdue++;
@@ -380,7 +383,7 @@ static bool overdue(emu_t *emu, core_t *core, delivery_t packet,
     }
     core->head_free = taken;
     *start = later(taken, core->fiq_free);
-    if (packet.held) {
+    if (packet->held) {
         *start = later(*start, core->unmasked_at);
     }
     return false;
@@ -388,23 +391,24 @@ static bool overdue(emu_t *emu, core_t *core, delivery_t packet,
 
 //! The packet's FIQ runs now.
 static void run_fiq(emu_t *emu, core_t *core, handler_t handler,
-        delivery_t packet) {
+        const delivery_t *packet) {
     // In random order (emu_reorder) the clocks do not order deliveries.
     bool timed = emu->reorder_state == 0;
     double start = 0.0;
     if (timed && overdue(emu, core, packet, &start)) {
         return;
     }
-    double begun = later(core->now, packet.time);
+    double begun = later(core->now, packet->time);
     core->counters.received++;
     if (core->trace_count < core->trace_capacity) {
-        core->trace[2 * core->trace_count] = packet.key;
-        core->trace[2 * core->trace_count++ + 1] = packet.payload;
+        core->trace[2 * core->trace_count] = packet->key;
+        core->trace[2 * core->trace_count++ + 1] = packet->payload;
     }
     bool masked = core->fiq_disabled;
     core->fiq_disabled = true;        // a FIQ masks FIQs while it runs
-    core_invoke(emu, core, (task_t) {handler.cback, packet.key,
-            packet.payload, false, EMU_COST_PACKET, packet.time});
+    task_t task = {handler.cback, packet->key, packet->payload, false,
+            EMU_COST_PACKET, packet->time};
+    core_invoke(emu, core, &task);
     core->fiq_disabled = masked;
     if (timed) {
         core->rx_free = start;
@@ -421,16 +425,16 @@ static void run_fiq(emu_t *emu, core_t *core, handler_t handler,
 //! neither sees it nor waits for it. Once one waits, every packet for the
 //! core waits with it, in order of time.
 static bool arrives_early(const emu_t *emu, const core_t *core,
-        delivery_t packet) {
+        const delivery_t *packet) {
     if (emu->current == core) {
         return false;       // preemption mode: it cuts into this callback
     }
-    return core->early_head < core->n_early || packet.time > core->now;
+    return core->early_head < core->n_early || packet->time > core->now;
 }
 
 //! Into the core's early packets, in order of time (of arrival among
 //! equal times), as its communications controller would take them.
-static bool early_insert(core_t *core, delivery_t packet) {
+static bool early_insert(core_t *core, const delivery_t *packet) {
     if (2 * core->early_head >= core->n_early && core->early_head > 0) {
         // Those already run leave the front, so that a core that always
         // has some early packets does not keep every one it ever had.
@@ -444,11 +448,15 @@ static bool early_insert(core_t *core, delivery_t packet) {
         return false;
     }
     size_t at = core->n_early - 1;
-    while (at > core->early_head && core->early[at - 1].time > packet.time) {
-        core->early[at] = core->early[at - 1];
-        at--;
+    if (at > core->early_head && core->early[at - 1].time > packet->time) {
+        delivery_t moving = core->early[at];
+        while (at > core->early_head
+                && core->early[at - 1].time > moving.time) {
+            core->early[at] = core->early[at - 1];
+            at--;
+        }
+        core->early[at] = moving;
     }
-    core->early[at] = packet;
     return true;
 }
 
@@ -462,13 +470,13 @@ void router_release_early(emu_t *emu, core_t *core, bool first) {
         if (core->early_head == core->n_early) {
             core->early_head = core->n_early = 0;
         }
-        router_deliver_now(emu, core, packet);
+        router_deliver_now(emu, core, &packet);
     }
 }
 
-void router_deliver(emu_t *emu, core_t *core, delivery_t packet) {
+void router_deliver(emu_t *emu, core_t *core, const delivery_t *packet) {
     handler_t handler = core->handlers[
-            packet.has_payload ? MCPL_PACKET_RECEIVED : MC_PACKET_RECEIVED];
+            packet->has_payload ? MCPL_PACKET_RECEIVED : MC_PACKET_RECEIVED];
     if (core->state == EMU_CORE_RUNNING && handler.cback != NULL
             && handler.priority < 0 && !core->fiq_disabled
             && arrives_early(emu, core, packet)) {
@@ -482,9 +490,9 @@ void router_deliver(emu_t *emu, core_t *core, delivery_t packet) {
     router_deliver_now(emu, core, packet);
 }
 
-void router_deliver_now(emu_t *emu, core_t *core, delivery_t packet) {
+void router_deliver_now(emu_t *emu, core_t *core, const delivery_t *packet) {
     handler_t handler = core->handlers[
-            packet.has_payload ? MCPL_PACKET_RECEIVED : MC_PACKET_RECEIVED];
+            packet->has_payload ? MCPL_PACKET_RECEIVED : MC_PACKET_RECEIVED];
     if (core->state != EMU_CORE_RUNNING || handler.cback == NULL) {
         core->counters.dropped++;
         return;
@@ -502,8 +510,8 @@ void router_deliver_now(emu_t *emu, core_t *core, delivery_t packet) {
     }
     task_queue_t *queue = handler.priority == 0
             ? &core->irq_queue : &core->tasks[handler.priority - 1];
-    if (!queue_push(queue, (task_t) {handler.cback, packet.key,
-            packet.payload, false, EMU_COST_PACKET, packet.time})) {
+    if (!queue_push(queue, (task_t) {handler.cback, packet->key,
+            packet->payload, false, EMU_COST_PACKET, packet->time})) {
         core->counters.dropped++;
         return;
     }
@@ -518,16 +526,17 @@ void router_release_held(emu_t *emu, core_t *core) {
     size_t n = core->n_held;
     core->n_held = 0;
     for (size_t h = 0; h < n; h++) {
-        router_deliver(emu, core, core->held[h]);
+        delivery_t packet = core->held[h];   // delivering may hold more
+        router_deliver(emu, core, &packet);
     }
 }
 
-static bool hold_in_flight(emu_t *emu, delivery_t delivery) {
+static bool hold_in_flight(emu_t *emu, const delivery_t *delivery) {
     if (!append_delivery(&emu->in_flight, &emu->in_flight_capacity,
             &emu->n_in_flight, delivery)) {
         return false;
     }
-    emu->cores[delivery.core]->in_flight++;
+    emu->cores[delivery->core]->in_flight++;
     return true;
 }
 
@@ -635,8 +644,8 @@ void router_send(emu_t *emu, core_t *source, outgoing_t packet) {
             .time = packet.time + ROUTER_CYCLES
                     * route->routers[route->core_nodes[c]]};
         if (emu->reorder_state == 0) {
-            router_deliver(emu, emu->cores[route->cores[c]], delivery);
-        } else if (!hold_in_flight(emu, delivery)) {
+            router_deliver(emu, emu->cores[route->cores[c]], &delivery);
+        } else if (!hold_in_flight(emu, &delivery)) {
             core_log(source, "[ERROR] out of host memory for a packet\n");
             core_fail(emu, source, RTE_MALLOC);
         }

@@ -121,8 +121,9 @@ uint spin1_trigger_user_event(uint arg0, uint arg1) {
         return SUCCESS;
     }
     if (handler.priority < 0) {
-        core_invoke(emu_active, core, (task_t) {handler.cback, arg0, arg1,
-                false, EMU_COST_TASK, core->now});
+        task_t task = {handler.cback, arg0, arg1, false, EMU_COST_TASK,
+                core->now};
+        core_invoke(emu_active, core, &task);
         return SUCCESS;
     }
     task_queue_t *queue = handler.priority == 0

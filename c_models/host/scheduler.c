@@ -79,7 +79,7 @@ void core_add_cost(core_t *core, uint32_t feature, uint64_t n) {
     core->now += cycles;
 }
 
-void core_invoke(emu_t *emu, core_t *core, task_t task) {
+void core_invoke(emu_t *emu, core_t *core, const task_t *task) {
     if (core->doomed && core->counters.callbacks >= core->dies_after) {
         core->state = EMU_CORE_DEAD;     // a fault: it stops dead, silently
         return;
@@ -89,12 +89,12 @@ void core_invoke(emu_t *emu, core_t *core, task_t task) {
     core->counters.callbacks++;
     // The cost model's clock: a callback starts when the core is free and
     // what it handles has happened (a core interrupting itself is busy).
-    if (interrupted != core && task.ready > core->now) {
-        core->now = task.ready;
+    if (interrupted != core && task->ready > core->now) {
+        core->now = task->ready;
     }
-    core_add_cost(core, task.cause, 1);
-    task.cback(task.arg0, task.arg1);
-    if (task.cause != EMU_COST_TIMER && core->now > core->worked_until) {
+    core_add_cost(core, task->cause, 1);
+    task->cback(task->arg0, task->arg1);
+    if (task->cause != EMU_COST_TIMER && core->now > core->worked_until) {
         core->worked_until = core->now;
     }
     emu->current = interrupted;
@@ -148,7 +148,7 @@ static void core_turn(emu_t *emu, core_t *core) {
         if (task.user_event) {
             core->user_events_pending--;
         }
-        core_invoke(emu, core, task);
+        core_invoke(emu, core, &task);
     }
     router_release_early(emu, core, !tasks_queued(core));
     for (int q = 0; q < N_TASK_QUEUES && core->state == EMU_CORE_RUNNING;
@@ -157,7 +157,7 @@ static void core_turn(emu_t *emu, core_t *core) {
             if (task.user_event) {
                 core->user_events_pending--;
             }
-            core_invoke(emu, core, task);
+            core_invoke(emu, core, &task);
             break;
         }
     }
@@ -251,7 +251,7 @@ void core_preemption_point(emu_t *emu, core_t *core) {
             emu->in_flight[i] = emu->in_flight[--emu->n_in_flight];
             core->in_flight--;
             core->counters.preemptions++;
-            router_deliver(emu, core, packet);
+            router_deliver(emu, core, &packet);
             return;
         }
     }
@@ -280,7 +280,7 @@ static bool shuffle_step(emu_t *emu) {
         delivery_t packet = emu->in_flight[i];
         emu->in_flight[i] = emu->in_flight[--emu->n_in_flight];
         emu->cores[packet.core]->in_flight--;
-        router_deliver(emu, emu->cores[packet.core], packet);
+        router_deliver(emu, emu->cores[packet.core], &packet);
         return true;
     }
     if (emu->ready_count == 0) {
