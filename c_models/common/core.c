@@ -132,7 +132,8 @@ void core_step_done(void) {
     uint cpsr = spin1_fiq_disable();  // the FIQ handler counts it too
     core.progress++;
     spin1_mode_restore(cpsr);
-    if (++core.steps_done == core.run.n_steps) {
+    core.status->steps_done = ++core.steps_done;
+    if (core.steps_done == core.run.n_steps) {
         core_report_status();
         core.status->state = STATE_DONE;
         if (!role_lingers) {
@@ -141,12 +142,16 @@ void core_step_done(void) {
     }
 }
 
-//! Every millisecond: re-sends after the patience runs out with no
-//! progress, answers late requests, and lets a finished core go once
-//! nobody has asked it anything for a while.
+//! Every millisecond: tells the host what the core waits for, re-sends
+//! after the patience runs out with no progress, answers late requests,
+//! and lets a finished core go once nobody has asked it anything for a
+//! while.
 static void timer_tick(uint ticks, uint unused) {
     (void) ticks;
     (void) unused;
+    // Here, not after each piece of work: it looks at every slot, which
+    // would cost about as much again as handling a packet.
+    core_report_status();
     uint32_t start = role_patience_factor * core.run.patience;
     if (core.progress != core.progress_seen) {
         core.progress_seen = core.progress;
@@ -202,7 +207,6 @@ static void process(uint unused0, uint unused1) {
             return;  // it has exited
         }
     }
-    core_report_status();
 }
 
 //! FIQ: the role stores the packet; what it could not use is counted.
