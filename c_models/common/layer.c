@@ -968,18 +968,33 @@ void role_work(uint32_t slot, uint32_t input) {
         add_partial(slot);
         return;
     }
-    const incoming_t *projection = incoming_of(input);
-    value_t x = slot_inputs(slot)[input];
-    if (projection->type != PROJECTION_IDENTITY) {
-        kind_accumulate(slot, projection, input, x);
-    } else if (x != VALUE_ZERO) {
-        // A shortcut's input is the neuron it feeds, weight 1.
-        cost_count(COST_FORWARD, 1);
-        value_t *z = &slot_z(slot)[input - projection->input_offset];
-        *z = value_add(*z, x);
-    }
-    if (++layer.slots[slot].forward_received == layer.params.n_inputs) {
-        sums_finished(slot);
+    layer_slot_t *state = &layer.slots[slot];
+    const value_t *inputs = slot_inputs(slot);
+    const uint16_t *arrivals = slot_arrivals(slot);
+    // The slot's inputs that came meanwhile follow in the same call, in
+    // their order: the FIQ handler only appends to them, so no scan for
+    // work with the FIQ held off is needed for each (on the ARM968 that
+    // cost about as much as a neuron's multiply-accumulate of 4 neurons).
+    for (;;) {
+        const incoming_t *projection = incoming_of(input);
+        value_t x = inputs[input];
+        if (projection->type != PROJECTION_IDENTITY) {
+            kind_accumulate(slot, projection, input, x);
+        } else if (x != VALUE_ZERO) {
+            // A shortcut's input is the neuron it feeds, weight 1.
+            cost_count(COST_FORWARD, 1);
+            value_t *z = &slot_z(slot)[input - projection->input_offset];
+            *z = value_add(*z, x);
+        }
+        if (++state->forward_received == layer.params.n_inputs) {
+            sums_finished(slot);
+            return;
+        }
+        if (state->forward_received
+                == *(volatile const uint32_t *) &state->forward_arrived) {
+            return;
+        }
+        input = arrivals[state->forward_received];
     }
 }
 
