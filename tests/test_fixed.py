@@ -170,9 +170,11 @@ def _shaped_softmax(setup, rows_per_core):
     try:
         inp = sp.Population(6, sp.Input())
         maps = sp.Population((4, 2, 3), sp.Softmax(),
-                             neurons_per_core=rows_per_core and 6)
+                             neurons_per_core=rows_per_core and 6
+                             * rows_per_core)
         out = sp.Population((4, 1, 3), sp.Softmax(),
-                            neurons_per_core=rows_per_core and 3)
+                            neurons_per_core=rows_per_core and 3
+                            * rows_per_core)
         projections = [sp.Projection(inp, maps, sp.AllToAllConnector()),
                        sp.Projection(maps, out, sp.AllToAllConnector())]
         rng = np.random.default_rng(5)
@@ -189,7 +191,10 @@ def _shaped_softmax(setup, rows_per_core):
 
 
 def test_a_shaped_softmax_bit_identical_whatever_the_split():
+    # Rows of one and of two positions per core: the loss too is the
+    # same however the positions are split.
     assert_identical([_shaped_softmax({}, None), _shaped_softmax({}, 1),
+                      _shaped_softmax({}, 2),
                       _shaped_softmax({"reorder_seed": 3}, 1)])
 
 
