@@ -83,6 +83,7 @@ extern const bool role_lingers;
 extern const uint32_t role_patience_factor;
 //! With the FIQ held off: the next piece of the role's own work, if any.
 bool role_next_work(uint32_t *slot, uint32_t *item);
+//! Does that piece (and may go on with what followed it meanwhile).
 void role_work(uint32_t slot, uint32_t item);
 void role_event(core_event_t event);
 //! What a slot waits for, for the status.
