@@ -11,6 +11,7 @@
 #ifndef FIXED_MATHS_H
 #define FIXED_MATHS_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 //! Called on every saturated result (core.c counts them).
@@ -36,34 +37,34 @@ static inline int64_t fixed_round_shift(int64_t x, uint32_t shift) {
 
 // Sums saturate as fixed_clamp does, but in 32 bits: the ARM968's add
 // sets the overflow flag, where a 64-bit sum and its clamp cost it several
-// more instructions in every multiply-accumulate. An overflow goes the
-// way of a's sign (the operands' signs agree for a sum that overflows, and
-// differ for a difference); -2^31 is beyond the range too.
+// more instructions in every multiply-accumulate.
 
-static inline int32_t fixed_add(int32_t a, int32_t b) {
-    int32_t sum;
-    if (__builtin_add_overflow(a, b, &sum)) {
+//! The 32-bit sum or difference `r` of `a` and another, saturated: an
+//! overflow goes the way of a's sign (the operands' signs agree for a sum
+//! that overflows, and differ for a difference); -2^31 is beyond the range
+//! too.
+static inline int32_t fixed_saturate(int32_t r, bool overflowed, int32_t a) {
+    if (overflowed) {
         numeric_saturated();
         return a < 0 ? -INT32_MAX : INT32_MAX;
     }
-    if (sum == INT32_MIN) {
+    if (r == INT32_MIN) {
         numeric_saturated();
         return -INT32_MAX;
     }
-    return sum;
+    return r;
+}
+
+static inline int32_t fixed_add(int32_t a, int32_t b) {
+    int32_t sum;
+    bool overflowed = __builtin_add_overflow(a, b, &sum);
+    return fixed_saturate(sum, overflowed, a);
 }
 
 static inline int32_t fixed_sub(int32_t a, int32_t b) {
     int32_t difference;
-    if (__builtin_sub_overflow(a, b, &difference)) {
-        numeric_saturated();
-        return a < 0 ? -INT32_MAX : INT32_MAX;
-    }
-    if (difference == INT32_MIN) {
-        numeric_saturated();
-        return -INT32_MAX;
-    }
-    return difference;
+    bool overflowed = __builtin_sub_overflow(a, b, &difference);
+    return fixed_saturate(difference, overflowed, a);
 }
 
 //! a * b / 2^shift: the product of numbers with fa and fb fraction bits

@@ -972,9 +972,11 @@ void role_work(uint32_t slot, uint32_t input) {
     const value_t *inputs = slot_inputs(slot);
     const uint16_t *arrivals = slot_arrivals(slot);
     // The slot's inputs that came meanwhile follow in the same call, in
-    // their order: the FIQ handler only appends to them, so each needs no
-    // scan for work with the FIQ held off (on the ARM968, about 90 cycles
-    // an input, as much as three multiply-accumulates).
+    // their order: the FIQ handler only appends to them (an entry before
+    // its count), so each needs no scan for work with the FIQ held off (on
+    // the ARM968, about 90 cycles an input, as much as three
+    // multiply-accumulates). One that comes after the count is read here
+    // is found by that scan, which process() makes before it stops.
     for (;;) {
         const incoming_t *projection = incoming_of(input);
         value_t x = inputs[input];
