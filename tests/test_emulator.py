@@ -359,3 +359,23 @@ def test_packets_held_while_the_fiq_is_masked_wait_at_the_router(
     assert received(engine, core)[0] == taken
     assert overdue > 0 and (taken < 10) == drop
     engine.close()
+
+
+def test_the_tick_count_moves_on_during_a_long_callback(tmp_path):
+    """As spin1's timer interrupt counts ticks while a callback holds the
+    TIMER_TICK callback off, spin1_get_simulation_time() counts the ticks
+    due by the core's clock (the cost model's): a callback of 1,000 sends
+    at 1,000 cycles each (5 ms at 200 MHz) sees five ticks come, none of
+    whose callbacks runs before it ends; they then run, in order."""
+    engine = machine({}, width=1)
+    core = engine.add_core(0, 0, 1, build_model(tmp_path, "tick_probe"))
+    engine.add_region(core, 0, 4)[:] = np.array([1000], np.uint32).view(
+        np.uint8)
+    engine.add_region(core, 1, 20)
+    priced(engine, core, sent=1000)
+    engine.start()
+    assert engine.run(10_000) == RunState.DONE
+    before, after, during, ran, last = received(engine, core)
+    assert (before, after, during) == (0, 5, 0)
+    assert last == ran == 6
+    engine.close()

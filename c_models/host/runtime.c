@@ -78,6 +78,17 @@ void spin1_set_timer_tick(uint time) {
     running_core()->timer_period_us = time;
 }
 
+uint spin1_get_simulation_time(void) {
+    const core_t *core = running_core();
+    uint ticks = core->ticks;
+    double next = (double) core->next_tick_us * CYCLES_PER_US;
+    if (core->timer_period_us > 0 && core->now >= next) {
+        ticks += 1 + (uint) ((core->now - next)
+                / ((double) core->timer_period_us * CYCLES_PER_US));
+    }
+    return ticks;
+}
+
 void spin1_exit(uint error) {
     core_t *core = running_core();
     core->state = EMU_CORE_EXITED;

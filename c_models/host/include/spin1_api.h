@@ -53,6 +53,10 @@ void *spin1_malloc(uint bytes);
 //! emulator's ticks come at their times on the cores' clocks (the cost
 //! model's), ahead of any callback that would start later.
 void spin1_set_timer_tick(uint time);
+//! Timer ticks so far. On a chip the timer's interrupt counts them, so the
+//! count moves on during a callback that holds its TIMER_TICK callback
+//! off; the emulator counts those due by the core's clock.
+uint spin1_get_simulation_time(void);
 
 //! Stops the core with an error; never returns (sark.h).
 void rt_error(uint code, ...) __attribute__((noreturn));
