@@ -95,22 +95,32 @@ def test_a_lost_packet_of_each_kind_is_recovered(lossless, sender,
     assert sum(c.requests for c in counters.cores) == requests
 
 
-@pytest.mark.parametrize("sender, traffic, skip", [
-    (1, Traffic.FORWARD, 6 * 7), (2, Traffic.BACKWARD, 3 * 5 + 1),
+@pytest.mark.parametrize("sender, traffic, skip, requests", [
+    (1, Traffic.FORWARD, 6 * 7, 1), (2, Traffic.BACKWARD, 3 * 5 + 1, 1),
     # The first of the three activations layer1's core 0 sends for the
     # run's last step: no later sample comes, but later ones of its own.
-    (1, Traffic.FORWARD, 3 * 23)],
-    ids=["hidden activation", "partial error", "gap in the last sample"])
+    (1, Traffic.FORWARD, 3 * 23, 1),
+    # The last of them, and the last of the output's partial errors for
+    # layer1's core 0, and of the input's activations, of the run's last
+    # step: nothing follows them, but nothing of the sample comes for a
+    # tick (both hidden cores ask for the input's).
+    (1, Traffic.FORWARD, 3 * 23 + 2, 1),
+    (2, Traffic.BACKWARD, 3 * 23 + 2, 1),
+    (0, Traffic.FORWARD, 5 * 23 + 4, 2)],
+    ids=["hidden activation", "partial error", "gap in the last sample",
+         "last activation", "last partial error", "last input"])
 def test_a_loss_a_later_packet_shows_is_asked_for_at_once(
-        lossless, sender, traffic, skip):
+        lossless, sender, traffic, skip, requests):
     """Packets from one core to another keep their order, so once a later
     sample, or a later packet of the same sample from the same core, has
     come, what is missing before it was lost: it is asked for at the next
-    tick, with no core waiting out its patience, and the run takes about
+    tick. A core sends a sample's packets together, so what is missing of
+    them once a whole tick has passed with nothing of the sample coming
+    was lost too. No core waits out its patience, and the run takes about
     as long on the chip as without the loss."""
     got, _, counters = trained_mlp((sender, traffic, skip))
     assert sum(c.resends for c in counters.cores) == 0
-    assert sum(c.requests for c in counters.cores) == 1
+    assert sum(c.requests for c in counters.cores) == requests
     patience = Backend.patience_ms * 1e-3 * CLOCK_HZ
     assert counters.run_cycles - lossless[2].run_cycles < patience / 4
     assert_close(got, lossless[0])

@@ -55,9 +55,16 @@ typedef struct {
     uint32_t heard;              //!< packets received at all
     uint32_t progress_seen, heard_seen;
     uint32_t quiet_ticks, idle_ticks, patience;
+    uint32_t ticks_handled;      //!< the last tick the timer callback ran
 } core_t;
 
 extern core_t core;
+
+//! Whether a timer tick has come that its callback has not handled: a
+//! run of work then gives way to it (process()).
+static inline bool core_tick_waits(void) {
+    return spin1_get_simulation_time() != core.ticks_handled;
+}
 
 // What a role provides (input.c, layer.c).
 

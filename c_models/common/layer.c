@@ -446,12 +446,13 @@ static bool locate_sent(uint32_t key, uint32_t *slot, uint32_t *packet) {
 }
 
 //! FIQ: a core downstream lost our activation with `key`, or one upstream
-//! our partial error; it goes again at the next tick, if a log still
+//! our partial error; it goes again before any other work, if a log still
 //! holds it (more requests than MOST_REQUESTS are ignored: their senders
-//! ask again). Looking it up waits for the tick: it takes a division.
+//! ask again). Looking it up waits for processing: it takes a division.
 static packet_verdict_t note_request(uint32_t key) {
     if (layer.n_requests < MOST_REQUESTS) {
         layer.requests[layer.n_requests++] = key;
+        layer_answer_due();
     }
     return PACKET_REQUEST;
 }
@@ -860,14 +861,29 @@ static uint32_t later_slot(uint32_t slot, bool backward) {
     return NO_SLOT;
 }
 
+//! A tick_arrived that no count equals: the answers to what was just
+//! asked for come at the asked cores' next ticks.
+#define ANSWER_PENDING UINT32_MAX
+
+//! Whether a slot's count of packets (the FIQ's) is what it was at the
+//! last tick, where `at_tick` holds it; keeps it for the next tick.
+static bool quiet_since_tick(uint32_t *at_tick, uint32_t count) {
+    bool quiet = *at_tick == count;
+    *at_tick = count;
+    return quiet;
+}
+
 //! Asks at once, not after the patience, for activations or partial
 //! errors of a sample that later ones overtook: a core sends what it
 //! sends for a sample together, in order, and its samples in order, and
 //! the packets from one core to another keep their order on the way, so
 //! once some of a later sample have come from a core (or all of it: it
 //! may have come and gone since the last tick), or later activations of
-//! the same sample, what did not come before them from it was lost. Once
-//! a sample and way: anything more is the patience's.
+//! the same sample, what did not come before them from it was lost. So
+//! is, from a core that sent some, what has not come after a whole tick
+//! in which nothing of the sample came: a core's packets for a sample
+//! follow each other within microseconds. Once a sample and way: anything
+//! more is the patience's.
 static void ask_for_overtaken(void) {
     for (uint32_t s = 0; s < core.params.n_slots; s++) {
         layer_slot_t *state = &layer.slots[s];
@@ -878,21 +894,29 @@ static void ask_for_overtaken(void) {
         if (!(flags & OVERTAKEN_ASKED_FORWARD) && state->forward_arrived > 0
                 && state->forward_arrived < layer.params.n_inputs) {
             bool whole = flags & OVERTAKEN_FORWARD;
+            bool quiet = quiet_since_tick(&state->tick_arrived,
+                    state->forward_arrived);
             uint32_t later = whole ? NO_SLOT : later_slot(s, false);
             if (whole || later != NO_SLOT) {
                 asked = ask_for_lost(s, later, false);
                 news = asked > 0 ? OVERTAKEN_ASKED_FORWARD : 0;
-            } else if (!(flags & OVERTAKEN_ASKED_GAPS)) {
-                asked = ask_for_lost(s, NO_SLOT, true);
-                news = asked > 0 ? OVERTAKEN_ASKED_GAPS : 0;
+            } else if (!(flags & OVERTAKEN_ASKED_GAPS)
+                    && (asked = ask_for_lost(s, NO_SLOT, true)) > 0) {
+                news = OVERTAKEN_ASKED_GAPS;
+                state->tick_arrived = ANSWER_PENDING;
+            } else if (quiet) {
+                asked = ask_for_lost(s, NO_SLOT, false);
+                news = asked > 0 ? OVERTAKEN_ASKED_FORWARD : 0;
             }
         } else if (!(flags & OVERTAKEN_ASKED_BACKWARD) && state->forward_done
                 && core.run.mode == MODE_TRAIN && state->backward_received > 0
                 && state->backward_received
                         < layer.params.backward_expected) {
             bool whole = flags & OVERTAKEN_BACKWARD, silent = false;
+            bool quiet = quiet_since_tick(&state->tick_backward,
+                    state->backward_received);
             uint32_t later = whole ? NO_SLOT : later_slot(s, true);
-            if (whole || later != NO_SLOT) {
+            if (whole || later != NO_SLOT || quiet) {
                 asked = ask_for_partials(s, later, &silent);
                 news = asked > 0 ? OVERTAKEN_ASKED_BACKWARD : 0;
             }
@@ -932,11 +956,18 @@ void role_answer(void) {
 
 // Processing.
 
-//! A work item that adds in the slot's next partial error (an input
-//! place is below 2^16).
+//! Work items beside an input place (below 2^16): add in the slot's next
+//! partial error; answer the requests that wait.
 #define PARTIAL_ITEM 0x80000000u
+#define ANSWER_ITEM 0x40000000u
 
 bool role_next_work(uint32_t *slot, uint32_t *item) {
+    if (layer.answer_due) {
+        layer.answer_due = 0;
+        *slot = 0;
+        *item = ANSWER_ITEM;
+        return true;
+    }
     for (uint32_t s = 0; s < core.params.n_slots; s++) {
         const layer_slot_t *state = &layer.slots[s];
         if (state->forward_received < state->forward_arrived) {
@@ -968,6 +999,10 @@ void role_work(uint32_t slot, uint32_t input) {
         add_partial(slot);
         return;
     }
+    if (input == ANSWER_ITEM) {
+        answer_requests();
+        return;
+    }
     layer_slot_t *state = &layer.slots[slot];
     const value_t *inputs = slot_inputs(slot);
     const uint16_t *arrivals = slot_arrivals(slot);
@@ -993,7 +1028,8 @@ void role_work(uint32_t slot, uint32_t input) {
             return;
         }
         if (state->forward_received
-                == *(volatile const uint32_t *) &state->forward_arrived) {
+                == *(volatile const uint32_t *) &state->forward_arrived
+                || layer.answer_due || core_tick_waits()) {
             return;
         }
         input = arrivals[state->forward_received];

@@ -40,6 +40,8 @@ typedef struct {
     uint32_t answers;            //!< answers given for that sample
     uint32_t overtaken;          //!< OVERTAKEN_*: what later samples
                                  //!< showed lost, and what was asked for
+    uint32_t tick_arrived;       //!< forward_arrived at the last tick
+    uint32_t tick_backward;      //!< backward_received at the last tick
 } layer_slot_t;
 
 //! A later sample's activations have all come (so all of this one's that
@@ -98,9 +100,19 @@ typedef struct {
     uint32_t requests[MOST_REQUESTS];  //!< FIQ: keys of our activations
                                        //!< that cores downstream lost
     uint32_t n_requests;
+    volatile uint32_t answer_due;  //!< FIQ: 1 once requests wait
 } layer_t;
 
 extern layer_t layer;
+
+//! FIQ: requests wait: they are answered before any other work, not at
+//! the next tick, which a long run of work (a convolution's sample: tens
+//! of milliseconds) holds off while the askers wait. (What a late packet
+//! asks waits for the tick: a burst of them makes one answer there.)
+static inline void layer_answer_due(void) {
+    layer.answer_due = 1;
+    core_start_processing();
+}
 
 //! Events the FIQ handler raises for processing.
 enum { SOFTMAX_MAXIMA, SOFTMAX_DONE, BACKWARD_DONE, SOFTMAX_SHARES,

@@ -9,10 +9,13 @@
 //     core), later activations of a sample than some it lacks, or
 //     activations or partial errors of a later sample, knows those it
 //     lacks were lost, and asks for them (as below) at its next tick,
-//     without waiting out its patience. Only
-//     what nothing from the same core followed waits for the patience:
-//     the last of a sample before the pipeline stops (a batch end), or
-//     what a core sent out of order (after its own stall, say).
+//     without waiting out its patience. So does one to which nothing of a
+//     sample came for a whole tick while it lacks some of what a core
+//     sent part of (a core sends a sample's packets within microseconds
+//     of each other). Of activations and partial errors, only those of a
+//     sender none of whose came wait for the patience. Requests are answered before any other work, and a run
+//     of work gives way to the timer when a tick comes, so that a busy
+//     core neither notices nor answers late.
 //   - Lost activations are asked for one by one: a core whose patience
 //     (timer ticks without progress, doubling after each fruitless try)
 //     runs out with some of a sample's activations in and some not asks

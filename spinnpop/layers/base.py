@@ -19,7 +19,7 @@ from spinnpop.mapping.regions import (BACKWARD_SOURCE, BACKWARD_TARGET,
 _WORD = 4
 # Structs private to the C, as both the ARM and the host lay them out.
 _EVENT = 8           # event_t
-_LAYER_SLOT = 52     # layer_slot_t
+_LAYER_SLOT = 60     # layer_slot_t
 _ARRIVAL = 2         # an input place, noted as a uint16_t
 #: Places in a core's input store: arrivals are noted as 16-bit numbers.
 MAX_INPUT_SPACE = 1 << 16
