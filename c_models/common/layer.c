@@ -446,13 +446,16 @@ static bool locate_sent(uint32_t key, uint32_t *slot, uint32_t *packet) {
 }
 
 //! FIQ: a core downstream lost our activation with `key`, or one upstream
-//! our partial error; it goes again before any other work, if a log still
-//! holds it (more requests than MOST_REQUESTS are ignored: their senders
-//! ask again). Looking it up waits for processing: it takes a division.
+//! our partial error; it goes again before any other work, not at the
+//! next tick, while the asker waits, if a log still holds it (more
+//! requests than MOST_REQUESTS are ignored: their senders ask again).
+//! Looking it up waits for processing: it takes a division. (What a late
+//! packet asks waits for the tick: a burst of them makes one answer.)
 static packet_verdict_t note_request(uint32_t key) {
     if (layer.n_requests < MOST_REQUESTS) {
         layer.requests[layer.n_requests++] = key;
-        layer_answer_due();
+        layer.answer_due = 1;
+        core_start_processing();
     }
     return PACKET_REQUEST;
 }
@@ -862,7 +865,7 @@ static uint32_t later_slot(uint32_t slot, bool backward) {
 }
 
 //! A tick_arrived that no count equals: the answers to what was just
-//! asked for come at the asked cores' next ticks.
+//! asked for come once the asked cores finish the work in hand.
 #define ANSWER_PENDING UINT32_MAX
 
 //! Whether a slot's count of packets (the FIQ's) is what it was at the

@@ -105,15 +105,6 @@ typedef struct {
 
 extern layer_t layer;
 
-//! FIQ: requests wait: they are answered before any other work, not at
-//! the next tick, which a long run of work (a convolution's sample: tens
-//! of milliseconds) holds off while the askers wait. (What a late packet
-//! asks waits for the tick: a burst of them makes one answer there.)
-static inline void layer_answer_due(void) {
-    layer.answer_due = 1;
-    core_start_processing();
-}
-
 //! Events the FIQ handler raises for processing.
 enum { SOFTMAX_MAXIMA, SOFTMAX_DONE, BACKWARD_DONE, SOFTMAX_SHARES,
     REDUCE_DONE };
