@@ -13,9 +13,10 @@
 //     sample came for a whole tick while it lacks some of what a core
 //     sent part of (a core sends a sample's packets within microseconds
 //     of each other). Of activations and partial errors, only those of a
-//     sender none of whose came wait for the patience. Requests are answered before any other work, and a run
-//     of work gives way to the timer when a tick comes, so that a busy
-//     core neither notices nor answers late.
+//     sender none of whose came wait for the patience. Requests are
+//     answered before any other work, and a run of work gives way to the
+//     timer when a tick comes, so that a busy core neither notices nor
+//     answers late.
 //   - Lost activations are asked for one by one: a core whose patience
 //     (timer ticks without progress, doubling after each fruitless try)
 //     runs out with some of a sample's activations in and some not asks
