@@ -44,6 +44,7 @@ typedef struct {
     core_params_t params;
     forward_segment_t *segments;
     key_entry_t *keys;
+    const key_entry_t *last_entry;    //!< the block the last packet hit
     run_params_t run;
     status_t *status;
     core_event_t *events;             //!< a ring of events_capacity
@@ -113,8 +114,13 @@ static inline uint32_t core_sender(const key_entry_t *entry,
 }
 //! FIQ: queues an event and starts processing.
 void core_event(uint32_t what, uint32_t slot);
-//! FIQ: makes sure processing will run.
-void core_start_processing(void);
+//! FIQ: makes sure processing will run (inline: once per packet).
+static inline void core_start_processing(void) {
+    if (!core.processing) {
+        core.processing = true;
+        spin1_trigger_user_event(0, 0);
+    }
+}
 //! Copies `bytes` of SDRAM into DTCM.
 void *core_copy_to_dtcm(const void *sdram, uint32_t bytes);
 //! Counts a step done, and stops the core when the run is over.

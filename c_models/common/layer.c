@@ -310,36 +310,70 @@ static void overtake(uint32_t step, uint32_t what) {
     }
 }
 
-static packet_verdict_t forward_arrived(const key_entry_t *entry,
-        key_fields_t fields, value_t value) {
-    layer_slot_t *state = &layer.slots[fields.slot];
+//! Where a forward key's activation goes in a slot's input store for one
+//! projection its block feeds: false if none (a halo row it does not
+//! need, or a place outside the pre grid).
+static inline bool forward_place(const key_entry_t *e, key_fields_t fields,
+        uint32_t *input) {
+    const incoming_t *projection = &layer.incoming[e->index];
+    grid_position_t at = key_position(e, fields);
+    uint32_t row = at.row - projection->halo_row0;
+    if (row >= projection->halo_rows || at.col >= projection->pre_width
+            || at.ch >= projection->pre_channels) {
+        return false;
+    }
+    *input = projection->input_offset + row * projection->row_stride
+            + at.col * projection->col_stride + at.ch;
+    return true;
+}
+
+//! Stores an activation at its place of a slot, once; PACKET_NEW, or
+//! PACKET_DUPLICATE if it came before.
+static inline packet_verdict_t forward_store(uint32_t slot, uint32_t input,
+        value_t value) {
+    if (!bitmap_claim(forward_seen(slot), input)) {
+        return PACKET_DUPLICATE;
+    }
+    layer_slot_t *state = &layer.slots[slot];
+    slot_inputs(slot)[input] = value;
+    slot_arrivals(slot)[state->forward_arrived++] = (uint16_t) input;
+    if (state->forward_arrived == layer.params.n_inputs) {
+        overtake(state->step, OVERTAKEN_FORWARD);
+    }
+    return PACKET_NEW;
+}
+
+//! A block whose keys several projections share (from one population):
+//! the activation goes to each that takes it. Rare, so kept out of the
+//! path of the others, whose registers it would take.
+static packet_verdict_t __attribute__((noinline)) forward_shared(
+        const key_entry_t *entry, key_fields_t fields, value_t value) {
     packet_verdict_t verdict = PACKET_INVALID;
-    // Several projections from one population share its keys.
     for (const key_entry_t *e = entry; e < core.keys
             + core.params.n_key_entries && e->key == entry->key; e++) {
-        const incoming_t *projection = &layer.incoming[e->index];
-        grid_position_t at = key_position(e, fields);
-        uint32_t row = at.row - projection->halo_row0;
-        if (row >= projection->halo_rows || at.col >= projection->pre_width
-                || at.ch >= projection->pre_channels) {
-            continue;
-        }
-        uint32_t input = projection->input_offset
-                + row * projection->row_stride
-                + at.col * projection->col_stride + at.ch;
-        if (!bitmap_claim(forward_seen(fields.slot), input)) {
-            if (verdict == PACKET_INVALID) {
-                verdict = PACKET_DUPLICATE;
+        uint32_t input;
+        if (forward_place(e, fields, &input)) {
+            packet_verdict_t stored = forward_store(fields.slot, input,
+                    value);
+            if (stored == PACKET_NEW || verdict == PACKET_INVALID) {
+                verdict = stored;
             }
-            continue;
         }
-        slot_inputs(fields.slot)[input] = value;
-        slot_arrivals(fields.slot)[state->forward_arrived++] =
-                (uint16_t) input;
-        verdict = PACKET_NEW;
-        if (state->forward_arrived == layer.params.n_inputs) {
-            overtake(state->step, OVERTAKEN_FORWARD);
-        }
+    }
+    return verdict;
+}
+
+static packet_verdict_t forward_arrived(const key_entry_t *entry,
+        key_fields_t fields, value_t value) {
+    packet_verdict_t verdict;
+    uint32_t input;
+    if (entry + 1 < core.keys + core.params.n_key_entries
+            && entry[1].key == entry->key) {
+        verdict = forward_shared(entry, fields, value);
+    } else if (forward_place(entry, fields, &input)) {
+        verdict = forward_store(fields.slot, input, value);
+    } else {
+        verdict = PACKET_INVALID;
     }
     if (verdict == PACKET_NEW) {
         core_start_processing();
@@ -527,9 +561,10 @@ packet_verdict_t role_packet(const key_entry_t *entry, uint32_t key,
         return PACKET_INVALID;
     }
     fields.slot = field_slot(fields.slot, n_slots);
-    switch (entry->kind) {
-    case KEY_FORWARD:
+    if (entry->kind == KEY_FORWARD) {     // most packets
         return forward_arrived(entry, fields, value);
+    }
+    switch (entry->kind) {
     case KEY_SOFTMAX:
         return softmax_arrived(fields, value);
     case KEY_BACKWARD:
@@ -1124,7 +1159,6 @@ static void read_regions(data_specification_metadata_t *ds,
         layer.gradient = data_specification_get_region(REGION_GRADIENT, ds);
     }
     layer.reduced = data_specification_get_region(REGION_REDUCE, ds);
-    layer.sent = data_specification_get_region(REGION_SENT, ds);
     layer.inputs = data_specification_get_region(REGION_INPUTS, ds);
     layer.slot_store = layer.params.input_space
             + 2 * layer.params.backward_expected;
@@ -1164,8 +1198,11 @@ void role_initialise(data_specification_metadata_t *ds, const void *params) {
     layer.seen = dtcm_allocate(n_slots * (layer.forward_words
             + layer.softmax_words + layer.backward_words) * sizeof(uint32_t));
     core.log_capacity = layer.params.log_capacity;
+    layer.logs = dtcm_allocate(n_slots * sizeof(sent_log_t));
+    uint32_t *sent = data_specification_get_region(REGION_SENT, ds);
     for (uint32_t s = 0; s < n_slots; s++) {
-        *slot_log(s) = (sent_log_t) {.step = UINT32_MAX, .count = 0};
+        *slot_log(s) = (sent_log_t) {.step = UINT32_MAX, .count = 0,
+                .packets = sent + s * 2 * core.log_capacity};
     }
     kind_initialise(layer.sources + layer.params.backward_senders);
     for (uint32_t s = 0; s < n_slots; s++) {

@@ -90,7 +90,8 @@ typedef struct {
                                  //!< normaliser of each position, in use
                                  //!< while its sample's loss is taken
     uint32_t values_per_slot;
-    uint32_t *sent;              //!< SDRAM: each slot's sent_log_t
+    sent_log_t *logs;            //!< DTCM: each slot's, of packets in
+                                 //!< SDRAM
     uint32_t *seen;              //!< DTCM: each slot's received bitmaps
     uint32_t forward_words, softmax_words, backward_words;
     uint32_t backward_bits;
@@ -156,8 +157,7 @@ static inline value_t *slot_softmax_share(uint32_t slot) {
 }
 
 static inline sent_log_t *slot_log(uint32_t slot) {
-    return (sent_log_t *) (layer.sent
-            + slot * (2 + 2 * core.log_capacity));
+    return &layer.logs[slot];
 }
 
 //! A slot's bitmaps: the input places, softmax values and partial errors

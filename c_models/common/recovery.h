@@ -77,12 +77,13 @@ typedef enum {
     PACKET_REQUEST     //!< asks for a lost packet: not progress
 } packet_verdict_t;
 
-//! What a slot's sample sent, in SDRAM: step, then count (key, payload)
-//! pairs.
+//! What a slot's sample sent: its step and count in DTCM, read at every
+//! send (an SDRAM read costs 20 cycles), the (key, payload) pairs in
+//! SDRAM.
 typedef struct {
     uint32_t step;     //!< UINT32_MAX: nothing yet
     uint32_t count;
-    uint32_t packets[];
+    uint32_t *packets;
 } sent_log_t;
 
 //! The slot field of a step's keys: the step modulo twice the slots.

@@ -20,6 +20,7 @@ _WORD = 4
 # Structs private to the C, as both the ARM and the host lay them out.
 _EVENT = 8           # event_t
 _LAYER_SLOT = 60     # layer_slot_t
+_SENT_LOG = 12       # sent_log_t
 _ARRIVAL = 2         # an input place, noted as a uint16_t
 #: Places in a core's input store: arrivals are noted as 16-bit numbers.
 MAX_INPUT_SPACE = 1 << 16
@@ -318,6 +319,7 @@ class TrainedLayer(Layer):
                 + (dtcm_block(n // node.softmax_group * _WORD)
                    if node.softmax_group else 0)
                 + dtcm_block(slots * self._bitmap_words(core) * _WORD)
+                + dtcm_block(slots * _SENT_LOG)
                 + (dtcm_block(_words(self.n_weights(core)) * _WORD)
                    if traffic.shares_gradients(node) else 0)
                 + self.kind_dtcm(network, core))
@@ -442,7 +444,7 @@ class TrainedLayer(Layer):
                     + 2 * traffic.backward_expected(node.sent, core))
                  * _WORD,
                  Region.SENT: network.n_slots
-                 * (2 + 2 * self.log_capacity(core)) * _WORD}
+                 * 2 * self.log_capacity(core) * _WORD}
         if node.is_output:
             sizes[Region.TARGETS] = shape.n_samples * n * _WORD
             sizes[Region.ORDER] = shape.n_steps * _WORD

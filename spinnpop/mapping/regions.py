@@ -93,7 +93,7 @@ class Region(enum.IntEnum):
     #:                 values) and partial errors (backward_expected of
     #:                 partial_t), slot after slot
     REDUCE = 13     #: layer with shared weights: gradient shares received
-    SENT = 14       #: layer: what each slot sent (sent_log_t), to re-send
+    SENT = 14       #: layer: the (key, payload) pairs each slot sent, to re-send
     SQUARES = 15    #: layer: Adam's and RMSprop's running means of squared
     #:                 gradients, same layout as WEIGHTS
 
