@@ -37,15 +37,17 @@ void log_send(sent_log_t *log, uint32_t capacity, uint32_t step,
         log_error("sent log of step %u full at %u packets", step, capacity);
         rt_error(RTE_SWERR);
     }
-    log->packets[2 * log->count] = key;
-    log->packets[2 * log->count + 1] = payload;
+    uint32_t *pair = log_pairs(log) + 2 * log->count;
+    pair[0] = key;
+    pair[1] = payload;
     log->count++;
     core_send(key, payload);
 }
 
 void log_resend(const sent_log_t *log, uint32_t first) {
+    const uint32_t *pairs = log_pairs(log);
     for (uint32_t i = first; i < log->count; i++) {
-        core_send(log->packets[2 * i], log->packets[2 * i + 1]);
+        core_send(pairs[2 * i], pairs[2 * i + 1]);
     }
 }
 

@@ -52,6 +52,7 @@ typedef struct {
     bool processing;             //!< a processing callback is queued
     uint32_t steps_done;
     uint32_t log_capacity;       //!< packets a slot's sent log holds
+    uint32_t *sent;              //!< SDRAM: the sent logs' pairs
     uint32_t progress;           //!< new packets and finished steps
     uint32_t heard;              //!< packets received at all
     uint32_t progress_seen, heard_seen;
@@ -120,6 +121,10 @@ static inline void core_start_processing(void) {
         core.processing = true;
         spin1_trigger_user_event(0, 0);
     }
+}
+//! A sent log's (key, payload) pairs, in SDRAM.
+static inline uint32_t *log_pairs(const sent_log_t *log) {
+    return core.sent + log->first;
 }
 //! Copies `bytes` of SDRAM into DTCM.
 void *core_copy_to_dtcm(const void *sdram, uint32_t bytes);

@@ -740,11 +740,12 @@ static void answer_requests(void) {
             continue;   // the slot has moved on since
         }
         const sent_log_t *log = slot_log(slot);
-        while (packet < log->count && log->packets[2 * packet] != keys[i]) {
+        const uint32_t *pairs = log_pairs(log);
+        while (packet < log->count && pairs[2 * packet] != keys[i]) {
             packet++;
         }
         if (packet < log->count) {
-            core_send(keys[i], log->packets[2 * packet + 1]);
+            core_send(keys[i], pairs[2 * packet + 1]);
         }
     }
 }
@@ -753,15 +754,16 @@ static void answer_requests(void) {
 //! each segment, or the last (segments go out whole and in order).
 static void send_ends(const sent_log_t *log, bool last) {
     const core_params_t *p = &core.params;
+    const uint32_t *pairs = log_pairs(log);
     uint32_t segment = 0;
     for (uint32_t i = 0; i < log->count && segment < p->n_segments; i++) {
         const forward_segment_t *block = &core.segments[segment];
-        if (!in_block(log->packets[2 * i], block->key, block->slot_shift)) {
+        if (!in_block(pairs[2 * i], block->key, block->slot_shift)) {
             continue;
         }
         uint32_t size = block->n_rows * p->width * p->channels;
         uint32_t at = last ? i + size - 1 : i;
-        core_send(log->packets[2 * at], log->packets[2 * at + 1]);
+        core_send(pairs[2 * at], pairs[2 * at + 1]);
         i += size - 1;
         segment++;
     }
@@ -775,8 +777,9 @@ static void send_ends(const sent_log_t *log, bool last) {
 //! acknowledgement included; one that lost an acknowledgement cannot tell
 //! otherwise).
 static void answer_targets(const sent_log_t *log, uint32_t targets) {
+    const uint32_t *pairs = log_pairs(log);
     for (uint32_t i = 0; i < log->count; i++) {
-        uint32_t key = log->packets[2 * i];
+        uint32_t key = pairs[2 * i];
         bool send = layer.params.sends_acks && key == layer.params.ack_key;
         for (uint32_t t = 0; !send && t < layer.params.n_backward_targets
                 && t < 32; t++) {
@@ -788,7 +791,7 @@ static void answer_targets(const sent_log_t *log, uint32_t targets) {
             }
         }
         if (send) {
-            core_send(key, log->packets[2 * i + 1]);
+            core_send(key, pairs[2 * i + 1]);
         }
     }
     send_ends(log, true);
@@ -1199,10 +1202,10 @@ void role_initialise(data_specification_metadata_t *ds, const void *params) {
             + layer.softmax_words + layer.backward_words) * sizeof(uint32_t));
     core.log_capacity = layer.params.log_capacity;
     layer.logs = dtcm_allocate(n_slots * sizeof(sent_log_t));
-    uint32_t *sent = data_specification_get_region(REGION_SENT, ds);
+    core.sent = data_specification_get_region(REGION_SENT, ds);
     for (uint32_t s = 0; s < n_slots; s++) {
         *slot_log(s) = (sent_log_t) {.step = UINT32_MAX, .count = 0,
-                .packets = sent + s * 2 * core.log_capacity};
+                .first = s * 2 * core.log_capacity};
     }
     kind_initialise(layer.sources + layer.params.backward_senders);
     for (uint32_t s = 0; s < n_slots; s++) {

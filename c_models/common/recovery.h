@@ -83,7 +83,8 @@ typedef enum {
 typedef struct {
     uint32_t step;     //!< UINT32_MAX: nothing yet
     uint32_t count;
-    uint32_t *packets;
+    uint32_t first;    //!< where its pairs start in core.sent, in words
+                       //!< (not a pointer: 4 bytes on the host as well)
 } sent_log_t;
 
 //! The slot field of a step's keys: the step modulo twice the slots.
