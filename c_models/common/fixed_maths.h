@@ -35,9 +35,10 @@ static inline int64_t fixed_round_shift(int64_t x, uint32_t shift) {
     return (x + ((int64_t) 1 << (shift - 1))) >> shift;
 }
 
-// Sums saturate as fixed_clamp does, but in 32 bits: the ARM968's add
-// sets the overflow flag, where a 64-bit sum and its clamp cost it several
-// more instructions in every multiply-accumulate.
+// Sums kept in int32 words saturate as fixed_clamp does, but in 32 bits:
+// the ARM968's add sets the overflow flag, where a 64-bit sum and its
+// clamp cost it several more instructions in every multiply-accumulate.
+// (A sum kept in a local is 64 bits and clamped once: value_sum_t.)
 
 //! The 32-bit sum or difference `r` of `a` and another, saturated: an
 //! overflow goes the way of a's sign (the operands' signs agree for a sum

@@ -11,6 +11,11 @@
 //   value_exp(x), value_log(x), value_tanh(x), value_sigmoid(x)
 //   value_from_uint(n)                     an integer count as a value
 //   value_weighted(w, x)                   weight * value, a value
+//   value_sum_t, VALUE_SUM_ZERO            a local sum of weighted values:
+//   value_sum_weighted(s, w, x)            s + w * x, exact,
+//   value_from_sum(s)                      then a value (wider than a
+//                                          value in fixed point, which
+//                                          saturates once, at the end)
 //   value_from_weight(w)                   a bias as a value
 //   weight_product(x, d)                   value * value, a weight (the
 //                                          gradient of one weight)

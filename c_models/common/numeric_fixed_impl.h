@@ -67,6 +67,22 @@ static inline value_t value_weighted(weight_t w, value_t x) {
     return fixed_mul(w, x, WEIGHT_FRACTION);
 }
 
+// A local sum in 64 bits: each product is rounded as value_weighted
+// rounds it, but neither it nor the sum is checked for the int32 range
+// until the end, which halves the ARM968's cycles per multiply-accumulate
+// (a product's terms are below 2^38, so 2^25 of them cannot overflow).
+typedef int64_t value_sum_t;
+#define VALUE_SUM_ZERO 0
+
+static inline value_sum_t value_sum_weighted(value_sum_t s, weight_t w,
+        value_t x) {
+    return s + fixed_round_shift((int64_t) w * x, WEIGHT_FRACTION);
+}
+
+static inline value_t value_from_sum(value_sum_t s) {
+    return fixed_clamp(s);
+}
+
 static inline value_t value_from_weight(weight_t w) {
     return (value_t) fixed_round_shift(w, WEIGHT_FRACTION - VALUE_FRACTION);
 }

@@ -31,6 +31,15 @@ static inline value_t value_sigmoid(value_t x) {
 static inline value_t value_from_uint(uint32_t n) { return (value_t) n; }
 
 static inline value_t value_weighted(weight_t w, value_t x) { return w * x; }
+
+typedef float value_sum_t;
+#define VALUE_SUM_ZERO 0.0f
+static inline value_sum_t value_sum_weighted(value_sum_t s, weight_t w,
+        value_t x) {
+    return s + w * x;
+}
+static inline value_t value_from_sum(value_sum_t s) { return s; }
+
 static inline value_t value_from_weight(weight_t w) { return w; }
 static inline weight_t weight_product(value_t x, value_t d) { return x * d; }
 static inline weight_t weight_from_value(value_t v) { return v; }

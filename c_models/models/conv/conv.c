@@ -194,7 +194,7 @@ static value_t partial_error(const window_t *window, uint32_t row,
     tap_t rows = window_row_taps(window, row);
     tap_t cols = window_col_taps(window, col);
     uint32_t n_out = out_channels(), width = layer.params.width;
-    value_t partial = VALUE_ZERO;
+    value_sum_t partial = VALUE_SUM_ZERO;
     cost_count(COST_PARTIALS, rows.count * cols.count * n_out);
     for (uint32_t r = 0; r < rows.count; r++) {
         uint32_t kr = rows.kernel - r * projection->stride_rows;
@@ -205,11 +205,11 @@ static value_t partial_error(const window_t *window, uint32_t row,
                     ch);
             const value_t *d = d_row + (cols.first + c) * n_out;
             for (uint32_t o = 0; o < n_out; o++) {
-                partial = value_add(partial, value_weighted(w[o], d[o]));
+                partial = value_sum_weighted(partial, w[o], d[o]);
             }
         }
     }
-    return partial;
+    return value_from_sum(partial);
 }
 
 void kind_send_partials(const backward_target_t *target, uint32_t slot,

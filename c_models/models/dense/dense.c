@@ -33,11 +33,14 @@ void kind_accumulate(uint32_t slot, const incoming_t *projection,
     if (x == VALUE_ZERO) {
         return;
     }
-    cost_count(COST_FORWARD, core.params.n_neurons);
+    // n in a local: the stores to z might otherwise alias core.params,
+    // which the compiler would then read again at every neuron.
+    uint32_t n = core.params.n_neurons;
+    cost_count(COST_FORWARD, n);
     value_t *z = slot_z(slot);
     const weight_t *row = weight_row(layer.weights, projection,
             input - projection->input_offset);
-    for (uint32_t j = 0; j < core.params.n_neurons; j++) {
+    for (uint32_t j = 0; j < n; j++) {
         z[j] = value_add(z[j], value_weighted(row[j], x));
     }
 }
@@ -59,12 +62,12 @@ void kind_send_partials(const backward_target_t *target, uint32_t slot,
     for (uint32_t i = 0; i < target->n_pre; i++) {
         const weight_t *row = weight_row(layer.weights, projection,
                 target->pre_start + i);
-        value_t partial = VALUE_ZERO;
+        value_sum_t partial = VALUE_SUM_ZERO;
         for (uint32_t j = 0; j < n; j++) {
-            partial = value_add(partial, value_weighted(row[j], delta[j]));
+            partial = value_sum_weighted(partial, row[j], delta[j]);
         }
         layer_send(slot, base | (target->index_offset + i),
-                value_to_payload(partial));
+                value_to_payload(value_from_sum(partial)));
     }
 }
 
