@@ -71,6 +71,9 @@ def test_val_loss_is_evaluate_on_the_same_data(session):
 
 
 def test_validation_split_holds_out_the_last_samples(session):
+    # In fixed point, for the reason test_val_loss_is_evaluate_on_the_same_
+    # data gives: in float32 the weights may differ in the last bit.
+    sp.setup(seed=7, numeric="fixed")
     network()
     x, y = data(40, 6, 3)
     history = sp.train(x, y, epochs=2, validation_split=0.25, **TRAIN)
@@ -78,7 +81,7 @@ def test_validation_split_holds_out_the_last_samples(session):
     assert history.history["val_loss"][-1] == sp.evaluate(x[30:],
                                                           y[30:])["loss"]
     trained = weights_by_name()
-    sp.setup(seed=7)
+    sp.setup(seed=7, numeric="fixed")
     network()
     sp.train(x[:30], y[:30], epochs=2, **TRAIN)
     for name, array in weights_by_name().items():
