@@ -90,8 +90,8 @@ typedef struct {
                                  //!< normaliser of each position, in use
                                  //!< while its sample's loss is taken
     uint32_t values_per_slot;
-    sent_log_t *logs;            //!< DTCM: each slot's, of packets in
-                                 //!< SDRAM
+    sent_log_t *logs;            //!< DTCM: each slot's sent log (its
+                                 //!< pairs in SDRAM, core.sent)
     uint32_t *seen;              //!< DTCM: each slot's received bitmaps
     uint32_t forward_words, softmax_words, backward_words;
     uint32_t backward_bits;
