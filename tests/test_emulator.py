@@ -379,3 +379,32 @@ def test_the_tick_count_moves_on_during_a_long_callback(tmp_path):
     assert (before, after, during) == (0, 5, 0)
     assert last == ran == 6
     engine.close()
+
+
+def test_packets_from_interleaved_senders_run_in_order_of_arrival(probe):
+    """Six cores each send 20 packets at their own pace (7, 11, ... 23
+    cycles a send) to a seventh, whose clock has not reached them: its
+    FIQs take them in order of arrival time, those of equal times (77
+    cycles: the 11th of the first sender, the 7th of the second) in the
+    order they were sent, senders taking turns by core. More senders than
+    the emulator keeps ordered runs for, so its heap is exercised too."""
+    periods = [7, 11, 13, 17, 19, 23]
+    routes = [(0x100 * (s + 1), 0xFFFFFF00, [7], [])
+              for s in range(len(periods))]
+    engine = machine({(0, 0): routes}, width=1)
+    senders = [add_probe(engine, probe, (0, 0, s + 1), n_send=20,
+                         key=0x100 * (s + 1))
+               for s in range(len(periods))]
+    target = add_probe(engine, probe, (0, 0, 7), exit_after=120)
+    for sender, period in zip(senders, periods):
+        priced(engine, sender, sent=period)
+    priced(engine, target, packet=1)
+    trace = engine.trace_packets(target, 120)
+    engine.start()
+    assert engine.run(10_000) == RunState.DONE
+    expected = sorted((period * (i + 1), s, i)
+                      for s, period in enumerate(periods) for i in range(20))
+    assert [(key >> 8) - 1 for key, _ in engine.traced(target)] == [
+        s for _, s, _ in expected]
+    assert [int(i) for _, i in trace] == [i for _, _, i in expected]
+    engine.close()

@@ -76,6 +76,9 @@ static void free_core(core_t *core) {
     }
     free(core->dtcm_blocks);
     free(core->held);
+    for (int r = 0; r < EARLY_RUNS; r++) {
+        free(core->runs[r].items);
+    }
     free(core->early);
     free(core->log);
     free(core);

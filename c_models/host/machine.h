@@ -66,6 +66,21 @@ typedef struct {
     double time;
 } delivery_t;
 
+//! An early packet (core_t.early): `order` counts the core's early packets,
+//! so that those of equal times run in the order they came.
+typedef struct {
+    delivery_t packet;
+    uint64_t order;
+} early_t;
+
+//! Early packets in order, oldest first from `head`.
+typedef struct {
+    early_t *items;
+    size_t head, n, capacity;
+} early_run_t;
+
+#define EARLY_RUNS 4
+
 //! A packet a core has sent that the router has not taken yet.
 typedef struct {
     uint32_t key, payload;
@@ -104,9 +119,20 @@ typedef struct core {
     delivery_t *held;            // packets for it while its FIQ is masked
     size_t n_held, held_capacity;
     // Cost model: packets that reached it before its clock did; their FIQs
-    // run, in order of time, as its clock reaches them.
-    delivery_t *early;
-    size_t early_head, n_early, early_capacity;
+    // run, in order of (time, order), as its clock reaches them. Each
+    // sender's come in that order, so they queue in runs (a packet joins
+    // the run whose last is latest but not later than it), and the first
+    // is the first of the runs' firsts; those that fit no run go into a
+    // binary min-heap. A sorted array alone moves as many packets per
+    // insertion as wait, when senders interleave (a hidden core's input
+    // cores), and a heap alone costs its depth per packet.
+    early_run_t runs[EARLY_RUNS];
+    early_t *early;
+    size_t n_early, early_capacity;
+    uint64_t early_order;
+    size_t n_waiting;            // early packets in all
+    int first_at;                // where the first is (router.c), if any
+    int last_run;                // the run the last one joined
     uint32_t in_flight;          // packets for it in emu->in_flight
     bool doomed;                 // a fault will stop it dead ...
     uint64_t dies_after;         // ... once it has run this many callbacks
@@ -291,6 +317,9 @@ void router_release_held(emu_t *emu, core_t *core);
 //! Runs the FIQs of a core's early packets whose time its clock has
 //! reached (and the first even if not, if `first`), in order of time.
 void router_release_early(emu_t *emu, core_t *core, bool first);
+//! Whether the core has early packets; when the first of them arrives.
+bool router_has_early(const core_t *core);
+double router_first_early(const core_t *core);
 
 // model_loader.c
 int model_load_instance(emu_t *emu, core_t *core, const char *model_path);

@@ -429,47 +429,175 @@ static bool arrives_early(const emu_t *emu, const core_t *core,
     if (emu->current == core) {
         return false;       // preemption mode: it cuts into this callback
     }
-    return core->early_head < core->n_early || packet->time > core->now;
+    return router_has_early(core) || packet->time > core->now;
+}
+
+static bool runs_before(const early_t *a, const early_t *b) {
+    return a->packet.time < b->packet.time
+            || (a->packet.time == b->packet.time && a->order < b->order);
+}
+
+#define IN_HEAP EARLY_RUNS
+
+//! Where the first of the core's early packets is: a run's index (its
+//! first), IN_HEAP (the heap's first) or -1 (none).
+static int first_early(const core_t *core) {
+    const early_t *first = core->n_early > 0 ? &core->early[0] : NULL;
+    int where = first != NULL ? IN_HEAP : -1;
+    for (int r = 0; r < EARLY_RUNS; r++) {
+        const early_run_t *run = &core->runs[r];
+        if (run->n > run->head && (first == NULL
+                || runs_before(&run->items[run->head], first))) {
+            first = &run->items[run->head];
+            where = r;
+        }
+    }
+    return where;
+}
+
+//! When the early packet at `where` (first_early()) arrives.
+static double early_time(const core_t *core, int where) {
+    return where == IN_HEAP ? core->early[0].packet.time
+            : core->runs[where].items[core->runs[where].head].packet.time;
+}
+
+bool router_has_early(const core_t *core) {
+    return core->n_waiting > 0;
+}
+
+double router_first_early(const core_t *core) {
+    return early_time(core, core->first_at);
+}
+
+static bool room_for(early_t **items, size_t *capacity, size_t n) {
+    if (n < *capacity) {
+        return true;
+    }
+    early_t *grown = grow_array(*items, capacity, n + 1, sizeof(early_t));
+    if (grown != NULL) {
+        *items = grown;
+    }
+    return grown != NULL;
+}
+
+static double last_time(const early_run_t *run) {
+    return run->items[run->n - 1].packet.time;
+}
+
+//! The run a packet of this time joins: the one whose last is latest but
+//! not later than it, else an empty one; NULL if none.
+static early_run_t *run_for(core_t *core, double time) {
+    early_run_t *last = &core->runs[core->last_run];
+    if (last->n > last->head && last_time(last) <= time) {
+        return last;      // most often: the same sender as the last one's
+    }
+    early_run_t *best = NULL, *empty = NULL;
+    for (int r = 0; r < EARLY_RUNS; r++) {
+        early_run_t *run = &core->runs[r];
+        if (run->n == run->head) {
+            empty = empty != NULL ? empty : run;
+        } else if (last_time(run) <= time
+                && (best == NULL || last_time(run) > last_time(best))) {
+            best = run;
+        }
+    }
+    return best != NULL ? best : empty;
+}
+
+static bool run_append(early_run_t *run, const early_t *entry) {
+    if (run->n == run->head) {
+        run->n = run->head = 0;
+    } else if (2 * run->head >= run->n && run->head > 0) {
+        // Those already run leave the front, so that a run that always has
+        // some early packets does not keep every one.
+        run->n -= run->head;
+        memmove(run->items, run->items + run->head,
+                run->n * sizeof(early_t));
+        run->head = 0;
+    }
+    if (!room_for(&run->items, &run->capacity, run->n)) {
+        return false;
+    }
+    run->items[run->n++] = *entry;
+    return true;
+}
+
+static bool heap_push(core_t *core, const early_t *entry) {
+    if (!room_for(&core->early, &core->early_capacity, core->n_early)) {
+        return false;
+    }
+    size_t at = core->n_early++;
+    while (at > 0 && runs_before(entry, &core->early[(at - 1) / 2])) {
+        core->early[at] = core->early[(at - 1) / 2];
+        at = (at - 1) / 2;
+    }
+    core->early[at] = *entry;
+    return true;
 }
 
 //! Into the core's early packets, in order of time (of arrival among
 //! equal times), as its communications controller would take them.
 static bool early_insert(core_t *core, const delivery_t *packet) {
-    if (2 * core->early_head >= core->n_early && core->early_head > 0) {
-        // Those already run leave the front, so that a core that always
-        // has some early packets does not keep every one it ever had.
-        core->n_early -= core->early_head;
-        memmove(core->early, core->early + core->early_head,
-                core->n_early * sizeof(delivery_t));
-        core->early_head = 0;
+    early_t entry = {*packet, core->early_order++};
+    early_run_t *run = run_for(core, packet->time);
+    if (run != NULL) {
+        core->last_run = (int) (run - core->runs);
     }
-    if (!append_delivery(&core->early, &core->early_capacity,
-            &core->n_early, packet)) {
+    if (!(run != NULL ? run_append(run, &entry) : heap_push(core, &entry))) {
         return false;
     }
-    size_t at = core->n_early - 1;
-    if (at > core->early_head && core->early[at - 1].time > packet->time) {
-        delivery_t moving = core->early[at];
-        while (at > core->early_head
-                && core->early[at - 1].time > moving.time) {
-            core->early[at] = core->early[at - 1];
-            at--;
-        }
-        core->early[at] = moving;
+    // It comes last among equal times, so it is first only if earliest.
+    if (core->n_waiting++ == 0
+            || packet->time < early_time(core, core->first_at)) {
+        core->first_at = first_early(core);
     }
     return true;
+}
+
+//! Takes the first of the core's early packets off the heap.
+static delivery_t heap_pop(core_t *core) {
+    delivery_t first = core->early[0].packet;
+    early_t last = core->early[--core->n_early];
+    size_t at = 0, n = core->n_early;
+    for (size_t child = 1; child < n; child = 2 * at + 1) {
+        if (child + 1 < n
+                && runs_before(&core->early[child + 1], &core->early[child])) {
+            child++;
+        }
+        if (!runs_before(&core->early[child], &last)) {
+            break;
+        }
+        core->early[at] = core->early[child];
+        at = child;
+    }
+    if (n > 0) {
+        core->early[at] = last;
+    }
+    return first;
+}
+
+//! Takes the first of the core's early packets (there is one).
+static delivery_t early_take(core_t *core) {
+    delivery_t first;
+    if (core->first_at == IN_HEAP) {
+        first = heap_pop(core);
+    } else {
+        early_run_t *run = &core->runs[core->first_at];
+        first = run->items[run->head++].packet;
+    }
+    if (--core->n_waiting > 0) {
+        core->first_at = first_early(core);
+    }
+    return first;
 }
 
 void router_release_early(emu_t *emu, core_t *core, bool first) {
     // A core that has stopped takes none of them: they are counted lost.
     bool stopped = core->state != EMU_CORE_RUNNING;
-    while (core->early_head < core->n_early && (first || stopped
-            || core->early[core->early_head].time <= core->now)) {
+    while (core->n_waiting > 0 && (first || stopped
+            || router_first_early(core) <= core->now)) {
         first = false;
-        delivery_t packet = core->early[core->early_head++];
-        if (core->early_head == core->n_early) {
-            core->early_head = core->n_early = 0;
-        }
+        delivery_t packet = early_take(core);
         router_deliver_now(emu, core, &packet);
     }
 }

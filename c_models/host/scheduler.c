@@ -51,7 +51,7 @@ bool core_has_work(const core_t *core) {
         return false;
     }
     if (core->irq_queue.start != core->irq_queue.end
-            || core->early_head < core->n_early) {
+            || router_has_early(core)) {
         return true;
     }
     for (int q = 0; q < N_TASK_QUEUES; q++) {
@@ -131,9 +131,8 @@ static double next_start(const core_t *core) {
             break;
         }
     }
-    if (core->early_head < core->n_early
-            && core->early[core->early_head].time < start) {
-        start = core->early[core->early_head].time;
+    if (router_has_early(core) && router_first_early(core) < start) {
+        start = router_first_early(core);
     }
     return start > core->now ? start : core->now;
 }
