@@ -97,6 +97,7 @@ void emu_free(emu_t *emu) {
     }
     free(emu->cores);
     free(emu->ready);
+    free(emu->ready_start);
     for (uint32_t c = 0; c < emu->width * emu->height; c++) {
         free(emu->chips[c].entries);
         sdram_free(&emu->chips[c]);
@@ -156,13 +157,18 @@ int emu_add_core(emu_t *emu, uint32_t x, uint32_t y, uint32_t p,
         int capacity = emu->cores_capacity ? 2 * emu->cores_capacity : 64;
         core_t **cores = realloc(emu->cores, capacity * sizeof(core_t *));
         int *ready = realloc(emu->ready, capacity * sizeof(int));
+        double *starts = realloc(emu->ready_start,
+                capacity * sizeof(double));
         if (cores != NULL) {
             emu->cores = cores;
         }
         if (ready != NULL) {
             emu->ready = ready;
         }
-        if (cores == NULL || ready == NULL) {
+        if (starts != NULL) {
+            emu->ready_start = starts;
+        }
+        if (cores == NULL || ready == NULL || starts == NULL) {
             set_error(emu, "out of memory for cores");
             return -1;
         }

@@ -111,6 +111,7 @@ typedef struct core {
     task_queue_t tasks[N_TASK_QUEUES];
     uint user_events_pending;
     bool in_ready_list;
+    int ready_at;                // where in emu->ready, while in it
     uint32_t dtcm_bytes;
     void **dtcm_blocks;
     size_t n_dtcm_blocks, dtcm_blocks_capacity;
@@ -233,6 +234,8 @@ struct emu {
     core_t **cores;
     int n_cores, cores_capacity;
     int *ready;                  // ring of core indices with work to do
+    double *ready_start;         // beside each: when its next callback
+                                 // starts (core_make_ready keeps it)
     int ready_head, ready_count;
     core_t *current;             // the core whose code is running
     jmp_buf failure_exit;        // where rt_error() leaves the run
@@ -286,6 +289,8 @@ void core_preemption_point(emu_t *emu, core_t *core);
 //! Whether a running core has callbacks queued or early packets.
 bool core_has_work(const core_t *core);
 void core_make_ready(emu_t *emu, core_t *core);
+//! A core's clock moved on outside its turn (a FIQ): so may its next start.
+void core_clock_moved(emu_t *emu, core_t *core);
 bool queue_push(task_queue_t *queue, task_t task);
 //! Runs a callback on a core, no earlier than task.ready (cost model).
 void core_invoke(emu_t *emu, core_t *core, const task_t *task);

@@ -634,6 +634,7 @@ void router_deliver_now(emu_t *emu, core_t *core, const delivery_t *packet) {
     }
     if (handler.priority < 0) {
         run_fiq(emu, core, handler, packet);
+        core_clock_moved(emu, core);
         return;
     }
     task_queue_t *queue = handler.priority == 0

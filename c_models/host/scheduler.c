@@ -62,14 +62,41 @@ bool core_has_work(const core_t *core) {
     return false;
 }
 
+static double next_start(const core_t *core);
+
+void core_clock_moved(emu_t *emu, core_t *core) {
+    if (core->in_ready_list) {
+        emu->ready_start[core->ready_at] = next_start(core);
+    }
+}
+
 void core_make_ready(emu_t *emu, core_t *core) {
-    if (core->in_ready_list || !core_has_work(core)) {
+    if (core->in_ready_list) {
+        // Its work has changed, and so may its next start.
+        emu->ready_start[core->ready_at] = next_start(core);
+        return;
+    }
+    if (!core_has_work(core)) {
         return;
     }
     core->in_ready_list = true;
     int tail = (emu->ready_head + emu->ready_count) % emu->cores_capacity;
     emu->ready[tail] = core->index;
+    emu->ready_start[tail] = next_start(core);
+    core->ready_at = tail;
     emu->ready_count++;
+}
+
+//! Swaps two places of the ready ring.
+static void swap_ready(emu_t *emu, int a, int b) {
+    int core = emu->ready[a];
+    double start = emu->ready_start[a];
+    emu->ready[a] = emu->ready[b];
+    emu->ready_start[a] = emu->ready_start[b];
+    emu->ready[b] = core;
+    emu->ready_start[b] = start;
+    emu->cores[emu->ready[a]]->ready_at = a;
+    emu->cores[emu->ready[b]]->ready_at = b;
 }
 
 void core_add_cost(core_t *core, uint32_t feature, uint64_t n) {
@@ -288,9 +315,7 @@ static bool shuffle_step(emu_t *emu) {
     int cap = emu->cores_capacity;
     int pick = (emu->ready_head + (int) (next_random(emu)
             % (uint64_t) emu->ready_count)) % cap;
-    int chosen = emu->ready[pick];
-    emu->ready[pick] = emu->ready[emu->ready_head];
-    emu->ready[emu->ready_head] = chosen;
+    swap_ready(emu, pick, emu->ready_head);
     return true;
 }
 
@@ -347,17 +372,14 @@ static bool next_tick(emu_t *emu, double before) {
 static double earliest_first(emu_t *emu) {
     int cap = emu->cores_capacity, head = emu->ready_head, best = head;
     double best_start = INFINITY;
-    for (int i = 0; i < emu->ready_count; i++) {
-        int at = (head + i) % cap;
-        double start = next_start(emu->cores[emu->ready[at]]);
-        if (start < best_start) {
-            best_start = start;
+    for (int i = 0, at = head; i < emu->ready_count; i++) {
+        if (emu->ready_start[at] < best_start) {
+            best_start = emu->ready_start[at];
             best = at;
         }
+        at = at + 1 < cap ? at + 1 : 0;    // no division per core
     }
-    int chosen = emu->ready[best];
-    emu->ready[best] = emu->ready[head];
-    emu->ready[head] = chosen;
+    swap_ready(emu, best, head);
     return best_start;
 }
 
