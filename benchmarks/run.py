@@ -1,7 +1,8 @@
 """spinnpop's benchmarks (``make bench``): each prints its measurements
 and the ratios against its peers, all measured in this run.
 
-    python benchmarks/run.py [--only mlp|lenet|loss|fixed|cost] [--epochs N]
+    python benchmarks/run.py [--only mlp|call|lenet|loss|fixed|cost]
+                             [--epochs N]
                              [--networks "LeNet-5" ...] [--mnist PATH]
 """
 
@@ -14,6 +15,7 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
+import call_cost  # noqa: E402
 import cost_per_sample  # noqa: E402
 import fixed_point  # noqa: E402
 import lenet_family  # noqa: E402
@@ -45,6 +47,18 @@ def mlp(samples: int) -> None:
           f"chip(s); largest DTCM heap {use['dtcm']} of "
           f"{DTCM_HEAP_BYTES} bytes; {use['packets']:.0f} packets per "
           "sample")
+
+
+def call() -> None:
+    print(f"\nWhat a train call costs besides its samples: the digits demo's "
+          f"network, mapping cached, one batch of {call_cost.BATCH} per call")
+    result = call_cost.run()
+    print(f"median of {call_cost.CALLS} calls: {result['seconds']:.3f} s "
+          f"(goal: under 0.1 s)")
+    print(f"where a call goes (under cProfile, {result['profiled']:.3f} s "
+          "for the call; the records are within the steps above them):")
+    for step, seconds in result["steps"]:
+        print(f"  {step:<44}{1000 * seconds:7.1f} ms")
 
 
 def lenet(data, name: str, epochs: int, networks) -> None:
@@ -106,8 +120,8 @@ def fixed(data, epochs: int, samples: int, networks) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--only", choices=("mlp", "lenet", "loss", "fixed",
-                                           "cost"))
+    parser.add_argument("--only", choices=("mlp", "call", "lenet", "loss",
+                                           "fixed", "cost"))
     parser.add_argument("--cost-samples", type=int, default=512,
                         help="training samples of the time and energy "
                              "estimates")
@@ -134,6 +148,8 @@ def main() -> None:
           f"{os.cpu_count()} cores, Python {platform.python_version()}")
     if args.only in (None, "mlp"):
         mlp(args.samples)
+    if args.only in (None, "call"):
+        call()
     if args.only in (None, "loss"):
         loss(args.samples)
     if args.only in (None, "cost"):
