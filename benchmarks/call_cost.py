@@ -14,6 +14,7 @@ import time
 
 import spinnpop as sp
 from spinnpop.datasets import load_digits
+from spinnpop.demo import build
 
 #: (step, module file ending, function) whose cumulative time is reported.
 STEPS = (("split and check the network", "graph/network.py", "prepare"),
@@ -31,16 +32,6 @@ STEPS = (("split and check the network", "graph/network.py", "prepare"),
 CALLS, BATCH = 7, 32
 
 
-def _build():
-    sp.setup(seed=0)
-    pixels = sp.Population(64, sp.Input(), label="pixels")
-    hidden = sp.Population(128, sp.ReLU(), label="hidden",
-                           neurons_per_core=32)
-    digits = sp.Population(10, sp.Softmax(), label="digits")
-    sp.Projection(pixels, hidden, sp.AllToAllConnector())
-    sp.Projection(hidden, digits, sp.AllToAllConnector())
-
-
 def _cumulative(stats: pstats.Stats, ending: str, function: str) -> float:
     return sum(entry[3] for (path, _, name), entry in stats.stats.items()
                if name == function and path.endswith(ending))
@@ -51,7 +42,7 @@ def run() -> dict:
     under cProfile)], "profiled": seconds of the profiled call}."""
     (x, y), _ = load_digits(seed=0)
     x, y = x[:BATCH], y[:BATCH]
-    _build()
+    build(seed=0)
 
     def call():
         sp.train(x, y, epochs=1, batch_size=BATCH,

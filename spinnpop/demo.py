@@ -18,6 +18,17 @@ import spinnpop as sp
 from spinnpop.datasets import load_digits
 
 
+def build(seed: int) -> None:
+    """The demo's network, 64-128-10, in a fresh emulator session."""
+    sp.setup(backend="emulator", seed=seed)
+    pixels = sp.Population(64, sp.Input(), label="pixels")
+    hidden = sp.Population(128, sp.ReLU(), label="hidden",
+                           neurons_per_core=32)
+    digits = sp.Population(10, sp.Softmax(), label="digits")
+    sp.Projection(pixels, hidden, sp.AllToAllConnector())
+    sp.Projection(hidden, digits, sp.AllToAllConnector())
+
+
 def main(argv=None) -> float:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--epochs", type=int, default=20)
@@ -28,14 +39,7 @@ def main(argv=None) -> float:
     print(f"digits: {len(x_train)} training and {len(x_test)} test images "
           f"of {x_train.shape[1]} pixels")
 
-    sp.setup(backend="emulator", seed=args.seed)
-    pixels = sp.Population(64, sp.Input(), label="pixels")
-    hidden = sp.Population(128, sp.ReLU(), label="hidden",
-                           neurons_per_core=32)
-    digits = sp.Population(10, sp.Softmax(), label="digits")
-    sp.Projection(pixels, hidden, sp.AllToAllConnector())
-    sp.Projection(hidden, digits, sp.AllToAllConnector())
-
+    build(args.seed)
     start = time.perf_counter()
     sp.train(x_train, y_train, epochs=args.epochs, batch_size=32,
              loss="sparse_categorical_crossentropy",

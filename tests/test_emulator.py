@@ -386,8 +386,8 @@ def test_packets_from_interleaved_senders_run_in_order_of_arrival(probe):
     cycles a send) to a seventh, whose clock has not reached them: its
     FIQs take them in order of arrival time, those of equal times (77
     cycles: the 11th of the first sender, the 7th of the second) in the
-    order they were sent, senders taking turns by core. More senders than
-    the emulator keeps ordered runs for, so its heap is exercised too."""
+    order they were sent, senders taking turns by core (the emulator
+    merges a run of packets per sender)."""
     periods = [7, 11, 13, 17, 19, 23]
     routes = [(0x100 * (s + 1), 0xFFFFFF00, [7], [])
               for s in range(len(periods))]

@@ -76,10 +76,11 @@ static void free_core(core_t *core) {
     }
     free(core->dtcm_blocks);
     free(core->held);
-    for (int r = 0; r < EARLY_RUNS; r++) {
+    for (size_t r = 0; r < core->n_runs; r++) {
         free(core->runs[r].items);
     }
-    free(core->early);
+    free(core->runs);
+    free(core->run_heap);
     free(core->log);
     free(core);
 }

@@ -66,7 +66,7 @@ typedef struct {
     double time;
 } delivery_t;
 
-//! An early packet (core_t.early): `order` counts the core's early packets,
+//! An early packet (core_t.runs): `order` counts the core's early packets,
 //! so that those of equal times run in the order they came.
 typedef struct {
     delivery_t packet;
@@ -78,8 +78,6 @@ typedef struct {
     early_t *items;
     size_t head, n, capacity;
 } early_run_t;
-
-#define EARLY_RUNS 4
 
 //! A packet a core has sent that the router has not taken yet.
 typedef struct {
@@ -122,18 +120,19 @@ typedef struct core {
     // Cost model: packets that reached it before its clock did; their FIQs
     // run, in order of (time, order), as its clock reaches them. Each
     // sender's come in that order, so they queue in runs (a packet joins
-    // the run whose last is latest but not later than it), and the first
-    // is the first of the runs' firsts; those that fit no run go into a
-    // binary min-heap. A sorted array alone moves as many packets per
+    // the run whose last is latest but not later than it, or a new one),
+    // and a binary min-heap of the runs that hold any, on their firsts,
+    // merges them. A sorted array alone moves as many packets per
     // insertion as wait, when senders interleave (a hidden core's input
-    // cores), and a heap alone costs its depth per packet.
-    early_run_t runs[EARLY_RUNS];
-    early_t *early;
-    size_t n_early, early_capacity;
+    // cores), and a heap of packets costs its depth, in cache misses, per
+    // packet.
+    early_run_t *runs;
+    size_t n_runs, runs_capacity;
+    size_t *run_heap;            // runs holding packets, first first
+    size_t n_live, run_heap_capacity;
     uint64_t early_order;
     size_t n_waiting;            // early packets in all
-    int first_at;                // where the first is (router.c), if any
-    int last_run;                // the run the last one joined
+    size_t last_run;             // the run the last one joined
     uint32_t in_flight;          // packets for it in emu->in_flight
     bool doomed;                 // a fault will stop it dead ...
     uint64_t dies_after;         // ... once it has run this many callbacks

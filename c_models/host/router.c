@@ -437,28 +437,13 @@ static bool runs_before(const early_t *a, const early_t *b) {
             || (a->packet.time == b->packet.time && a->order < b->order);
 }
 
-#define IN_HEAP EARLY_RUNS
-
-//! Where the first of the core's early packets is: a run's index (its
-//! first), IN_HEAP (the heap's first) or -1 (none).
-static int first_early(const core_t *core) {
-    const early_t *first = core->n_early > 0 ? &core->early[0] : NULL;
-    int where = first != NULL ? IN_HEAP : -1;
-    for (int r = 0; r < EARLY_RUNS; r++) {
-        const early_run_t *run = &core->runs[r];
-        if (run->n > run->head && (first == NULL
-                || runs_before(&run->items[run->head], first))) {
-            first = &run->items[run->head];
-            where = r;
-        }
-    }
-    return where;
+static const early_t *run_first(const core_t *core, size_t run) {
+    return &core->runs[run].items[core->runs[run].head];
 }
 
-//! When the early packet at `where` (first_early()) arrives.
-static double early_time(const core_t *core, int where) {
-    return where == IN_HEAP ? core->early[0].packet.time
-            : core->runs[where].items[core->runs[where].head].packet.time;
+//! Whether run a's first runs before run b's.
+static bool run_before(const core_t *core, size_t a, size_t b) {
+    return runs_before(run_first(core, a), run_first(core, b));
 }
 
 bool router_has_early(const core_t *core) {
@@ -466,18 +451,13 @@ bool router_has_early(const core_t *core) {
 }
 
 double router_first_early(const core_t *core) {
-    return early_time(core, core->first_at);
+    return run_first(core, core->run_heap[0])->packet.time;
 }
 
-static bool room_for(early_t **items, size_t *capacity, size_t n) {
-    if (n < *capacity) {
-        return true;
-    }
-    early_t *grown = grow_array(*items, capacity, n + 1, sizeof(early_t));
-    if (grown != NULL) {
-        *items = grown;
-    }
-    return grown != NULL;
+static void *room_for(void *items, size_t *capacity, size_t n,
+        size_t item_size) {
+    return n < *capacity ? items : grow_array(items, capacity, n + 1,
+            item_size);
 }
 
 static double last_time(const early_run_t *run) {
@@ -485,23 +465,34 @@ static double last_time(const early_run_t *run) {
 }
 
 //! The run a packet of this time joins: the one whose last is latest but
-//! not later than it, else an empty one; NULL if none.
-static early_run_t *run_for(core_t *core, double time) {
-    early_run_t *last = &core->runs[core->last_run];
-    if (last->n > last->head && last_time(last) <= time) {
-        return last;      // most often: the same sender as the last one's
+//! not later than it, else an empty one, else a new one; SIZE_MAX if out
+//! of host memory.
+static size_t run_for(core_t *core, double time) {
+    const early_run_t *last = &core->runs[core->last_run];
+    if (core->n_runs > 0 && last->n > last->head && last_time(last) <= time) {
+        return core->last_run;   // most often: the last one's sender's
     }
-    early_run_t *best = NULL, *empty = NULL;
-    for (int r = 0; r < EARLY_RUNS; r++) {
-        early_run_t *run = &core->runs[r];
+    size_t best = SIZE_MAX, empty = SIZE_MAX;
+    for (size_t r = 0; r < core->n_runs; r++) {
+        const early_run_t *run = &core->runs[r];
         if (run->n == run->head) {
-            empty = empty != NULL ? empty : run;
-        } else if (last_time(run) <= time
-                && (best == NULL || last_time(run) > last_time(best))) {
-            best = run;
+            empty = empty != SIZE_MAX ? empty : r;
+        } else if (last_time(run) <= time && (best == SIZE_MAX
+                || last_time(run) > last_time(&core->runs[best]))) {
+            best = r;
         }
     }
-    return best != NULL ? best : empty;
+    if (best != SIZE_MAX || empty != SIZE_MAX) {
+        return best != SIZE_MAX ? best : empty;
+    }
+    early_run_t *runs = room_for(core->runs, &core->runs_capacity,
+            core->n_runs, sizeof(early_run_t));
+    if (runs == NULL) {
+        return SIZE_MAX;
+    }
+    core->runs = runs;
+    core->runs[core->n_runs] = (early_run_t) {NULL, 0, 0, 0};
+    return core->n_runs++;
 }
 
 static bool run_append(early_run_t *run, const early_t *entry) {
@@ -515,79 +506,80 @@ static bool run_append(early_run_t *run, const early_t *entry) {
                 run->n * sizeof(early_t));
         run->head = 0;
     }
-    if (!room_for(&run->items, &run->capacity, run->n)) {
+    early_t *items = room_for(run->items, &run->capacity, run->n,
+            sizeof(early_t));
+    if (items == NULL) {
         return false;
     }
+    run->items = items;
     run->items[run->n++] = *entry;
     return true;
 }
 
-static bool heap_push(core_t *core, const early_t *entry) {
-    if (!room_for(&core->early, &core->early_capacity, core->n_early)) {
+//! Puts a run that has just begun to hold packets into the heap of runs.
+static bool heap_add(core_t *core, size_t run) {
+    size_t *heap = room_for(core->run_heap, &core->run_heap_capacity,
+            core->n_live, sizeof(size_t));
+    if (heap == NULL) {
         return false;
     }
-    size_t at = core->n_early++;
-    while (at > 0 && runs_before(entry, &core->early[(at - 1) / 2])) {
-        core->early[at] = core->early[(at - 1) / 2];
+    core->run_heap = heap;
+    size_t at = core->n_live++;
+    while (at > 0 && run_before(core, run, heap[(at - 1) / 2])) {
+        heap[at] = heap[(at - 1) / 2];
         at = (at - 1) / 2;
     }
-    core->early[at] = *entry;
+    heap[at] = run;
     return true;
+}
+
+//! The heap's first run has a later first now, or none (then it leaves).
+static void heap_first_moved(core_t *core) {
+    size_t *heap = core->run_heap;
+    size_t run = heap[0];
+    if (core->runs[run].head == core->runs[run].n) {
+        run = heap[--core->n_live];
+    }
+    size_t at = 0, n = core->n_live;
+    for (size_t child = 1; child < n; child = 2 * at + 1) {
+        if (child + 1 < n && run_before(core, heap[child + 1], heap[child])) {
+            child++;
+        }
+        if (!run_before(core, heap[child], run)) {
+            break;
+        }
+        heap[at] = heap[child];
+        at = child;
+    }
+    if (n > 0) {
+        heap[at] = run;
+    }
 }
 
 //! Into the core's early packets, in order of time (of arrival among
 //! equal times), as its communications controller would take them.
 static bool early_insert(core_t *core, const delivery_t *packet) {
     early_t entry = {*packet, core->early_order++};
-    early_run_t *run = run_for(core, packet->time);
-    if (run != NULL) {
-        core->last_run = (int) (run - core->runs);
-    }
-    if (!(run != NULL ? run_append(run, &entry) : heap_push(core, &entry))) {
+    size_t run = run_for(core, packet->time);
+    if (run == SIZE_MAX) {
         return false;
     }
-    // It comes last among equal times, so it is first only if earliest.
-    if (core->n_waiting++ == 0
-            || packet->time < early_time(core, core->first_at)) {
-        core->first_at = first_early(core);
+    bool begins = core->runs[run].n == core->runs[run].head;
+    if (!run_append(&core->runs[run], &entry)
+            || (begins && !heap_add(core, run))) {
+        return false;
     }
+    core->last_run = run;
+    core->n_waiting++;
     return true;
-}
-
-//! Takes the first of the core's early packets off the heap.
-static delivery_t heap_pop(core_t *core) {
-    delivery_t first = core->early[0].packet;
-    early_t last = core->early[--core->n_early];
-    size_t at = 0, n = core->n_early;
-    for (size_t child = 1; child < n; child = 2 * at + 1) {
-        if (child + 1 < n
-                && runs_before(&core->early[child + 1], &core->early[child])) {
-            child++;
-        }
-        if (!runs_before(&core->early[child], &last)) {
-            break;
-        }
-        core->early[at] = core->early[child];
-        at = child;
-    }
-    if (n > 0) {
-        core->early[at] = last;
-    }
-    return first;
 }
 
 //! Takes the first of the core's early packets (there is one).
 static delivery_t early_take(core_t *core) {
-    delivery_t first;
-    if (core->first_at == IN_HEAP) {
-        first = heap_pop(core);
-    } else {
-        early_run_t *run = &core->runs[core->first_at];
-        first = run->items[run->head++].packet;
-    }
-    if (--core->n_waiting > 0) {
-        core->first_at = first_early(core);
-    }
+    early_run_t *run = &core->runs[core->run_heap[0]];
+    delivery_t first = run->items[run->head++].packet;
+    core->n_waiting--;
+    heap_first_moved(core);
     return first;
 }
 
@@ -608,11 +600,16 @@ void router_deliver(emu_t *emu, core_t *core, const delivery_t *packet) {
     if (core->state == EMU_CORE_RUNNING && handler.cback != NULL
             && handler.priority < 0 && !core->fiq_disabled
             && arrives_early(emu, core, packet)) {
+        // Its next start moves only if this comes before every other.
+        bool sooner = core->n_waiting == 0
+                || packet->time < router_first_early(core);
         if (!early_insert(core, packet)) {
             core_log(core, "[ERROR] out of host memory for a packet\n");
             core_fail(emu, core, RTE_MALLOC);
         }
-        core_make_ready(emu, core);
+        if (sooner || !core->in_ready_list) {
+            core_make_ready(emu, core);
+        }
         return;
     }
     router_deliver_now(emu, core, packet);
