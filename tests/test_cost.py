@@ -119,3 +119,16 @@ def test_table_predicts_the_arm_build(numeric, tmp_path):
     assert measured > 0
     # A fit over other networks, predicting a new one: within 10 %.
     assert abs(predicted - measured) / measured < 0.10
+
+
+def test_cost_is_the_mapping_the_api_gives():
+    """API.md: sp.cost() is a dict with at least "seconds_per_sample" and
+    "joules_per_sample" (the chips'), and per-core figures."""
+    cost, _ = train_cost("fixed")
+    as_dict = dict(cost)
+    assert as_dict["seconds_per_sample"] == cost.seconds > 0
+    assert as_dict["joules_per_sample"] == cost.joules_chips > 0
+    assert as_dict["core_seconds"] == cost.core_seconds
+    assert len(as_dict) == len(cost) and set(cost) == set(cost.KEYS)
+    with pytest.raises(KeyError, match="seconds_per_sample"):
+        cost["seconds"]

@@ -19,6 +19,7 @@ with its FPGAs and power supplies) instead of its chips' idle power.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from spinn_machine.version.version_5 import Version5
@@ -31,9 +32,12 @@ CLOCK_HZ = 200e6          #: the ARM968's clock on SpiNNaker 1
 
 
 @dataclass
-class Cost:
+class Cost(Mapping):
     """Estimated cost of the last train/predict/evaluate call on SpiNNaker
-    1, per sample: ``seconds`` (pipelined, critical path),
+    1, per sample. Also a read-only mapping, as the API gives it:
+    ``cost["seconds_per_sample"]``, ``cost["joules_per_sample"]`` (the
+    chips') and the other keys of ``KEYS``. Per sample: ``seconds``
+    (pipelined, critical path),
     ``samples_per_second``, ``joules_chips`` (the chips in use) and
     ``joules_board`` (whole SpiNN-5 boards); ``busiest`` is the population
     and core with the most work, ``core_seconds`` {(population, core):
@@ -55,6 +59,26 @@ class Cost:
     cores: int
     uncalibrated: tuple
     overdue: float = 0.0
+
+    #: The mapping's keys, and the attributes they read.
+    KEYS = {"seconds_per_sample": "seconds",
+            "joules_per_sample": "joules_chips",
+            "joules_per_sample_board": "joules_board",
+            "samples_per_second": "samples_per_second",
+            "core_seconds": "core_seconds", "busiest": "busiest",
+            "samples": "samples", "chips": "chips", "cores": "cores",
+            "uncalibrated": "uncalibrated", "overdue": "overdue"}
+
+    def __getitem__(self, key: str):
+        if key not in self.KEYS:
+            raise KeyError(f"{key!r}: sp.cost() has {sorted(self.KEYS)}")
+        return getattr(self, self.KEYS[key])
+
+    def __iter__(self):
+        return iter(self.KEYS)
+
+    def __len__(self) -> int:
+        return len(self.KEYS)
 
     def __str__(self) -> str:
         late = (f"; {100 * self.overdue:.1f} % of packets overdue at "
