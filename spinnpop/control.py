@@ -23,9 +23,10 @@ class State:
     backend, and what the last run measured."""
 
     def __init__(self, seed: int, samples_in_flight: int, backend,
-                 numeric: Numeric = FLOAT32):
+                 numeric: Numeric = FLOAT32, split: str = "time"):
         self.seed = seed
         self.samples_in_flight = samples_in_flight
+        self.split = split
         self.backend = backend
         self.numeric = numeric
         self.rng = np.random.default_rng(seed)
@@ -63,7 +64,10 @@ _DOWN = {"down_chips": ("(x, y)", (None, None)),
          "down_cores": ("(x, y, processor)", (None, None, (1, 17))),
          "down_links": ("(x, y, link)", (None, None, (0, 5)))}
 _COMMON = {"n_boards": 1, "samples_in_flight": 2, "numeric": "float32",
-           "down_chips": (), "down_cores": (), "down_links": ()}
+           "split": "time", "down_chips": (), "down_cores": (),
+           "down_links": ()}
+#: How a population without neurons_per_core is split (graph.network).
+_SPLITS = ("time", "packed")
 #: Each backend's options and their defaults.
 _OPTIONS = {
     "emulator": dict(_COMMON, reorder_seed=None, preemption_seed=None,
@@ -94,6 +98,11 @@ def setup(backend: str = "emulator", seed: int = 0, **options) -> None:
         faster on a chip, and bit-identical whatever the order packets
         arrive in or the split over cores; results beyond the range
         saturate, counted in ``counters()`` and warned of);
+        ``split`` ("time"): how populations without ``neurons_per_core``
+        are split over cores: "time", for the least estimated time per
+        sample on SpiNNaker 1 (spreading wide layers over many cores), or
+        "packed", as many neurons per core as fit (the fewest cores, so
+        the fewest packets: the emulator's fastest, often by far);
         ``down_cores``, ``down_chips``, ``down_links`` (none): parts of
         the machine to map around, as lists of (x, y, processor), (x, y)
         and (x, y, link) (links 0-5: E, NE, N, W, SW, S), e.g. a core that
@@ -168,10 +177,15 @@ def setup(backend: str = "emulator", seed: int = 0, **options) -> None:
         settings["router_timeout"] = _router_timeout(settings)
     samples_in_flight = settings.pop("samples_in_flight")
     numeric = numeric_named(settings.pop("numeric"))
+    split = settings.pop("split")
+    if split not in _SPLITS:
+        raise ConfigurationError(
+            f"expected one of {_SPLITS} for `split`; received: "
+            f"split={split!r}")
     from spinnpop.backends import make_backend
     machine = make_backend(backend, settings)
     end()
-    _state = State(int(seed), samples_in_flight, machine, numeric)
+    _state = State(int(seed), samples_in_flight, machine, numeric, split)
 
 
 def _router_timeout(settings: dict) -> bool:

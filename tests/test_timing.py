@@ -55,3 +55,34 @@ def test_the_chosen_split_beats_packing(times):
     chosen = times[None][1]
     assert chosen < 0.5 * times[60][1]
     assert chosen <= 1.1 * min(times[n][1] for n in (2, 10, 60))
+
+
+def trained(split):
+    """(hidden cores, weights) of the 120-60-10 network trained in fixed
+    point with setup(split=...)."""
+    sp.setup(numeric="fixed", split=split)
+    inp = sp.Population(120, sp.Input())
+    hid = sp.Population(60, sp.ReLU(), label="hidden")
+    out = sp.Population(10, sp.Softmax())
+    projections = [sp.Projection(inp, hid, sp.AllToAllConnector()),
+                   sp.Projection(hid, out, sp.AllToAllConnector())]
+    rng = np.random.default_rng(0)
+    x = rng.uniform(0, 1, (64, 120)).astype(np.float32)
+    sp.train(x, rng.integers(0, 10, 64), epochs=1, batch_size=32, loss=LOSS,
+             verbose=0)
+    cores = sum(c.population == "hidden" for c in sp.counters().cores)
+    weights = [p.get("weight") for p in projections]
+    sp.end()
+    return cores, weights
+
+
+def test_packed_takes_the_fewest_cores_for_the_same_training():
+    """split="packed" fills each core (the emulator's fastest mapping);
+    fixed point gives the same bits on any split."""
+    (time_cores, by_time), (packed_cores, packed) = map(
+        trained, ("time", "packed"))
+    assert packed_cores == 1 < time_cores
+    for mine, theirs in zip(by_time, packed):
+        assert np.array_equal(mine, theirs)
+    with pytest.raises(sp.ConfigurationError, match="'time', 'packed'"):
+        sp.setup(split="fast")

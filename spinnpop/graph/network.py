@@ -139,15 +139,20 @@ class Network:
     :param numeric: the numeric type the cores compute with.
     :param max_cores: cores the machine has for the network; splits that
         spinnpop chooses stay within them.
+    :param split: "time" (populations without neurons_per_core take the
+        split of least estimated time per sample) or "packed" (as many
+        neurons per core as fit).
     """
 
     def __init__(self, populations: list, projections: list, n_slots: int,
                  numeric: Numeric = FLOAT32,
                  max_cores: int = (CHIPS_PER_BOARD
-                                   * APPLICATION_CORES_PER_CHIP)):
+                                   * APPLICATION_CORES_PER_CHIP),
+                 split: str = "time"):
         self.n_slots = n_slots
         self.numeric = numeric
         self.max_cores = max_cores
+        self.split = split
         #: What was worked out from the current splits (graph.traffic).
         self.cache = {}
         #: Every node's slices, by what a split depends on: a training of
@@ -265,7 +270,9 @@ class Network:
                 node.split_rows(node.layer.rows_per_core(self, n_samples))
             if before == [n.slices for n in layers]:
                 break
-        free = [n for n in layers if n.layer.rows_cap() is None]
+        # Packed: as many rows as fit, as settled above.
+        free = ([n for n in layers if n.layer.rows_cap() is None]
+                if self.split == "time" else [])
         for _ in range(4):
             before = [n.slices for n in free]
             for node in free:

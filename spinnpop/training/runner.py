@@ -601,7 +601,7 @@ def _network(state) -> Network:
     return Network(state.populations, state.projections,
                    state.samples_in_flight, state.numeric,
                    state.backend.n_boards * CHIPS_PER_BOARD
-                   * APPLICATION_CORES_PER_CHIP)
+                   * APPLICATION_CORES_PER_CHIP, state.split)
 
 
 def _endpoints(network: Network) -> tuple:
