@@ -468,9 +468,11 @@ static double last_time(const early_run_t *run) {
 //! not later than it, else an empty one, else a new one; SIZE_MAX if out
 //! of host memory.
 static size_t run_for(core_t *core, double time) {
-    const early_run_t *last = &core->runs[core->last_run];
-    if (core->n_runs > 0 && last->n > last->head && last_time(last) <= time) {
-        return core->last_run;   // most often: the last one's sender's
+    if (core->n_runs > 0) {
+        const early_run_t *last = &core->runs[core->last_run];
+        if (last->n > last->head && last_time(last) <= time) {
+            return core->last_run;   // most often: the last one's sender's
+        }
     }
     size_t best = SIZE_MAX, empty = SIZE_MAX;
     for (size_t r = 0; r < core->n_runs; r++) {
