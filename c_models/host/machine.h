@@ -131,7 +131,6 @@ typedef struct core {
     size_t *run_heap;            // runs holding packets, first first
     size_t n_live, run_heap_capacity;
     uint64_t early_order;
-    size_t n_waiting;            // early packets in all
     size_t last_run;             // the run the last one joined
     uint32_t in_flight;          // packets for it in emu->in_flight
     bool doomed;                 // a fault will stop it dead ...

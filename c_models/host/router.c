@@ -447,7 +447,7 @@ static bool run_before(const core_t *core, size_t a, size_t b) {
 }
 
 bool router_has_early(const core_t *core) {
-    return core->n_waiting > 0;
+    return core->n_live > 0;     // runs are in the heap while they hold any
 }
 
 double router_first_early(const core_t *core) {
@@ -572,7 +572,6 @@ static bool early_insert(core_t *core, const delivery_t *packet) {
         return false;
     }
     core->last_run = run;
-    core->n_waiting++;
     return true;
 }
 
@@ -580,7 +579,6 @@ static bool early_insert(core_t *core, const delivery_t *packet) {
 static delivery_t early_take(core_t *core) {
     early_run_t *run = &core->runs[core->run_heap[0]];
     delivery_t first = run->items[run->head++].packet;
-    core->n_waiting--;
     heap_first_moved(core);
     return first;
 }
@@ -588,7 +586,7 @@ static delivery_t early_take(core_t *core) {
 void router_release_early(emu_t *emu, core_t *core, bool first) {
     // A core that has stopped takes none of them: they are counted lost.
     bool stopped = core->state != EMU_CORE_RUNNING;
-    while (core->n_waiting > 0 && (first || stopped
+    while (router_has_early(core) && (first || stopped
             || router_first_early(core) <= core->now)) {
         first = false;
         delivery_t packet = early_take(core);
@@ -603,7 +601,7 @@ void router_deliver(emu_t *emu, core_t *core, const delivery_t *packet) {
             && handler.priority < 0 && !core->fiq_disabled
             && arrives_early(emu, core, packet)) {
         // Its next start moves only if this comes before every other.
-        bool sooner = core->n_waiting == 0
+        bool sooner = !router_has_early(core)
                 || packet->time < router_first_early(core);
         if (!early_insert(core, packet)) {
             core_log(core, "[ERROR] out of host memory for a packet\n");
